@@ -1,0 +1,131 @@
+"""Typed, validated view of params.yaml: the one place paths and parameters live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from pwc.errors import ConfigError
+
+PARAMS_FILE = "params.yaml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Paths(_Section):
+    raw_dir: Path
+    ingested: Path
+    validated: Path
+    quarantine: Path
+    validate_report: Path
+    split_dir: Path
+    model: Path
+    evaluate_dir: Path
+    gate: Path
+    predictions_dir: Path
+
+    def split(self, name: str) -> Path:
+        return self.split_dir / f"{name}.parquet"
+
+
+class DataParams(_Section):
+    source: Literal["rockyou", "wordlist", "csv"] = "rockyou"
+    path: Path | None = None
+    sha256: str | None = None
+    sample: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _path_for_files(self) -> DataParams:
+        if self.source != "rockyou" and self.path is None:
+            raise ValueError(f"data.path is required when data.source is {self.source!r}")
+        return self
+
+
+class ValidateParams(_Section):
+    max_length: int = Field(default=128, gt=0)
+
+
+class SplitParams(_Section):
+    buckets: int = Field(default=100, gt=1)
+    heldout_buckets: int = Field(default=10, gt=0)
+    test_size: int = Field(default=200_000, gt=0)
+    test_head_size: int = Field(default=200_000, gt=0)
+
+    @model_validator(mode="after")
+    def _fraction(self) -> SplitParams:
+        if self.heldout_buckets >= self.buckets:
+            raise ValueError("split.heldout_buckets must be smaller than split.buckets")
+        return self
+
+
+class TrainParams(_Section):
+    model: Literal["baseline", "ngram_ridge"] = "ngram_ridge"
+    rows: int | None = Field(default=1_000_000, gt=0)
+    sampling: Literal["uniform", "log_rank", "mixed"] = "log_rank"
+    ngram_max: int = Field(default=4, ge=1, le=6)
+    hash_bits: int = Field(default=20, ge=10, le=24)
+    alpha: float = Field(default=3.0, gt=0)
+    sgd_alpha: float = Field(default=1e-6, gt=0)
+    sgd_max_iter: int = Field(default=20, gt=0)
+
+
+class EvaluateParams(_Section):
+    scatter_points: int = Field(default=2000, gt=0)
+
+
+class GateParams(_Section):
+    min_spearman_test_head: float = 0.4
+    min_auc_test_head: float = 0.7
+    min_spearman_test: float = 0.2
+
+
+class PredictParams(_Section):
+    input: Path
+    batch_size: int = Field(default=100_000, gt=0)
+
+
+class StrengthParams(_Section):
+    score_thresholds: tuple[float, float, float, float] = (3.0, 6.0, 8.0, 10.0)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> StrengthParams:
+        t = self.score_thresholds
+        if any(a >= b for a, b in zip(t, t[1:], strict=False)):
+            raise ValueError("strength.score_thresholds must be strictly increasing")
+        return self
+
+
+class Params(_Section):
+    seed: int
+    paths: Paths
+    data: DataParams
+    validate_: ValidateParams = Field(alias="validate")
+    split: SplitParams
+    train: TrainParams
+    evaluate: EvaluateParams
+    gate: GateParams
+    predict: PredictParams
+    strength: StrengthParams
+
+
+def load_params(path: str | Path = PARAMS_FILE) -> Params:
+    """Read and validate params.yaml; errors name the file and the field."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found (run from the project root)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None

@@ -1,0 +1,97 @@
+"""Held-out membership by a stable hash, the two test sets, and training-row sampling.
+
+See ../shared/GUIDE.md section 2 (README "Evaluation") for the definitions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pwc.config import SplitParams
+
+
+def password_hash(passwords: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Stable 64-bit hash of each password's UTF-8 bytes.
+
+    pandas' hash_pandas_object is SipHash-2-4 with a fixed documented key: the same bytes get
+    the same hash on every machine and run, so a password keeps its split as the data grows.
+    """
+    series = pd.Series(passwords, dtype=pd.ArrowDtype(pa.large_string()))
+    return pd.util.hash_pandas_object(series, index=False, categorize=False).to_numpy()
+
+
+def heldout_mask(passwords, params: SplitParams) -> np.ndarray:
+    return (password_hash(passwords) % np.uint64(params.buckets)) < params.heldout_buckets
+
+
+def uniform_sample(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted row indices, `size` distinct rows (all rows when size >= n)."""
+    if size >= n:
+        return np.arange(n)
+    return np.sort(rng.choice(n, size=size, replace=False))
+
+
+def log_rank_sample(ranks: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Distinct row indices drawn uniformly in log rank.
+
+    Each draw is r = exp(u), u ~ Uniform(0, ln N) with N the largest rank; it takes the row with
+    the nearest rank (lower rank on a tie). Draws repeat until `size` distinct rows are held.
+    `ranks` must be sorted ascending. Returned in draw order of first appearance.
+    """
+    n = ranks.size
+    size = min(size, n)
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    log_max = np.log(float(ranks[-1]))
+    taken = np.zeros(n, dtype=bool)
+    chosen: list[np.ndarray] = []
+    held = 0
+    while held < size:
+        draws = np.exp(rng.uniform(0.0, log_max, size=max(2 * (size - held), 1024)))
+        right = np.clip(np.searchsorted(ranks, draws), 1, n - 1)
+        left = right - 1
+        nearest = np.where(draws - ranks[left] <= ranks[right] - draws, left, right)
+        _, first = np.unique(nearest, return_index=True)
+        fresh = nearest[np.sort(first)]
+        fresh = fresh[~taken[fresh]][: size - held]
+        taken[fresh] = True
+        chosen.append(fresh)
+        held += fresh.size
+    return np.concatenate(chosen)
+
+
+def split(table: pa.Table, params: SplitParams, seed: int) -> dict[str, pa.Table]:
+    """train / test (uniform) / test_head (uniform in log rank) from the validated rows."""
+    rng = np.random.default_rng(seed)
+    heldout = heldout_mask(table["password"], params)
+    train = table.filter(pa.array(~heldout))
+    held = table.filter(pa.array(heldout)).sort_by("rank")
+    test = held.take(uniform_sample(held.num_rows, params.test_size, rng))
+    # On small data the head set is capped at half of the held-out rows (GUIDE section 2).
+    head_size = min(params.test_head_size, held.num_rows // 2)
+    head_idx = np.sort(log_rank_sample(held["rank"].to_numpy(), head_size, rng))
+    return {"train": train, "test": test, "test_head": held.take(head_idx)}
+
+
+def training_rows(ranks: np.ndarray, rows: int | None, sampling: str, seed: int) -> np.ndarray:
+    """Indices of the training rows (into a table whose `ranks` are given, any order)."""
+    n = ranks.size
+    if rows is None or rows >= n:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    order = np.argsort(ranks, kind="stable")
+    if sampling == "uniform":
+        return np.sort(uniform_sample(n, rows, rng))
+    if sampling == "log_rank":
+        return np.sort(order[log_rank_sample(ranks[order], rows, rng)])
+    # mixed: half log-rank, the rest uniform over what is left
+    head = order[log_rank_sample(ranks[order], rows // 2, rng)]
+    in_head = np.zeros(n, dtype=bool)
+    in_head[head] = True
+    rest = np.flatnonzero(~in_head)
+    tail = rest[uniform_sample(rest.size, rows - head.size, rng)]
+    return np.sort(np.concatenate([head, tail]))

@@ -1,0 +1,106 @@
+"""Metrics of predicted vs true log10 guess rank (definitions: README "Evaluation")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.stats import spearmanr
+from sklearn.metrics import mean_squared_error, r2_score, roc_auc_score
+
+# Length buckets for slices: (name, lowest, highest) in characters.
+LENGTH_BUCKETS = (("len_1_5", 1, 5), ("len_6_8", 6, 8), ("len_9_12", 9, 12), ("len_13_up", 13, None))
+
+
+def _round(x: float) -> float:
+    # Six decimals: stable JSON across BLAS builds, far finer than any decision made on it.
+    return round(float(x), 6)
+
+
+def spearman(y: np.ndarray, pred: np.ndarray) -> float | None:
+    """Rank correlation; None when either side is constant (undefined)."""
+    if y.size < 2 or np.ptp(y) == 0 or np.ptp(pred) == 0:
+        return None
+    return _round(spearmanr(y, pred).statistic)
+
+
+def metrics(y: np.ndarray, pred: np.ndarray, seen_once: np.ndarray) -> dict:
+    """Headline metrics on one test set. A constant prediction scores Spearman 0, AUC 0.5."""
+    rho = spearman(y, pred)
+    seen_twice = ~seen_once
+    # A weaker (smaller) prediction should mean "more common": score = -pred.
+    both_classes = 0 < seen_twice.sum() < seen_twice.size
+    auc = roc_auc_score(seen_twice, -pred) if both_classes else None
+    return {
+        "n": int(y.size),
+        "spearman": 0.0 if rho is None else rho,
+        "rmse": _round(np.sqrt(mean_squared_error(y, pred))),
+        "r2": _round(r2_score(y, pred)),
+        "auc_seen_twice": None if auc is None else _round(auc),
+        "within_1": _round(np.mean(np.abs(y - pred) <= 1.0)),
+    }
+
+
+def slice_masks(passwords: pa.ChunkedArray | pa.Array, seen_once: np.ndarray) -> dict:
+    length = pc.utf8_length(passwords).to_numpy()
+    masks = {}
+    for name, low, high in LENGTH_BUCKETS:
+        masks[name] = (length >= low) & (length <= (high if high is not None else np.inf))
+    masks["digits_only"] = pc.match_substring_regex(passwords, r"^[0-9]+$").to_numpy(
+        zero_copy_only=False
+    )
+    masks["letters_only"] = pc.match_substring_regex(passwords, r"^[a-zA-Z]+$").to_numpy(
+        zero_copy_only=False
+    )
+    masks["head"] = ~seen_once
+    masks["tail"] = seen_once
+    return masks
+
+
+def slice_metrics(y: np.ndarray, pred: np.ndarray, masks: dict) -> dict:
+    out = {}
+    for name, mask in masks.items():
+        if not mask.any():
+            out[name] = {"n": 0}
+            continue
+        entry = {
+            "n": int(mask.sum()),
+            "rmse": _round(np.sqrt(np.mean((y[mask] - pred[mask]) ** 2))),
+            "bias": _round(np.mean(pred[mask] - y[mask])),
+        }
+        rho = spearman(y[mask], pred[mask])
+        if rho is not None:
+            entry["spearman"] = rho
+        out[name] = entry
+    return out
+
+
+def evaluate_set(table: pa.Table, pred: np.ndarray, constant: float) -> dict:
+    """Model and constant-baseline metrics plus slices for one test set."""
+    y = table["target"].to_numpy()
+    seen_once = table["seen_once"].to_numpy(zero_copy_only=False)
+    masks = slice_masks(table["password"], seen_once)
+    return {
+        "model": metrics(y, pred, seen_once),
+        "constant": metrics(y, np.full_like(y, constant), seen_once),
+        "slices": slice_metrics(y, pred, masks),
+    }
+
+
+def scatter_points(table: pa.Table, pred: np.ndarray, size: int, seed: int) -> list[dict]:
+    """A seeded subsample for the predicted-vs-true plot (numbers only, no passwords)."""
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(table.num_rows, size=min(size, table.num_rows), replace=False))
+    y = table["target"].to_numpy()[idx]
+    return [{"target": _round(a), "predicted": _round(b)} for a, b in zip(y, pred[idx], strict=True)]
+
+
+def error_by_length(results: dict) -> list[dict]:
+    """RMSE per length bucket and test set, for a bar plot."""
+    rows = []
+    for name, *_ in LENGTH_BUCKETS:
+        row = {"length": name.removeprefix("len_").replace("_", "-")}
+        for test_set, res in results.items():
+            row[f"rmse_{test_set}"] = res["slices"][name].get("rmse", 0.0)
+        rows.append(row)
+    return rows

@@ -1,0 +1,118 @@
+"""Scoring: model output -> guesses and a 0-4 score; streaming batch prediction over files.
+
+`score` is the one function batch predict, the API and the CLI call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sklearn.pipeline import Pipeline
+from tqdm import tqdm
+
+from pwc import model as model_lib
+from pwc.data.sources import decode_lines, split_lines
+from pwc.errors import DataError
+from pwc.io import atomic_path
+
+OUTPUT_SCHEMA = pa.schema(
+    [
+        ("password", pa.large_string()),
+        ("guesses_log10", pa.float64()),
+        ("guesses", pa.float64()),
+        ("score", pa.int8()),
+        ("model_version", pa.string()),
+    ]
+)
+TEXT_CHUNK_BYTES = 8 << 20
+
+
+def strength(guesses_log10: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
+    """0-4 like zxcvbn: the number of thresholds at or below guesses_log10."""
+    return np.searchsorted(np.asarray(thresholds), guesses_log10, side="right").astype(np.int8)
+
+
+def score(model: Pipeline, passwords, thresholds: Sequence[float]) -> dict[str, np.ndarray]:
+    """guesses_log10 (never below 0: at least one guess), guesses and score per password."""
+    log10 = np.maximum(model_lib.predict(model, passwords), 0.0)
+    return {"guesses_log10": log10, "guesses": 10.0**log10, "score": strength(log10, thresholds)}
+
+
+def _text_batches(path: Path, batch_size: int) -> Iterator[pa.Array]:
+    """Lines of a text file in batches, reading a few MB at a time."""
+    rest = b""
+    with open(path, "rb") as fh:
+        first = True
+        while True:
+            chunk = fh.read(TEXT_CHUNK_BYTES)
+            if not chunk and not rest:
+                if first:
+                    raise DataError(f"{path}: file is empty")
+                return
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            data, rest = data[:cut], data[cut:]
+            if not data:
+                continue
+            if first and not data.strip(b"\r\n"):
+                raise DataError(f"{path}: file is empty")
+            first = False
+            lines, _ = decode_lines(split_lines(data, str(path)), str(path))
+            for start in range(0, len(lines), batch_size):
+                yield lines.slice(start, batch_size)
+
+
+def _parquet_batches(path: Path, batch_size: int) -> Iterator[pa.Array]:
+    try:
+        file = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+    if "password" not in file.schema_arrow.names:
+        raise DataError(f"{path}: no 'password' column")
+    for batch in file.iter_batches(batch_size=batch_size, columns=["password"]):
+        yield batch.column(0)
+
+
+def input_batches(path: Path, batch_size: int) -> tuple[Iterator[pa.Array], int | None]:
+    """Batches of passwords and the row count when known in advance (for progress)."""
+    if not path.is_file():
+        raise DataError(f"{path}: input file not found")
+    if path.suffix == ".parquet":
+        return _parquet_batches(path, batch_size), pq.ParquetFile(path).metadata.num_rows
+    return _text_batches(path, batch_size), None
+
+
+def predict_file(
+    model: Pipeline,
+    model_version: str,
+    src: Path,
+    dst: Path,
+    batch_size: int,
+    thresholds: Sequence[float],
+) -> int:
+    """Score `src` into Parquet `dst` batch by batch: memory stays flat as inputs grow."""
+    batches, total = input_batches(src, batch_size)
+    rows = 0
+    with (
+        atomic_path(dst) as tmp,
+        pq.ParquetWriter(tmp, OUTPUT_SCHEMA, compression="zstd") as writer,
+        tqdm(total=total, unit="pw", unit_scale=True, desc="predict") as progress,
+    ):
+        for passwords in batches:
+            out = score(model, passwords, thresholds)
+            batch = pa.table(
+                {
+                    "password": passwords.cast(pa.large_string()),
+                    **out,
+                    "model_version": pa.array([model_version] * len(passwords), pa.string()),
+                },
+                schema=OUTPUT_SCHEMA,
+            )
+            writer.write_table(batch)
+            rows += len(passwords)
+            progress.update(len(passwords))
+    return rows
