@@ -67,6 +67,8 @@ class TrainParams(_Section):
     model: Literal["baseline", "ngram_ridge"] = "ngram_ridge"
     rows: int | None = Field(default=1_000_000, gt=0)
     sampling: Literal["uniform", "log_rank", "mixed"] = "log_rank"
+    # Uniform rows (not used for fitting) for the isotonic calibration; 0 = no calibration.
+    calibration_rows: int = Field(default=200_000, ge=0)
     ngram_max: int = Field(default=4, ge=1, le=6)
     hash_bits: int = Field(default=20, ge=10, le=24)
     alpha: float = Field(default=3.0, gt=0)
@@ -75,7 +77,7 @@ class TrainParams(_Section):
 
 
 class EvaluateParams(_Section):
-    scatter_points: int = Field(default=2000, gt=0)
+    scatter_points: int = Field(default=1000, gt=0)
 
 
 class GateParams(_Section):

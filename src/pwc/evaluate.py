@@ -6,15 +6,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.stats import spearmanr
-from sklearn.metrics import mean_squared_error, r2_score, roc_auc_score
+from sklearn.metrics import mean_squared_error, r2_score, roc_auc_score, roc_curve
 
 # Length buckets for slices: (name, lowest, highest) in characters.
-LENGTH_BUCKETS = (("len_1_5", 1, 5), ("len_6_8", 6, 8), ("len_9_12", 9, 12), ("len_13_up", 13, None))
+LENGTH_BUCKETS = (
+    ("len_1_5", 1, 5),
+    ("len_6_8", 6, 8),
+    ("len_9_12", 9, 12),
+    ("len_13_up", 13, None),
+)
 
 
 def _round(x: float) -> float:
     # Six decimals: stable JSON across BLAS builds, far finer than any decision made on it.
-    return round(float(x), 6)
+    return round(float(x), 6) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def spearman(y: np.ndarray, pred: np.ndarray) -> float | None:
@@ -92,7 +97,9 @@ def scatter_points(table: pa.Table, pred: np.ndarray, size: int, seed: int) -> l
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(table.num_rows, size=min(size, table.num_rows), replace=False))
     y = table["target"].to_numpy()[idx]
-    return [{"target": _round(a), "predicted": _round(b)} for a, b in zip(y, pred[idx], strict=True)]
+    return [
+        {"target": _round(a), "predicted": _round(b)} for a, b in zip(y, pred[idx], strict=True)
+    ]
 
 
 def error_by_length(results: dict) -> list[dict]:
@@ -104,3 +111,17 @@ def error_by_length(results: dict) -> list[dict]:
             row[f"rmse_{test_set}"] = res["slices"][name].get("rmse", 0.0)
         rows.append(row)
     return rows
+
+
+def roc_points(seen_twice: np.ndarray, pred: np.ndarray, points: int = 101) -> list[dict]:
+    """ROC of "seen at least twice" (score = -pred) on a fixed false-positive-rate grid.
+
+    A full curve over 200k rows has ~10^5 points; a fixed grid keeps the plot file small
+    and diffable in git.
+    """
+    fpr, tpr, _ = roc_curve(seen_twice, -pred)
+    grid = np.linspace(0.0, 1.0, points)
+    return [
+        {"fpr": _round(f), "tpr": _round(t)}
+        for f, t in zip(grid, np.interp(grid, fpr, tpr), strict=True)
+    ]

@@ -88,7 +88,9 @@ def _per_row_sum(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 def _buffers(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
     """(offsets from 0, UTF-8 bytes) of an Arrow large_string array, without copying."""
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
+        arr.offset : arr.offset + len(arr) + 1
+    ]
     values = arr.buffers()[2]
     data = np.frombuffer(values, dtype=np.uint8) if values is not None else np.zeros(0, np.uint8)
     return offsets - offsets[0], data[offsets[0] : offsets[-1]]
@@ -146,7 +148,8 @@ def hand_features(passwords: Iterable[str] | pa.Array | pa.ChunkedArray) -> np.n
     cols["trailing_digits"] = pc.utf8_length(trailing).to_numpy()
     cols.update(_byte_features(arr))
     cols["unique_share"] = _unique_share(arr)
-    return np.column_stack([np.asarray(cols[n], dtype=np.float64) for n in FEATURE_NAMES])
+    # float32 like the n-gram matrix, so the stacked design matrix stays float32 (half the RAM)
+    return np.column_stack([np.asarray(cols[n], dtype=np.float32) for n in FEATURE_NAMES])
 
 
 class HandFeatures(TransformerMixin, BaseEstimator):

@@ -24,7 +24,9 @@ def decide(results: dict, params: GateParams) -> dict:
     head, test = results["test_head"], results["test"]
     checks = [
         _check("test_head.spearman", head["model"]["spearman"], params.min_spearman_test_head),
-        _check("test_head.auc_seen_twice", head["model"]["auc_seen_twice"], params.min_auc_test_head),
+        _check(
+            "test_head.auc_seen_twice", head["model"]["auc_seen_twice"], params.min_auc_test_head
+        ),
         _check("test.spearman", test["model"]["spearman"], params.min_spearman_test),
     ]
     for name, res in (("test", test), ("test_head", head)):

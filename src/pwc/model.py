@@ -8,16 +8,19 @@ feature code training ran. Files are skops, loaded with an explicit list of trus
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import skops.io as sio
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.feature_extraction.text import (
     CountVectorizer,
     HashingVectorizer,
     TfidfTransformer,
 )
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import Ridge, SGDRegressor
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -30,12 +33,45 @@ from pwc.io import write_bytes
 # Types a model file may contain beyond skops' defaults. Anything else refuses to load.
 TRUSTED_TYPES = [
     "pwc.features.HandFeatures",
+    "pwc.model.Calibrated",
     "numpy.dtype",
     "numpy.float32",
     "numpy.float64",
     "scipy.sparse._csr.csr_matrix",
 ]
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+# Isotonic maps have flat steps; a tiny share of the raw score keeps the order strict.
+_TIE_BREAK = 1e-6
+
+
+class Calibrated(RegressorMixin, BaseEstimator):
+    """A regressor followed by a monotone map fitted on rows of the natural mix.
+
+    Training rows are drawn toward the head (log-rank sampling ranks the head better), which
+    shifts the raw predictions low. An isotonic map fitted on a uniform sample restores the
+    natural scale (RMSE) without changing the order (Spearman, AUC).
+    """
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+    def fit(self, X, y):  # noqa: N803 - sklearn's signature
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.calibrator_ = None
+        return self
+
+    def calibrate(self, X, y):  # noqa: N803
+        raw = self.estimator_.predict(X)
+        self.calibrator_ = IsotonicRegression(out_of_bounds="clip").fit(raw, y)
+        return self
+
+    def predict(self, X):  # noqa: N803
+        raw = self.estimator_.predict(X)
+        if self.calibrator_ is None:
+            return raw
+        return self.calibrator_.predict(raw) + _TIE_BREAK * raw
 
 
 def _as_docs(X) -> np.ndarray:  # noqa: N803
@@ -62,11 +98,13 @@ def build(params: TrainParams, seed: int) -> Pipeline:
                 ("tfidf", TfidfTransformer()),
                 (
                     "regress",
-                    SGDRegressor(
-                        alpha=params.sgd_alpha,
-                        max_iter=params.sgd_max_iter,
-                        tol=None,
-                        random_state=seed,
+                    Calibrated(
+                        SGDRegressor(
+                            alpha=params.sgd_alpha,
+                            max_iter=params.sgd_max_iter,
+                            tol=None,
+                            random_state=seed,
+                        )
                     ),
                 ),
             ]
@@ -92,14 +130,25 @@ def build(params: TrainParams, seed: int) -> Pipeline:
     return Pipeline(
         [
             ("features", FeatureUnion([("ngrams", ngram_features), ("hand", hand)])),
-            ("regress", Ridge(alpha=params.alpha, solver="sparse_cg", tol=1e-4)),
+            ("regress", Calibrated(Ridge(alpha=params.alpha, solver="lsqr", tol=1e-4))),
         ]
     )
 
 
-def fit(params: TrainParams, passwords, target: np.ndarray, seed: int) -> Pipeline:
+def fit(
+    params: TrainParams,
+    passwords,
+    target: np.ndarray,
+    seed: int,
+    calibration: tuple | None = None,
+) -> Pipeline:
+    """Fit on (passwords, target); then, given (passwords, target) of the natural mix, calibrate."""
     model = build(params, seed)
     model.fit(_as_docs(passwords), np.asarray(target, dtype=np.float64))
+    if calibration is not None:
+        cal_passwords, cal_target = calibration
+        features = model[:-1].transform(_as_docs(cal_passwords))
+        model[-1].calibrate(features, np.asarray(cal_target, dtype=np.float64))
     return model
 
 
@@ -111,16 +160,48 @@ def predict(model: Pipeline, passwords) -> np.ndarray:
     return model.predict(docs).astype(np.float64)
 
 
+def _canonical_schema(schema: dict) -> tuple[dict, dict[str, str]]:
+    """Replace skops' memory-address ids and file names by first-appearance counters."""
+    ids: dict[int, int] = {}
+    files: dict[str, str] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "__id__" and isinstance(value, int):
+                    out[key] = ids.setdefault(value, len(ids) + 1)
+                elif key == "file" and isinstance(value, str):
+                    suffix = Path(value).suffix
+                    out[key] = files.setdefault(value, f"{len(files)}{suffix}")
+                else:
+                    out[key] = walk(value)
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema), files
+
+
 def to_bytes(model: Pipeline) -> bytes:
-    """skops bytes with every zip entry stamped 1980-01-01, so equal models give equal files."""
+    """skops bytes that depend only on the model: equal models give equal files.
+
+    skops names array files and object references by memory address and stamps zip entries
+    with the current time; both are rewritten to counters and 1980-01-01.
+    """
     raw = sio.dumps(model)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in sorted(src.infolist(), key=lambda i: i.filename):
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
+        schema, files = _canonical_schema(json.loads(src.read("schema.json")))
+        members = {"schema.json": json.dumps(schema, indent=2).encode("utf-8")}
+        for old, new in files.items():
+            members[new] = src.read(old)
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, members[name])
     return out.getvalue()
 
 

@@ -66,13 +66,7 @@ def _text_batches(path: Path, batch_size: int) -> Iterator[pa.Array]:
                 yield lines.slice(start, batch_size)
 
 
-def _parquet_batches(path: Path, batch_size: int) -> Iterator[pa.Array]:
-    try:
-        file = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
-    if "password" not in file.schema_arrow.names:
-        raise DataError(f"{path}: no 'password' column")
+def _parquet_batches(file: pq.ParquetFile, batch_size: int) -> Iterator[pa.Array]:
     for batch in file.iter_batches(batch_size=batch_size, columns=["password"]):
         yield batch.column(0)
 
@@ -81,9 +75,15 @@ def input_batches(path: Path, batch_size: int) -> tuple[Iterator[pa.Array], int 
     """Batches of passwords and the row count when known in advance (for progress)."""
     if not path.is_file():
         raise DataError(f"{path}: input file not found")
-    if path.suffix == ".parquet":
-        return _parquet_batches(path, batch_size), pq.ParquetFile(path).metadata.num_rows
-    return _text_batches(path, batch_size), None
+    if path.suffix != ".parquet":
+        return _text_batches(path, batch_size), None
+    try:
+        file = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+    if "password" not in file.schema_arrow.names:
+        raise DataError(f"{path}: no 'password' column")
+    return _parquet_batches(file, batch_size), file.metadata.num_rows
 
 
 def predict_file(

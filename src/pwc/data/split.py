@@ -95,3 +95,12 @@ def training_rows(ranks: np.ndarray, rows: int | None, sampling: str, seed: int)
     rest = np.flatnonzero(~in_head)
     tail = rest[uniform_sample(rest.size, rows - head.size, rng)]
     return np.sort(np.concatenate([head, tail]))
+
+
+def calibration_rows(n: int, training: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Uniform rows not among `training`, for calibrating on the natural mix."""
+    free = np.ones(n, dtype=bool)
+    free[training] = False
+    rest = np.flatnonzero(free)
+    rng = np.random.default_rng([seed, 1])  # its own stream: independent of the training draw
+    return rest[uniform_sample(rest.size, size, rng)]

@@ -69,9 +69,7 @@ def quarantine_reasons(table: pa.Table, max_length: int) -> np.ndarray:
         "bad_times": table["rank"].is_null().to_numpy(zero_copy_only=False),
         "empty": length == 0,
         "too_long": length > max_length,
-        "control_char": pc.match_substring_regex(pw, CONTROL_CHARS).to_numpy(
-            zero_copy_only=False
-        ),
+        "control_char": pc.match_substring_regex(pw, CONTROL_CHARS).to_numpy(zero_copy_only=False),
         "decode_collision": dup_any & latin1,
         "duplicate_password": dup_utf8,
     }

@@ -31,7 +31,8 @@ def main(params: Params) -> None:
         live.summary = {"constant_prediction": round(constant, 6), **results}
         for name in TEST_SETS:
             seen_twice = ~tables[name]["seen_once"].to_numpy(zero_copy_only=False)
-            live.log_sklearn_plot("roc", seen_twice, -preds[name], name=f"roc_{name}.json")
+            roc = evaluate.roc_points(seen_twice, preds[name])
+            live.log_plot(f"roc_{name}", roc, x="fpr", y="tpr", template="simple")
             live.log_plot(
                 f"predicted_vs_true_{name}",
                 evaluate.scatter_points(

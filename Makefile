@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine with Python 3.11:
+#   make repro   set up .venv, run the DVC pipeline, print a summary
+#   make test    set up .venv, lint, run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+# dvc runs stage commands (`python -m pwc.stages.x`) through the shell: use the venv's python.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: setup repro test lint format lock bench clean-venv
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+repro: setup
+	$(BIN)/dvc repro
+	$(BIN)/python -m pwc.report
+
+test: setup lint
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: setup
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+# Regenerate requirements.txt from requirements.in (needs uv: pip install uv).
+lock:
+	uv pip compile --quiet --python-version 3.11 --no-header --annotation-style line \
+		requirements.in -o requirements.txt
+
+bench: setup
+	bash benchmarks/pipeline.sh
+
+clean-venv:
+	rm -rf $(VENV)

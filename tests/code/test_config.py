@@ -1,0 +1,47 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pwc.config import load_params
+from pwc.errors import ConfigError
+
+
+def test_project_params_load(params):
+    # Given the committed params.yaml, when loaded, then typed sections come back.
+    assert params.data.source == "rockyou"
+    assert params.paths.split("test") == Path("data/split/test.parquet")
+    assert params.split.heldout_buckets < params.split.buckets
+
+
+def _write(tmp_path, root, **changes):
+    raw = yaml.safe_load((root / "params.yaml").read_text())
+    for dotted, value in changes.items():
+        section, key = dotted.split(".")
+        raw[section][key] = value
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_unknown_model_names_the_field(tmp_path, root):
+    path = _write(tmp_path, root, **{"train.model": "magic"})
+    with pytest.raises(ConfigError, match=r"train\.model"):
+        load_params(path)
+
+
+def test_file_source_needs_a_path(tmp_path, root):
+    path = _write(tmp_path, root, **{"data.source": "csv"})
+    with pytest.raises(ConfigError, match="data.path is required"):
+        load_params(path)
+
+
+def test_unknown_key_is_rejected(tmp_path, root):
+    path = _write(tmp_path, root, **{"split.bukets": 3})
+    with pytest.raises(ConfigError, match="bukets"):
+        load_params(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_params(tmp_path / "nope.yaml")

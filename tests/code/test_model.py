@@ -1,0 +1,65 @@
+import zipfile
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.linear_model import LinearRegression
+
+from pwc import model as model_lib
+from pwc.config import TrainParams
+from pwc.errors import ModelError
+
+WORDS = [f"{w}{i}" for i in range(300) for w in ("pass", "Dragon!", "x")]
+
+
+@pytest.fixture(scope="module", params=["baseline", "ngram_ridge"])
+def fitted(request):
+    cfg = TrainParams(model=request.param, hash_bits=12, ngram_max=3)
+    y = np.array([len(w) / 3 for w in WORDS])
+    return cfg, model_lib.fit(cfg, WORDS, y, seed=5)
+
+
+def test_fit_is_deterministic_and_files_are_byte_identical(fitted, tmp_path):
+    cfg, model = fitted
+    again = model_lib.fit(cfg, WORDS, np.array([len(w) / 3 for w in WORDS]), seed=5)
+    model_lib.save(model, tmp_path / "a.skops")
+    model_lib.save(again, tmp_path / "b.skops")
+    assert (tmp_path / "a.skops").read_bytes() == (tmp_path / "b.skops").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a.skops") as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_round_trip_predicts_the_same(fitted, tmp_path):
+    _, model = fitted
+    model_lib.save(model, tmp_path / "m.skops")
+    loaded = model_lib.load(tmp_path / "m.skops")
+    words = ["123456", "correct horse", ""]
+    assert np.array_equal(model_lib.predict(loaded, words), model_lib.predict(model, words))
+
+
+def test_untrusted_types_are_refused(tmp_path):
+    class Sneaky(LinearRegression):
+        pass
+
+    path = tmp_path / "evil.skops"
+    sio.dump(Sneaky().fit([[0.0], [1.0]], [0.0, 1.0]), path)
+    with pytest.raises(ModelError, match="refusing to load untrusted types"):
+        model_lib.load(path)
+
+
+def test_corrupt_and_missing_files(tmp_path, fitted):
+    _, model = fitted
+    path = tmp_path / "m.skops"
+    model_lib.save(model, path)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ModelError, match="not a loadable model file"):
+        model_lib.load(path)
+    with pytest.raises(ModelError, match="not found"):
+        model_lib.load(tmp_path / "none.skops")
+
+
+def test_non_pipeline_is_refused(tmp_path):
+    path = tmp_path / "lr.skops"
+    path.write_bytes(sio.dumps(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])))
+    with pytest.raises(ModelError, match="expected an sklearn Pipeline"):
+        model_lib.load(path)

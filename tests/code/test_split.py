@@ -1,0 +1,89 @@
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from pwc.config import SplitParams
+from pwc.data.sources import wordlist_table
+from pwc.data.split import (
+    heldout_mask,
+    log_rank_sample,
+    password_hash,
+    split,
+    training_rows,
+)
+
+
+def test_hash_is_pinned():
+    # If these change, every password could change split: bump the data version knowingly.
+    got = password_hash(pa.array(["password", "123456", ""], pa.large_string()))
+    assert got.tolist() == [PINNED["password"], PINNED["123456"], PINNED[""]]
+
+
+PINNED = {
+    "password": 53271461062908061,
+    "123456": 18343389438317934064,
+    "": 1760245841805064774,
+}
+
+
+def fake_table(n: int):
+    words = b"".join(b"w%07d\n" % i for i in range(n - 1, -1, -1))
+    return wordlist_table(words, "f")
+
+
+def test_no_password_in_two_splits_and_sizes():
+    table = fake_table(20_000)
+    params = SplitParams(test_size=1000, test_head_size=1000)
+    parts = split(table, params, seed=3)
+    train = set(parts["train"]["password"].to_pylist())
+    for name in ("test", "test_head"):
+        held = set(parts[name]["password"].to_pylist())
+        assert not train & held
+        assert len(held) == parts[name].num_rows == 1000
+    assert parts["train"].num_rows + int(heldout_mask(table["password"], params).sum()) == 20_000
+
+
+def test_heldout_membership_survives_data_growth():
+    params = SplitParams()
+    small = fake_table(5_000)["password"]
+    grown = fake_table(50_000)["password"]
+    small_held = dict(zip(small.to_pylist(), heldout_mask(small, params), strict=True))
+    grown_held = dict(zip(grown.to_pylist(), heldout_mask(grown, params), strict=True))
+    assert all(grown_held[p] == h for p, h in small_held.items())
+    share = np.mean(list(grown_held.values()))
+    assert 0.08 < share < 0.12  # 10 of 100 buckets
+
+
+def test_split_is_deterministic_and_seeded():
+    table = fake_table(10_000)
+    params = SplitParams(test_size=500, test_head_size=500)
+    a, b = split(table, params, seed=1), split(table, params, seed=1)
+    assert all(a[k].equals(b[k]) for k in a)
+    assert not a["test"].equals(split(table, params, seed=2)["test"])
+
+
+def test_log_rank_sample_favours_the_head():
+    ranks = np.arange(1, 100_001)
+    rng = np.random.default_rng(0)
+    idx = log_rank_sample(ranks, 5_000, rng)
+    assert len(np.unique(idx)) == 5_000
+    # uniform in log rank: about a fifth of draws below rank 10 (= 100000^(1/5)) would be
+    # impossible without repeats; at least the median is far below the uniform median.
+    assert np.median(ranks[idx]) < 10_000
+
+
+def test_head_set_is_capped_at_half_the_heldout_rows():
+    table = fake_table(2_000)
+    parts = split(table, SplitParams(test_size=10**6, test_head_size=10**6), seed=0)
+    held = int(heldout_mask(table["password"], SplitParams()).sum())
+    assert parts["test"].num_rows == held
+    assert parts["test_head"].num_rows == held // 2
+
+
+@pytest.mark.parametrize("sampling", ["uniform", "log_rank", "mixed"])
+def test_training_rows(sampling):
+    ranks = np.random.default_rng(0).permutation(np.arange(1, 50_001))
+    idx = training_rows(ranks, 5_000, sampling, seed=4)
+    assert len(np.unique(idx)) == idx.size == 5_000
+    assert np.array_equal(idx, training_rows(ranks, 5_000, sampling, seed=4))
+    assert np.array_equal(training_rows(ranks, None, sampling, seed=4), np.arange(50_000))
