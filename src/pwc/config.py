@@ -67,10 +67,11 @@ class TrainParams(_Section):
     model: Literal["baseline", "ngram_ridge"] = "ngram_ridge"
     rows: int | None = Field(default=1_000_000, gt=0)
     sampling: Literal["uniform", "log_rank", "mixed"] = "log_rank"
-    # Uniform rows (not used for fitting) for the isotonic calibration; 0 = no calibration.
-    calibration_rows: int = Field(default=200_000, ge=0)
+    # Map predictions back to the natural mix (isotonic, inverse-draw-probability weights).
+    calibrate: bool = True
     ngram_max: int = Field(default=4, ge=1, le=6)
     hash_bits: int = Field(default=20, ge=10, le=24)
+    vocabulary_size: int = Field(default=50_000, gt=0)
     alpha: float = Field(default=3.0, gt=0)
     sgd_alpha: float = Field(default=1e-6, gt=0)
     sgd_max_iter: int = Field(default=20, gt=0)

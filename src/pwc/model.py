@@ -47,11 +47,12 @@ _TIE_BREAK = 1e-6
 
 
 class Calibrated(RegressorMixin, BaseEstimator):
-    """A regressor followed by a monotone map fitted on rows of the natural mix.
+    """A regressor followed by a monotone map back to the natural mix.
 
     Training rows are drawn toward the head (log-rank sampling ranks the head better), which
-    shifts the raw predictions low. An isotonic map fitted on a uniform sample restores the
-    natural scale (RMSE) without changing the order (Spearman, AUC).
+    shifts raw predictions low. An isotonic map, fitted on the training rows weighted by the
+    inverse of their chance of being drawn, restores the natural scale (RMSE) without changing
+    the order (Spearman, AUC); the head keeps its own points, so `123456` stays near rank 1.
     """
 
     def __init__(self, estimator=None):
@@ -62,9 +63,10 @@ class Calibrated(RegressorMixin, BaseEstimator):
         self.calibrator_ = None
         return self
 
-    def calibrate(self, X, y):  # noqa: N803
+    def calibrate(self, X, y, sample_weight=None):  # noqa: N803
         raw = self.estimator_.predict(X)
-        self.calibrator_ = IsotonicRegression(out_of_bounds="clip").fit(raw, y)
+        iso = IsotonicRegression(out_of_bounds="clip")
+        self.calibrator_ = iso.fit(raw, y, sample_weight=sample_weight)
         return self
 
     def predict(self, X):  # noqa: N803
@@ -91,7 +93,8 @@ def build(params: TrainParams, seed: int) -> Pipeline:
                         analyzer="char",
                         ngram_range=ngrams,
                         lowercase=False,
-                        max_features=2**params.hash_bits,
+                        # skops stores the vocabulary entry by entry: keep it bounded
+                        max_features=params.vocabulary_size,
                         dtype=np.float32,
                     ),
                 ),
@@ -140,15 +143,19 @@ def fit(
     passwords,
     target: np.ndarray,
     seed: int,
-    calibration: tuple | None = None,
+    weights: np.ndarray | None = None,
 ) -> Pipeline:
-    """Fit on (passwords, target); then, given (passwords, target) of the natural mix, calibrate."""
+    """Fit on (passwords, target); with `weights` (inverse draw probabilities), calibrate too."""
     model = build(params, seed)
-    model.fit(_as_docs(passwords), np.asarray(target, dtype=np.float64))
-    if calibration is not None:
-        cal_passwords, cal_target = calibration
-        features = model[:-1].transform(_as_docs(cal_passwords))
-        model[-1].calibrate(features, np.asarray(cal_target, dtype=np.float64))
+    y = np.asarray(target, dtype=np.float64)
+    features = model[:-1].fit_transform(_as_docs(passwords), y)
+    model[-1].fit(features, y)
+    vectorizer = model.named_steps.get("vectorize")
+    if vectorizer is not None:
+        # numpy ints become one file each in skops (minutes for 50k entries); plain ints are JSON
+        vectorizer.vocabulary_ = {k: int(v) for k, v in vectorizer.vocabulary_.items()}
+    if weights is not None:
+        model[-1].calibrate(features, y, sample_weight=weights)
     return model
 
 

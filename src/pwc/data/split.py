@@ -97,10 +97,15 @@ def training_rows(ranks: np.ndarray, rows: int | None, sampling: str, seed: int)
     return np.sort(np.concatenate([head, tail]))
 
 
-def calibration_rows(n: int, training: np.ndarray, size: int, seed: int) -> np.ndarray:
-    """Uniform rows not among `training`, for calibrating on the natural mix."""
-    free = np.ones(n, dtype=bool)
-    free[training] = False
-    rest = np.flatnonzero(free)
-    rng = np.random.default_rng([seed, 1])  # its own stream: independent of the training draw
-    return rest[uniform_sample(rest.size, size, rng)]
+def inclusion_weights(ranks: np.ndarray, chosen: np.ndarray, bins: int = 256) -> np.ndarray:
+    """1 / (chance a row of that rank was chosen), measured per log-rank bin, for `chosen` rows.
+
+    Weighting the chosen rows by this gives back the natural mix of all rows, whatever the
+    sampling scheme: uniform gives equal weights, log-rank gives weights growing with rank.
+    """
+    edges = np.geomspace(1.0, float(ranks.max()) + 1.0, bins + 1)
+    all_bins = np.clip(np.searchsorted(edges, ranks, side="right") - 1, 0, bins - 1)
+    total = np.bincount(all_bins, minlength=bins)
+    picked = np.bincount(all_bins[chosen], minlength=bins)
+    share = picked / np.maximum(total, 1)
+    return 1.0 / share[all_bins[chosen]]

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 
 from pwc import model
 from pwc.config import Params
-from pwc.data.split import calibration_rows, training_rows
+from pwc.data.split import inclusion_weights, training_rows
 from pwc.stages import log, run
 
 
@@ -15,14 +15,12 @@ def main(params: Params) -> None:
     table = pq.read_table(params.paths.split("train"), columns=["password", "rank", "target"])
     idx = training_rows(table["rank"].to_numpy(), cfg.rows, cfg.sampling, params.seed)
     rows = table.take(idx)
-    calibration = None
-    if cfg.calibration_rows:
-        cal = table.take(calibration_rows(table.num_rows, idx, cfg.calibration_rows, params.seed))
-        calibration = (cal["password"], cal["target"].to_numpy())
+    ranks = table["rank"].to_numpy()
+    weights = inclusion_weights(ranks, idx) if cfg.calibrate else None
     log.info("training %s on %s %s-sampled rows", cfg.model, f"{len(idx):,}", cfg.sampling)
     start = time.perf_counter()
     fitted = model.fit(
-        cfg, rows["password"], rows["target"].to_numpy(), params.seed, calibration=calibration
+        cfg, rows["password"], rows["target"].to_numpy(), params.seed, weights=weights
     )
     log.info("fitted in %.1f s", time.perf_counter() - start)
     model.save(fitted, params.paths.model)

@@ -1,0 +1,45 @@
+"""dvc.yaml lists, for every stage, each module file the stage runs (else edits never rerun it)."""
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from ..conftest import ROOT
+
+# Package markers holding only a docstring (and a version string): no stage logic.
+MARKERS = {"src/pwc/__init__.py", "src/pwc/data/__init__.py"}
+PROBE = """
+import importlib, sys, pathlib
+importlib.import_module("pwc.stages.{stage}")
+root = pathlib.Path.cwd()
+for name, mod in sorted(sys.modules.items()):
+    file = getattr(mod, "__file__", None) or ""
+    if name == "pwc" or name.startswith("pwc."):
+        print(pathlib.Path(file).resolve().relative_to(root))
+"""
+
+
+def stages():
+    return yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+
+
+@pytest.mark.parametrize("stage", list(stages()))
+def test_stage_deps_cover_every_imported_module(stage):
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(stage=stage)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = set(proc.stdout.split()) - MARKERS
+    deps = set(stages()[stage]["deps"])
+    assert f"src/pwc/stages/{stage}.py" in imported
+    assert imported <= deps, f"add to dvc.yaml {stage}.deps: {sorted(imported - deps)}"
+
+
+def test_stage_commands_match_stage_modules():
+    for name, stage in stages().items():
+        assert stage["cmd"] == f"python -m pwc.stages.{name}"
