@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import time
 import zipfile
 from pathlib import Path
 
@@ -29,6 +31,8 @@ from pwc.config import TrainParams
 from pwc.errors import ModelError
 from pwc.features import HandFeatures, as_arrow
 from pwc.io import write_bytes
+
+log = logging.getLogger(__name__)
 
 # Types a model file may contain beyond skops' defaults. Anything else refuses to load.
 TRUSTED_TYPES = [
@@ -148,14 +152,25 @@ def fit(
     """Fit on (passwords, target); with `weights` (inverse draw probabilities), calibrate too."""
     model = build(params, seed)
     y = np.asarray(target, dtype=np.float64)
+    start = time.perf_counter()
     features = model[:-1].fit_transform(_as_docs(passwords), y)
+    log.info(
+        "features: %s x %s in %.1f s",
+        f"{features.shape[0]:,}",
+        f"{features.shape[1]:,}",
+        time.perf_counter() - start,
+    )
+    start = time.perf_counter()
     model[-1].fit(features, y)
+    log.info("%s fitted in %.1f s", type(model[-1].estimator).__name__, time.perf_counter() - start)
     vectorizer = model.named_steps.get("vectorize")
     if vectorizer is not None:
         # numpy ints become one file each in skops (minutes for 50k entries); plain ints are JSON
         vectorizer.vocabulary_ = {k: int(v) for k, v in vectorizer.vocabulary_.items()}
     if weights is not None:
+        start = time.perf_counter()
         model[-1].calibrate(features, y, sample_weight=weights)
+        log.info("calibrated in %.1f s", time.perf_counter() - start)
     return model
 
 

@@ -62,3 +62,22 @@ def test_gate_passes_and_fails_with_reasons():
     assert failures(low) == "test_head.spearman = 0.4 (needs >= 0.5)"
     worse = decide(_results(0.6, 2.0, 2.0), params)
     assert "test.rmse vs constant = 2.0 (needs < 2.0)" in failures(worse)
+
+
+def test_rmsle_on_times_where_the_source_has_counts():
+    train = pa.table({"target": [0.0, 1.0, 2.0], "times": pa.array([99, 9, 1], pa.int64())})
+    times_map = evaluate.TimesMap.from_table(train)
+    assert times_map.rmsle(np.array([0.0, 2.0]), np.array([99.0, 1.0])) == 0.0
+    test = pa.table(
+        {
+            "password": ["a", "b"],
+            "target": [0.0, 2.0],
+            "seen_once": [False, True],
+            "times": pa.array([99, 1], pa.int64()),
+        }
+    )
+    out = evaluate.evaluate_set(test, np.array([0.0, 2.0]), constant=1.0, times_map=times_map)
+    assert out["model"]["rmsle_times"] == 0.0
+    assert out["constant"]["rmsle_times"] > 1.0
+    rockyou_like = pa.table({"target": [1.0], "times": pa.nulls(1, pa.int64())})
+    assert evaluate.TimesMap.from_table(rockyou_like) is None

@@ -15,11 +15,14 @@ TEST_SETS = ("test", "test_head")
 def main(params: Params) -> None:
     paths = params.paths
     fitted = model.load(paths.model)
-    # The constant baseline predicts the mean training target.
-    constant = float(np.mean(pq.read_table(paths.split("train"), columns=["target"])["target"]))
+    train = pq.read_table(paths.split("train"), columns=["target", "times"])
+    constant = float(np.mean(train["target"]))  # the constant baseline: mean training target
+    times_map = evaluate.TimesMap.from_table(train)  # for RMSLE where the source has counts
     tables = {name: pq.read_table(paths.split(name)) for name in TEST_SETS}
     preds = {name: model.predict(fitted, t["password"]) for name, t in tables.items()}
-    results = {n: evaluate.evaluate_set(tables[n], preds[n], constant) for n in TEST_SETS}
+    results = {
+        n: evaluate.evaluate_set(tables[n], preds[n], constant, times_map) for n in TEST_SETS
+    }
     for name in TEST_SETS:
         log.info("%s: %s", name, results[name]["model"])
 
