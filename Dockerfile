@@ -1,20 +1,31 @@
-# Batch scoring image (minimal; the serving issue adds the API). The model is baked in at
-# build time: run `make repro` (or `dvc pull`) first so models/model.skops exists.
+# The scoring API. The model is baked in at build time, so a running container never depends
+# on DVC, a remote or credentials, and the image tag pins one model. Before building:
+#   make repro            (or: dvc pull)    -> models/model.skops, metrics/
+#   docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) -t password-complexity .
 FROM python:3.11.7-slim-bookworm AS build
-WORKDIR /app
-COPY requirements.txt pyproject.toml ./
+WORKDIR /build
+COPY requirements-serve.txt pyproject.toml ./
 COPY src ./src
 RUN python -m venv /venv \
-    && /venv/bin/pip install --no-cache-dir -r requirements.txt \
-    && /venv/bin/pip install --no-cache-dir --no-deps .
+    && /venv/bin/pip install --no-cache-dir --disable-pip-version-check -r requirements-serve.txt \
+    && /venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps .
 
 FROM python:3.11.7-slim-bookworm
+ARG GIT_COMMIT=unknown
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 COPY --from=build /venv /venv
 COPY params.yaml ./
-COPY models/model.skops ./models/model.skops
-USER app
-ENV PATH=/venv/bin:$PATH
-# Scores the file named by predict.input in params.yaml (mount it at /app/data/...).
-CMD ["python", "-m", "pwc.stages.predict"]
+COPY models/model.skops ./models/
+COPY metrics/evaluate/metrics.json ./metrics/evaluate/
+COPY metrics/gate.json ./metrics/
+ENV PATH=/venv/bin:$PATH \
+    PWC_PARAMS=/app/params.yaml \
+    PWC_HOST=0.0.0.0 \
+    PWC_PORT=8000 \
+    PWC_GIT_COMMIT=$GIT_COMMIT
+USER 10001
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)"]
+CMD ["password-complexity", "serve"]

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # dvc runs stage commands (`python -m pwc.stages.x`) through the shell: use the venv's python.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup repro test lint format lock bench clean-venv
+.PHONY: setup repro test lint format lock bench serve openapi load-bench clean-venv
 
 setup: $(STAMP)
 
@@ -33,10 +33,23 @@ format: setup
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-# Regenerate requirements.txt from requirements.in (needs uv: pip install uv).
+# Regenerate the pinned files from the .in files (needs uv: pip install uv).
 lock:
 	uv pip compile --quiet --python-version 3.11 --no-header --annotation-style line \
 		requirements.in -o requirements.txt
+	uv pip compile --quiet --python-version 3.11 --no-header --annotation-style line \
+		requirements-serve.in -o requirements-serve.txt
+
+# The API on http://127.0.0.1:8000 (docs at /docs), with the model `make repro` trained.
+serve: setup
+	$(BIN)/password-complexity serve --host 127.0.0.1 --port 8000
+
+# Regenerate the committed OpenAPI schema (a test fails when it is stale).
+openapi: setup
+	$(BIN)/python -m pwc.serve.openapi > docs/openapi.json
+
+load-bench: setup
+	$(BIN)/python benchmarks/load.py
 
 bench: setup
 	bash benchmarks/pipeline.sh

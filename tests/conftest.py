@@ -1,6 +1,6 @@
 """Shared fixtures. Tests are grouped by what they protect (Made-With-ML's taxonomy):
 code/ (units), data/ (facts about the real RockYou file), model/ (behaviour of a trained
-model), pipeline/ (dvc.yaml wiring, reproducibility, reruns)."""
+model), pipeline/ (dvc.yaml wiring, reproducibility, reruns), serve/ (API, CLI, image)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pwc.config import load_params
+from pwc import model as model_lib
+from pwc.config import DataParams, SplitParams, load_params
+from pwc.data.sources import ingest
+from pwc.data.split import inclusion_weights, split, training_rows
+from pwc.data.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +27,20 @@ def params():
     return load_params(ROOT / "params.yaml")
 
 
-def write_wordlist(path: Path, lines: list[bytes], newline: bytes = b"\n") -> Path:
-    path.write_bytes(b"".join(line + newline for line in lines))
-    return path
+@pytest.fixture(scope="session")
+def small_run(params):
+    """A model trained by the pipeline's own code on a seeded RockYou sample (CI has no DVC
+    cache, so no full-data model): (fitted Pipeline, split tables)."""
+    table = ingest(DataParams(sample=400_000, sha256=params.data.sha256), seed=params.seed)
+    kept = validate(table, "rockyou", params.validate_.max_length).kept
+    parts = split(kept, SplitParams(test_size=20_000, test_head_size=20_000), params.seed)
+    train = parts["train"]
+    cfg = params.train.model_copy(update={"rows": 150_000})
+    ranks = train["rank"].to_numpy()
+    idx = training_rows(ranks, cfg.rows, cfg.sampling, params.seed)
+    rows = train.take(idx)
+    weights = inclusion_weights(ranks, idx)
+    fitted = model_lib.fit(
+        cfg, rows["password"], rows["target"].to_numpy(), params.seed, weights=weights
+    )
+    return fitted, parts

@@ -1,11 +1,12 @@
 """Scoring: model output -> guesses and a 0-4 score; streaming batch prediction over files.
 
-`score` is the one function batch predict, the API and the CLI call.
+`Scorer` is the one object batch predict, the API and the CLI score passwords with.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,10 @@ from sklearn.pipeline import Pipeline
 from tqdm import tqdm
 
 from pwc import model as model_lib
+from pwc.config import Params
 from pwc.data.sources import decode_lines, split_lines
 from pwc.errors import DataError
-from pwc.io import atomic_path
+from pwc.io import atomic_path, sha256_file
 
 OUTPUT_SCHEMA = pa.schema(
     [
@@ -40,6 +42,27 @@ def score(model: Pipeline, passwords, thresholds: Sequence[float]) -> dict[str, 
     """guesses_log10 (never below 0: at least one guess), guesses and score per password."""
     log10 = np.maximum(model_lib.predict(model, passwords), 0.0)
     return {"guesses_log10": log10, "guesses": 10.0**log10, "score": strength(log10, thresholds)}
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """A loaded model with its version and score thresholds."""
+
+    model: Pipeline
+    version: str  # first 12 hex digits of the model file's sha256
+    thresholds: tuple[float, ...]
+
+    @classmethod
+    def load(cls, model_path: Path, thresholds: Sequence[float]) -> Scorer:
+        model = model_lib.load(model_path)  # refuses files that would execute code
+        return cls(model, sha256_file(model_path)[:12], tuple(thresholds))
+
+    @classmethod
+    def from_params(cls, params: Params, model_path: Path | None = None) -> Scorer:
+        return cls.load(model_path or params.paths.model, params.strength.score_thresholds)
+
+    def __call__(self, passwords) -> dict[str, np.ndarray]:
+        return score(self.model, passwords, self.thresholds)
 
 
 def _text_batches(path: Path, batch_size: int) -> Iterator[pa.Array]:
@@ -86,14 +109,7 @@ def input_batches(path: Path, batch_size: int) -> tuple[Iterator[pa.Array], int 
     return _parquet_batches(file, batch_size), file.metadata.num_rows
 
 
-def predict_file(
-    model: Pipeline,
-    model_version: str,
-    src: Path,
-    dst: Path,
-    batch_size: int,
-    thresholds: Sequence[float],
-) -> int:
+def predict_file(scorer: Scorer, src: Path, dst: Path, batch_size: int) -> int:
     """Score `src` into Parquet `dst` batch by batch: memory stays flat as inputs grow."""
     batches, total = input_batches(src, batch_size)
     rows = 0
@@ -103,12 +119,12 @@ def predict_file(
         tqdm(total=total, unit="pw", unit_scale=True, desc="predict") as progress,
     ):
         for passwords in batches:
-            out = score(model, passwords, thresholds)
+            out = scorer(passwords)
             batch = pa.table(
                 {
                     "password": passwords.cast(pa.large_string()),
                     **out,
-                    "model_version": pa.array([model_version] * len(passwords), pa.string()),
+                    "model_version": pa.array([scorer.version] * len(passwords), pa.string()),
                 },
                 schema=OUTPUT_SCHEMA,
             )

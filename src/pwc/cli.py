@@ -1,0 +1,127 @@
+"""Command line: `password-complexity score` and `password-complexity serve`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from pwc.config import load_params
+from pwc.errors import PwcError
+
+SCORE_HELP = """\
+Score passwords with the pipeline's model. Prints, per password in input order, the same
+fields as the API: guesses_log10, guesses and score (0-4, zxcvbn's scale).
+
+Passwords given as arguments end up in your shell history and in the process list, where
+other users can see them. For real secrets, pipe them in on stdin, one a line (the default
+when no PASSWORD is given):
+
+    password-complexity score < passwords.txt
+    printf '%s\\n' "$candidate" | password-complexity score --json
+"""
+
+
+def _read_stdin() -> list[str]:
+    data = sys.stdin.buffer.read()
+    text = data.decode("utf-8", errors="surrogateescape")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def _score(args: argparse.Namespace) -> int:
+    from pwc.predict import Scorer  # heavy imports only for the command that needs them
+
+    params = load_params(args.params)
+    passwords = args.passwords if args.passwords else _read_stdin()
+    bad = [i + 1 for i, p in enumerate(passwords) if not _is_utf8(p)]
+    if bad:
+        raise PwcError(f"input line(s) {bad[:10]} are not valid UTF-8")
+    scorer = Scorer.from_params(params, args.model)
+    out = scorer(passwords) if passwords else {"guesses_log10": [], "guesses": [], "score": []}
+    rows = [
+        {"guesses_log10": float(g), "guesses": float(n), "score": int(s)}
+        for g, n, s in zip(out["guesses_log10"], out["guesses"], out["score"], strict=True)
+    ]
+    if args.json:
+        json.dump({"model_version": scorer.version, "results": rows}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(f"{'#':>4}  {'guesses_log10':>13}  {'guesses':>12}  score")
+        for i, row in enumerate(rows, 1):
+            print(
+                f"{i:>4}  {row['guesses_log10']:>13.2f}  {row['guesses']:>12.3g}  {row['score']:>5}"
+            )
+        print(f"model {scorer.version}", file=sys.stderr)
+    return 0
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    os.environ["PWC_PARAMS"] = str(args.params)  # read by the app factory in the server
+    uvicorn.run(
+        "pwc.serve.app:app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="password-complexity", description="How guessable is a password?"
+    )
+    top.add_argument(
+        "--params",
+        type=Path,
+        default=Path(os.environ.get("PWC_PARAMS", "params.yaml")),
+        help="params.yaml path (default: $PWC_PARAMS or ./params.yaml)",
+    )
+    sub = top.add_subparsers(dest="command", required=True)
+
+    score = sub.add_parser(
+        "score",
+        help="score passwords (stdin is the safe default)",
+        description=SCORE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    score.add_argument("passwords", nargs="*", metavar="PASSWORD", help="unsafe: see above")
+    score.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    score.add_argument("--model", type=Path, default=None, help="model file (default: params)")
+    score.set_defaults(func=_score)
+
+    serve = sub.add_parser("serve", help="run the HTTP API (settings: PWC_* variables)")
+    serve.add_argument("--host", default=os.environ.get("PWC_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PWC_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("PWC_WORKERS", "1")))
+    serve.set_defaults(func=_serve)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PwcError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

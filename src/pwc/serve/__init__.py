@@ -1,0 +1,1 @@
+"""Online scoring: the HTTP API (FastAPI) around pwc.predict.Scorer."""

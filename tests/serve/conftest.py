@@ -1,0 +1,97 @@
+"""A model directory laid out like a pipeline run (params, model, metrics) and servers on it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from pwc import model as model_lib
+
+from ..conftest import ROOT
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def served(small_run, tmp_path_factory) -> Path:
+    """params.yaml whose paths point at a freshly trained model and its metrics."""
+    fitted, _ = small_run
+    base = tmp_path_factory.mktemp("served")
+    model_lib.save(fitted, base / "model.skops")
+    (base / "metrics/evaluate").mkdir(parents=True)
+    metrics = {"test": {"model": {"spearman": 0.3}}, "test_head": {"model": {"spearman": 0.5}}}
+    (base / "metrics/evaluate/metrics.json").write_text(json.dumps(metrics))
+    (base / "metrics/gate.json").write_text(json.dumps({"passed": True, "checks": []}))
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw["paths"].update(
+        model=str(base / "model.skops"),
+        evaluate_dir=str(base / "metrics/evaluate"),
+        gate=str(base / "metrics/gate.json"),
+    )
+    (base / "params.yaml").write_text(yaml.safe_dump(raw))
+    return base / "params.yaml"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A real server process on 127.0.0.1; its output goes to a log file we can search."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str], log: Path, port: int):
+        self.log, self.url = log, f"http://127.0.0.1:{port}"
+        full_env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **env}
+        self.proc = subprocess.Popen(
+            cmd, env=full_env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=log.parent
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited:\n{self.log.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"server not ready in {timeout} s:\n{self.log.read_text()}")
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def server(served, tmp_path) -> Iterator[Server]:
+    port = free_port()
+    srv = Server(
+        ["password-complexity", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        {"PWC_PARAMS": str(served)},
+        tmp_path / "server.log",
+        port,
+    )
+    try:
+        srv.wait_ready()
+        yield srv
+    finally:
+        srv.stop()

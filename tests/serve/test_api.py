@@ -1,0 +1,140 @@
+"""The HTTP API in-process (TestClient): contract, validation, parity with batch predict."""
+
+import json
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+
+from pwc.config import load_params
+from pwc.predict import Scorer, predict_file
+from pwc.serve.app import Settings, create_app
+
+from ..conftest import ROOT
+
+WORDS = ["123456", "password", "Xk9#mQ2$vL7!pR4@", "NaN", " ", "peña", "tab\tinside", "0"]
+
+
+@pytest.fixture(scope="module")
+def client(served):
+    with TestClient(create_app(Settings(params=served, max_batch=50))) as c:
+        yield c
+
+
+def test_health_and_version(client, served):
+    health = client.get("/health").json()
+    assert health["status"] == "ok" and len(health["model_version"]) == 12
+    version = client.get("/version").json()
+    assert version["model_version"] == health["model_version"]
+    assert len(version["model_sha256"]) == 64 and version["git_commit"]
+    assert version["params"]["train"]["model"] == load_params(served).train.model
+    assert version["metrics"]["test_head"]["spearman"] == 0.5
+    assert version["gate"]["passed"] is True
+
+
+def test_score_returns_one_result_per_password_in_order(client):
+    body = client.post("/v1/score", json={"passwords": WORDS}).json()
+    results = body["results"]
+    assert len(results) == len(WORDS)
+    for r in results:
+        assert r["guesses"] == pytest.approx(10 ** r["guesses_log10"])
+        assert 0 <= r["score"] <= 4
+    single = client.post("/v1/score", json={"passwords": [WORDS[2]]}).json()["results"][0]
+    assert single == results[2]
+
+
+def test_train_serve_parity_with_batch_predict(client, served, tmp_path):
+    src = tmp_path / "words.txt"
+    src.write_text("".join(w + "\n" for w in WORDS))
+    scorer = Scorer.from_params(load_params(served))
+    predict_file(scorer, src, tmp_path / "out.parquet", batch_size=3)
+    batch = pq.read_table(tmp_path / "out.parquet")
+    api = client.post("/v1/score", json={"passwords": WORDS}).json()
+    assert api["model_version"] == batch["model_version"][0].as_py()
+    assert [r["guesses_log10"] for r in api["results"]] == batch["guesses_log10"].to_pylist()
+    assert [r["score"] for r in api["results"]] == batch["score"].to_pylist()
+
+
+BAD_BODIES = [
+    ({"passwords": []}, 422),
+    ({"passwords": ["x" * 129]}, 422),
+    ({"passwords": ["ok"] * 51}, 422),
+    ({"passwords": "not-a-list"}, 422),
+    ({"passwords": [1, 2]}, 422),
+    ({"passwords": [None]}, 422),
+    ({"pw": ["x"]}, 422),
+    ({"passwords": ["x"], "extra": 1}, 422),
+]
+
+
+@pytest.mark.parametrize(("body", "status"), BAD_BODIES)
+def test_bad_bodies_get_4xx_without_echo(client, body, status):
+    resp = client.post("/v1/score", json=body)
+    assert resp.status_code == status
+    assert all("input" not in item for item in resp.json()["detail"])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{not json", b"", b'{"passwords": ["\\ud800"]}', b"\xff\xfe", b"[]", b"null"],
+)
+def test_malformed_json_is_4xx(client, raw):
+    resp = client.post("/v1/score", content=raw, headers={"content-type": "application/json"})
+    assert 400 <= resp.status_code < 500
+
+
+def test_oversized_request_is_413(client):
+    big = b'{"passwords": ["' + b"a" * (2 << 20) + b'"]}'
+    resp = client.post("/v1/score", content=big, headers={"content-type": "application/json"})
+    assert resp.status_code == 413
+
+
+def test_streamed_oversized_request_is_413(client):
+    def chunks():
+        for _ in range(40):
+            yield b"a" * 65536
+
+    resp = client.post("/v1/score", content=chunks(), headers={"content-type": "application/json"})
+    assert resp.status_code == 413
+
+
+def test_passwords_never_in_urls():
+    paths = create_app(Settings(params=ROOT / "params.yaml")).openapi()["paths"]
+    for path, ops in paths.items():
+        assert "{" not in path
+        for op in ops.values():
+            assert not [p for p in op.get("parameters", []) if p["in"] == "query"]
+
+
+def test_committed_openapi_matches_the_app():
+    committed = json.loads((ROOT / "docs/openapi.json").read_text())
+    live = create_app(Settings(params=ROOT / "params.yaml")).openapi()
+    assert live == committed, "run `make openapi` and commit docs/openapi.json"
+
+
+def test_refuses_to_start_on_a_corrupt_model(served, tmp_path):
+    raw = served.read_text().replace(str(served.parent / "model.skops"), str(tmp_path / "m"))
+    (tmp_path / "m").write_bytes(b"PK\x03\x04 definitely not a model")
+    (tmp_path / "params.yaml").write_text(raw)
+    app = create_app(Settings(params=tmp_path / "params.yaml"))
+    with pytest.raises(Exception, match="not a loadable model file"), TestClient(app):
+        pass
+
+
+def test_scores_are_deterministic(client):
+    a = client.post("/v1/score", json={"passwords": WORDS}).json()
+    b = client.post("/v1/score", json={"passwords": WORDS}).json()
+    assert a == b
+    assert np.isfinite([r["guesses_log10"] for r in a["results"]]).all()
+
+
+def test_limits_come_from_the_environment(served):
+    settings = Settings.from_env(
+        {"PWC_PARAMS": str(served), "PWC_MAX_BATCH": "2", "PWC_MAX_LENGTH": "5"}
+    )
+    assert (settings.max_batch, settings.max_length) == (2, 5)
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/v1/score", json={"passwords": ["a", "b"]}).status_code == 200
+        assert client.post("/v1/score", json={"passwords": ["a", "b", "c"]}).status_code == 422
+        assert client.post("/v1/score", json={"passwords": ["toolong"]}).status_code == 422

@@ -1,0 +1,68 @@
+"""The Docker image, without a Docker engine: lint the Dockerfile, run its CMD with its ENV."""
+
+import shlex
+import subprocess
+
+import httpx
+
+from ..conftest import ROOT
+from .conftest import BIN, Server, free_port
+
+
+def final_stage() -> list[str]:
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+    last_from = max(i for i, line in enumerate(lines) if line.startswith("FROM "))
+    return lines[last_from:]
+
+
+def image_env() -> dict[str, str]:
+    env = {}
+    for line in final_stage():
+        if line.startswith("ENV "):
+            for pair in shlex.split(line[4:]):
+                key, _, value = pair.partition("=")
+                env[key] = value
+    return env
+
+
+def image_cmd() -> list[str]:
+    cmd = next(line for line in final_stage() if line.startswith("CMD "))
+    return eval(cmd[4:])  # noqa: S307 - the JSON-array form, from our own Dockerfile
+
+
+def test_hadolint_passes():
+    proc = subprocess.run(
+        [str(BIN / "hadolint"), str(ROOT / "Dockerfile")], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_image_runs_non_root_with_a_healthcheck():
+    stage = final_stage()
+    assert any(line.startswith("USER ") and "root" not in line for line in stage)
+    assert any(line.startswith("HEALTHCHECK ") and "/health" in line for line in stage)
+    assert stage[0].split()[1].count(":") == 1 and "latest" not in stage[0]
+
+
+def test_entrypoint_command_serves_outside_docker(served, tmp_path):
+    env = image_env()
+    assert env["PWC_HOST"] == "0.0.0.0"
+    port = free_port()
+    # Same command and variables as the image, except: loopback only, this machine's paths.
+    env.update(
+        PATH=f"{BIN}:{env['PATH'].replace('/venv/bin:', '')}",
+        PWC_HOST="127.0.0.1",
+        PWC_PORT=str(port),
+        PWC_PARAMS=str(served),
+        PWC_GIT_COMMIT="abc123",
+    )
+    server = Server(image_cmd(), env, tmp_path / "image.log", port)
+    try:
+        server.wait_ready()
+        version = httpx.get(f"{server.url}/version").json()
+        assert version["git_commit"] == "abc123"
+        scored = httpx.post(f"{server.url}/v1/score", json={"passwords": ["abc"]}).json()
+        assert len(scored["results"]) == 1
+    finally:
+        server.stop()
