@@ -1,6 +1,6 @@
 # The scoring API. The model is baked in at build time, so a running container never depends
 # on DVC, a remote or credentials, and the image tag pins one model. Before building:
-#   make repro            (or: dvc pull)    -> models/model.skops, metrics/
+#   make repro            (or: dvc pull)    -> models/model.skops, models/lookup.bin, metrics/
 #   docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) -t password-complexity .
 FROM python:3.11.7-slim-bookworm AS build
 WORKDIR /build
@@ -16,7 +16,7 @@ RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 COPY --from=build /venv /venv
 COPY params.yaml ./
-COPY models/model.skops ./models/
+COPY models/model.skops models/lookup.bin ./models/
 COPY metrics/evaluate/metrics.json ./metrics/evaluate/
 COPY metrics/gate.json ./metrics/
 ENV PATH=/venv/bin:$PATH \

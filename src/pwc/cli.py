@@ -13,7 +13,8 @@ from pwc.errors import PwcError
 
 SCORE_HELP = """\
 Score passwords with the pipeline's model. Prints, per password in input order, the same
-fields as the API: guesses_log10, guesses and score (0-4, zxcvbn's scale).
+fields as the API: guesses_log10, guesses, score (0-4, zxcvbn's scale) and source ("leak":
+the password is in the leak and its rank is exact; "model": estimated).
 
 Passwords given as arguments end up in your shell history and in the process list, where
 other users can see them. For real secrets, pipe them in on stdin, one a line (the default
@@ -41,20 +42,23 @@ def _score(args: argparse.Namespace) -> int:
     bad = [i + 1 for i, p in enumerate(passwords) if not _is_utf8(p)]
     if bad:
         raise PwcError(f"input line(s) {bad[:10]} are not valid UTF-8")
-    scorer = Scorer.from_params(params, args.model)
-    out = scorer(passwords) if passwords else {"guesses_log10": [], "guesses": [], "score": []}
+    scorer = Scorer.from_params(params, args.model, use_lookup=False if args.no_lookup else None)
+    out = scorer(passwords)
     rows = [
-        {"guesses_log10": float(g), "guesses": float(n), "score": int(s)}
-        for g, n, s in zip(out["guesses_log10"], out["guesses"], out["score"], strict=True)
+        {"guesses_log10": float(g), "guesses": float(n), "score": int(s), "source": str(src)}
+        for g, n, s, src in zip(
+            out["guesses_log10"], out["guesses"], out["score"], out["source"], strict=True
+        )
     ]
     if args.json:
         json.dump({"model_version": scorer.version, "results": rows}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(f"{'#':>4}  {'guesses_log10':>13}  {'guesses':>12}  score")
-        for i, row in enumerate(rows, 1):
+        print(f"{'#':>4}  {'guesses_log10':>13}  {'guesses':>12}  score  source")
+        for i, r in enumerate(rows, 1):
             print(
-                f"{i:>4}  {row['guesses_log10']:>13.2f}  {row['guesses']:>12.3g}  {row['score']:>5}"
+                f"{i:>4}  {r['guesses_log10']:>13.2f}  {r['guesses']:>12.3g}  {r['score']:>5}"
+                f"  {r['source']}"
             )
         print(f"model {scorer.version}", file=sys.stderr)
     return 0
@@ -104,6 +108,7 @@ def parser() -> argparse.ArgumentParser:
     score.add_argument("passwords", nargs="*", metavar="PASSWORD", help="unsafe: see above")
     score.add_argument("--json", action="store_true", help="print JSON instead of a table")
     score.add_argument("--model", type=Path, default=None, help="model file (default: params)")
+    score.add_argument("--no-lookup", action="store_true", help="model estimates only")
     score.set_defaults(func=_score)
 
     serve = sub.add_parser("serve", help="run the HTTP API (settings: PWC_* variables)")

@@ -25,6 +25,8 @@ class Paths(_Section):
     validate_report: Path
     split_dir: Path
     model: Path
+    lookup: Path
+    lookup_report: Path
     evaluate_dir: Path
     gate: Path
     predictions_dir: Path
@@ -87,6 +89,17 @@ class GateParams(_Section):
     min_spearman_test: float = 0.2
 
 
+class LookupParams(_Section):
+    enabled: bool = True
+    key: str
+
+    @model_validator(mode="after")
+    def _key_size(self) -> LookupParams:
+        if len(self.key.encode("utf-8")) != 16:
+            raise ValueError("lookup.key must be exactly 16 bytes (a SipHash-2-4 key)")
+        return self
+
+
 class PredictParams(_Section):
     input: Path
     batch_size: int = Field(default=100_000, gt=0)
@@ -112,6 +125,7 @@ class Params(_Section):
     train: TrainParams
     evaluate: EvaluateParams
     gate: GateParams
+    lookup: LookupParams
     predict: PredictParams
     strength: StrengthParams
 

@@ -156,3 +156,22 @@ def roc_points(seen_twice: np.ndarray, pred: np.ndarray, points: int = 101) -> l
         {"fpr": _round(f), "tpr": _round(t)}
         for f, t in zip(grid, np.interp(grid, fpr, tpr), strict=True)
     ]
+
+
+def end_to_end(
+    queries: pa.Table, found: np.ndarray, rank: np.ndarray, model_pred: np.ndarray
+) -> dict:
+    """The scorer as served (lookup first, model for the rest) against the model alone.
+
+    `found`/`rank` come from a lookup built on the training split only, so a password's exact
+    rank is known only if the model could have seen it in training.
+    """
+    y = queries["target"].to_numpy()
+    seen_once = queries["seen_once"].to_numpy(zero_copy_only=False)
+    combined = np.where(found, np.log10(np.where(found, rank, 1.0)), model_pred)
+    return {
+        "queries": int(y.size),
+        "found_share": _round(found.mean()) if y.size else 0.0,
+        "model_only": metrics(y, model_pred, seen_once),
+        "lookup_then_model": metrics(y, combined, seen_once),
+    }

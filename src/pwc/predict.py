@@ -15,10 +15,12 @@ import pyarrow.parquet as pq
 from sklearn.pipeline import Pipeline
 from tqdm import tqdm
 
+from pwc import lookup as lookup_lib
 from pwc import model as model_lib
 from pwc.config import Params
 from pwc.data.sources import decode_lines, split_lines
 from pwc.errors import DataError
+from pwc.features import as_arrow
 from pwc.io import atomic_path, sha256_file
 
 OUTPUT_SCHEMA = pa.schema(
@@ -27,6 +29,7 @@ OUTPUT_SCHEMA = pa.schema(
         ("guesses_log10", pa.float64()),
         ("guesses", pa.float64()),
         ("score", pa.int8()),
+        ("source", pa.string()),  # "leak": exact, from the lookup; "model": estimated
         ("model_version", pa.string()),
     ]
 )
@@ -46,23 +49,50 @@ def score(model: Pipeline, passwords, thresholds: Sequence[float]) -> dict[str, 
 
 @dataclass(frozen=True)
 class Scorer:
-    """A loaded model with its version and score thresholds."""
+    """A loaded model (and optionally the leak lookup) with versions and score thresholds.
+
+    Passwords found in the lookup get their exact guess rank (source "leak"); the model
+    estimates the rest (source "model").
+    """
 
     model: Pipeline
     version: str  # first 12 hex digits of the model file's sha256
     thresholds: tuple[float, ...]
+    lookup: lookup_lib.LookupTable | None = None
+    lookup_version: str | None = None  # first 12 hex digits of the lookup file's sha256
 
     @classmethod
-    def load(cls, model_path: Path, thresholds: Sequence[float]) -> Scorer:
+    def from_params(
+        cls,
+        params: Params,
+        model_path: Path | None = None,
+        use_lookup: bool | None = None,
+    ) -> Scorer:
+        model_path = model_path or params.paths.model
         model = model_lib.load(model_path)  # refuses files that would execute code
-        return cls(model, sha256_file(model_path)[:12], tuple(thresholds))
-
-    @classmethod
-    def from_params(cls, params: Params, model_path: Path | None = None) -> Scorer:
-        return cls.load(model_path or params.paths.model, params.strength.score_thresholds)
+        table, table_version = None, None
+        if params.lookup.enabled if use_lookup is None else use_lookup:
+            table = lookup_lib.load(params.paths.lookup, params.lookup.key)
+            table_version = sha256_file(params.paths.lookup)[:12]
+        thresholds = tuple(params.strength.score_thresholds)
+        return cls(model, sha256_file(model_path)[:12], thresholds, table, table_version)
 
     def __call__(self, passwords) -> dict[str, np.ndarray]:
-        return score(self.model, passwords, self.thresholds)
+        arr = as_arrow(passwords)
+        log10 = np.zeros(len(arr))
+        found = np.zeros(len(arr), dtype=bool)
+        if self.lookup is not None and len(arr):
+            found, rank, _ = self.lookup.find(arr)
+            log10[found] = np.log10(rank[found])
+        if not found.all():
+            log10[~found] = model_lib.predict(self.model, arr.filter(pa.array(~found)))
+        log10 = np.maximum(log10, 0.0)
+        return {
+            "guesses_log10": log10,
+            "guesses": 10.0**log10,
+            "score": strength(log10, self.thresholds),
+            "source": np.where(found, "leak", "model"),
+        }
 
 
 def _text_batches(path: Path, batch_size: int) -> Iterator[pa.Array]:
@@ -123,7 +153,8 @@ def predict_file(scorer: Scorer, src: Path, dst: Path, batch_size: int) -> int:
             batch = pa.table(
                 {
                     "password": passwords.cast(pa.large_string()),
-                    **out,
+                    **{k: out[k] for k in ("guesses_log10", "guesses", "score")},
+                    "source": pa.array(out["source"], pa.string()),
                     "model_version": pa.array([scorer.version] * len(passwords), pa.string()),
                 },
                 schema=OUTPUT_SCHEMA,

@@ -64,10 +64,3 @@ def test_bad_inputs(model, tmp_path):
     with pytest.raises(DataError, match="not a readable Parquet file"):
         predict_file(model, tmp_path / "bad.parquet", tmp_path / "o.parquet", 5)
     assert not (tmp_path / "o.parquet").exists()
-
-
-def test_scorer_load_names_the_version(model, tmp_path):
-    model_lib.save(model.model, tmp_path / "m.skops")
-    loaded = Scorer.load(tmp_path / "m.skops", T)
-    assert len(loaded.version) == 12 and loaded.thresholds == T
-    assert np.array_equal(loaded(["a"])["guesses_log10"], model(["a"])["guesses_log10"])

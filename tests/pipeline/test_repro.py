@@ -6,12 +6,15 @@ import pyarrow.parquet as pq
 
 from .conftest import output_hashes, ran_stages, set_params, sh
 
-STAGES = ["ingest", "validate", "split", "train", "evaluate", "gate", "predict"]
+CHAIN = ["ingest", "validate", "split", "train", "evaluate", "gate", "predict"]
 
 
 def test_repro_runs_every_stage_and_leaves_status_clean(repo):
     proc = sh(repo, "dvc", "repro")
-    assert ran_stages(proc.stdout) == STAGES
+    ran = ran_stages(proc.stdout)
+    assert sorted(ran) == sorted([*CHAIN, "lookup"])
+    assert [s for s in ran if s in CHAIN] == CHAIN
+    assert ran.index("validate") < ran.index("lookup") < ran.index("predict")
     assert "Data and pipelines are up to date" in sh(repo, "dvc", "status").stdout
     assert json.loads((repo / "metrics/gate.json").read_text())["passed"] is True
     report = json.loads((repo / "metrics/validate.json").read_text())
@@ -19,6 +22,9 @@ def test_repro_runs_every_stage_and_leaves_status_clean(repo):
     predictions = pq.read_table(repo / "data/predictions/test.parquet")
     assert predictions.num_rows == pq.read_metadata(repo / "data/split/test.parquet").num_rows
     assert (repo / "models/model.skops").stat().st_size > 0
+    assert set(predictions["source"].to_pylist()) == {"leak"}  # every test password leaked
+    e2e = json.loads((repo / "metrics/evaluate/metrics.json").read_text())["lookup_end_to_end"]
+    assert 0 < e2e["found_share"] < 1
 
 
 def test_nothing_changed_nothing_reruns(repo):

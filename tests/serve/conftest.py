@@ -15,6 +15,7 @@ import httpx
 import pytest
 import yaml
 
+from pwc import lookup
 from pwc import model as model_lib
 
 from ..conftest import ROOT
@@ -24,17 +25,26 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture(scope="session")
 def served(small_run, tmp_path_factory) -> Path:
-    """params.yaml whose paths point at a freshly trained model and its metrics."""
-    fitted, _ = small_run
+    """params.yaml whose paths point at a freshly trained model, a lookup and metrics.
+
+    The lookup holds the training split of the sample, so its test passwords are not in it.
+    """
+    fitted, parts = small_run
     base = tmp_path_factory.mktemp("served")
     model_lib.save(fitted, base / "model.skops")
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    train = parts["train"]
+    table = lookup.build(
+        train["password"], train["guess_rank"].to_numpy(), None, raw["lookup"]["key"]
+    )
+    lookup.write(table, base / "lookup.bin")
     (base / "metrics/evaluate").mkdir(parents=True)
     metrics = {"test": {"model": {"spearman": 0.3}}, "test_head": {"model": {"spearman": 0.5}}}
     (base / "metrics/evaluate/metrics.json").write_text(json.dumps(metrics))
     (base / "metrics/gate.json").write_text(json.dumps({"passed": True, "checks": []}))
-    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
     raw["paths"].update(
         model=str(base / "model.skops"),
+        lookup=str(base / "lookup.bin"),
         evaluate_dir=str(base / "metrics/evaluate"),
         gate=str(base / "metrics/gate.json"),
     )

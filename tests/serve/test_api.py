@@ -31,6 +31,29 @@ def test_health_and_version(client, served):
     assert version["params"]["train"]["model"] == load_params(served).train.model
     assert version["metrics"]["test_head"]["spearman"] == 0.5
     assert version["gate"]["passed"] is True
+    assert version["lookup"]["enabled"] is True and len(version["lookup"]["sha256"]) == 64
+    assert version["lookup"]["entries"] > 0
+
+
+def test_leaked_passwords_get_exact_ranks_and_others_the_model(client, small_run):
+    _, parts = small_run
+    train, test = parts["train"].slice(0, 50), parts["test"].slice(0, 50)
+    leaked = client.post("/v1/score", json={"passwords": train["password"].to_pylist()}).json()
+    assert {r["source"] for r in leaked["results"]} == {"leak"}
+    expected = np.maximum(np.log10(train["guess_rank"].to_numpy()), 0).tolist()
+    assert [r["guesses_log10"] for r in leaked["results"]] == expected
+    fresh = client.post("/v1/score", json={"passwords": test["password"].to_pylist()}).json()
+    assert {r["source"] for r in fresh["results"]} == {"model"}
+
+
+def test_lookup_can_be_switched_off_at_serve_time(served, small_run):
+    _, parts = small_run
+    words = parts["train"]["password"].to_pylist()[:20]
+    settings = Settings.from_env({"PWC_PARAMS": str(served), "PWC_LOOKUP": "off"})
+    with TestClient(create_app(settings)) as client:
+        body = client.post("/v1/score", json={"passwords": words}).json()
+        assert {r["source"] for r in body["results"]} == {"model"}
+        assert client.get("/version").json()["lookup"]["enabled"] is False
 
 
 def test_score_returns_one_result_per_password_in_order(client):
@@ -54,6 +77,7 @@ def test_train_serve_parity_with_batch_predict(client, served, tmp_path):
     assert api["model_version"] == batch["model_version"][0].as_py()
     assert [r["guesses_log10"] for r in api["results"]] == batch["guesses_log10"].to_pylist()
     assert [r["score"] for r in api["results"]] == batch["score"].to_pylist()
+    assert [r["source"] for r in api["results"]] == batch["source"].to_pylist()
 
 
 BAD_BODIES = [

@@ -36,7 +36,7 @@ def test_arguments_and_table(served):
     proc = run_cli(served, "123456", "hunter2")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.decode().splitlines()
-    assert lines[0].split() == ["#", "guesses_log10", "guesses", "score"]
+    assert lines[0].split() == ["#", "guesses_log10", "guesses", "score", "source"]
     assert [line.split()[0] for line in lines[1:]] == ["1", "2"]
     assert b"hunter2" not in proc.stdout + proc.stderr  # results are by position, not echoed
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,6 +38,7 @@ class Settings:
     max_length: int | None = None  # default: validate.max_length from params
     max_body_bytes: int = 1 << 20
     git_commit: str | None = None
+    lookup: bool | None = None  # default: lookup.enabled from params; PWC_LOOKUP=off disables
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -54,6 +55,7 @@ class Settings:
             max_length=get("max_length", int),
             max_body_bytes=get("max_body_bytes", int),
             git_commit=get("git_commit", str),
+            lookup=get("lookup", lambda v: v.lower() not in {"0", "off", "false", "no"}),
         )
 
 
@@ -69,6 +71,10 @@ class Result(BaseModel):
     guesses_log10: float = Field(description="log10 of the estimated guesses, >= 0")
     guesses: float = Field(description="estimated guesses an attacker needs")
     score: int = Field(ge=0, le=4, description="0 (weakest) to 4, zxcvbn's scale")
+    source: Literal["leak", "model"] = Field(
+        description="leak: the password is in the leak, its guess rank is exact; "
+        "model: not in the leak (or lookup off), estimated by the model"
+    )
 
 
 class ScoreResponse(BaseModel):
@@ -123,6 +129,12 @@ def version_info(params: Params, scorer: Scorer, model_path: Path, commit: str) 
         },
         "metrics": headline,
         "gate": _read_json(params.paths.gate),
+        "lookup": {
+            "enabled": scorer.lookup is not None,
+            "version": scorer.lookup_version,
+            "sha256": sha256_file(params.paths.lookup) if scorer.lookup is not None else None,
+            "entries": scorer.lookup.entries if scorer.lookup is not None else 0,
+        },
     }
 
 
@@ -152,7 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A model that cannot be loaded safely stops start-up: never serve garbage.
-        scorer = Scorer.from_params(params, model_path)
+        scorer = Scorer.from_params(params, model_path, use_lookup=settings.lookup)
         app.state.scorer = scorer
         app.state.version = version_info(
             params, scorer, model_path, _git_commit(settings.git_commit)
@@ -189,11 +201,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scorer: Scorer = request.app.state.scorer
         out = scorer(body.passwords)
         results = [
-            Result(guesses_log10=g, guesses=n, score=s)
-            for g, n, s in zip(
+            Result(guesses_log10=g, guesses=n, score=s, source=src)
+            for g, n, s, src in zip(
                 out["guesses_log10"].tolist(),
                 out["guesses"].tolist(),
                 out["score"].tolist(),
+                out["source"].tolist(),
                 strict=True,
             )
         ]

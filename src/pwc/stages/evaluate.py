@@ -1,11 +1,14 @@
 """evaluate: metrics on test and test_head, the constant baseline beside them, and plots."""
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 from dvclive import Live
 
-from pwc import evaluate, model
+from pwc import evaluate, lookup, model
 from pwc.config import Params
+from pwc.data.split import log_rank_sample
+from pwc.errors import DataError
 from pwc.io import atomic_dir
 from pwc.stages import log, run
 
@@ -25,6 +28,8 @@ def main(params: Params) -> None:
     }
     for name in TEST_SETS:
         log.info("%s: %s", name, results[name]["model"])
+    results["lookup_end_to_end"] = lookup_figure(params, fitted, tables)
+    log.info("lookup end to end: %s", results["lookup_end_to_end"])
 
     # dvcyaml=False: dvc.yaml declares these metrics and plots itself.
     with (
@@ -47,11 +52,32 @@ def main(params: Params) -> None:
             )
         live.log_plot(
             "error_by_length",
-            evaluate.error_by_length(results),
+            evaluate.error_by_length({n: results[n] for n in TEST_SETS}),
             x="length",
             y=[f"rmse_{n}" for n in TEST_SETS],
             template="bar_horizontal",
         )
+
+
+def lookup_figure(params: Params, fitted, tables: dict[str, pa.Table]) -> dict:
+    """Lookup (built from the training split only) + model, on log-rank draws over all rows."""
+    train = pq.read_table(params.paths.split("train"), columns=["password", "guess_rank"])
+    table = lookup.build(train["password"], train["guess_rank"].to_numpy(), None, params.lookup.key)
+    del train
+    for name, test in tables.items():
+        hits = int(table.find(test["password"])[0].sum())
+        if hits:
+            raise DataError(f"{hits} {name} passwords found in the train-only lookup: split leak")
+    rows = pq.read_table(
+        params.paths.validated, columns=["password", "rank", "target", "seen_once"]
+    )
+    rows = rows.sort_by("rank")
+    rng = np.random.default_rng([params.seed, 7])
+    idx = np.sort(log_rank_sample(rows["rank"].to_numpy(), params.split.test_head_size, rng))
+    queries = rows.take(idx)
+    del rows
+    found, rank, _ = table.find(queries["password"])
+    return evaluate.end_to_end(queries, found, rank, model.predict(fitted, queries["password"]))
 
 
 if __name__ == "__main__":

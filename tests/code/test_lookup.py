@@ -1,0 +1,98 @@
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from pwc import lookup
+from pwc.errors import ModelError
+
+KEY = "0123456789abcdef"
+WORDS = [f"user{i}pass" for i in range(5000)] + ["123456", "NaN", " ", "peña", ""]
+
+
+@pytest.fixture(scope="module")
+def table():
+    ranks = np.arange(1, len(WORDS) + 1, dtype=np.float64)
+    return lookup.build(pa.array(WORDS, pa.large_string()), ranks, None, KEY)
+
+
+def test_every_built_password_is_found_with_its_rank(table):
+    found, rank, times = lookup.LookupTable.find(table, WORDS)
+    assert found.all()
+    assert rank.tolist() == list(range(1, len(WORDS) + 1))
+    assert (times == -1).all()
+
+
+def test_unknown_passwords_are_not_found(table):
+    found, rank, _ = table.find(["not-there", "user5000pass", "123457"])
+    assert not found.any() and np.isnan(rank).all()
+
+
+def test_round_trip_is_byte_identical_and_memory_mapped(table, tmp_path):
+    lookup.write(table, tmp_path / "a.bin")
+    lookup.write(table, tmp_path / "b.bin")
+    assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+    loaded = lookup.load(tmp_path / "a.bin", KEY)
+    assert not loaded.hashes.flags.writeable  # a view on the mapped file, not a copy
+    assert np.array_equal(loaded.find(WORDS)[1], table.find(WORDS)[1])
+
+
+def test_counts_are_kept(tmp_path):
+    built = lookup.build(["a", "b", "c"], np.array([1.5, 1.5, 3.0]), np.array([9, 9, 1]), KEY)
+    assert built.guess_rank.size == 2  # two tiers
+    lookup.write(built, tmp_path / "t.bin")
+    found, rank, times = lookup.load(tmp_path / "t.bin", KEY).find(["c", "a", "zz"])
+    assert found.tolist() == [True, True, False]
+    assert rank[:2].tolist() == [3.0, 1.5] and times.tolist() == [1, 9, -1]
+
+
+def test_no_plaintext_in_the_file(table, tmp_path):
+    lookup.write(table, tmp_path / "t.bin")
+    raw = (tmp_path / "t.bin").read_bytes()
+    for word in WORDS[::97] + ["123456", "peña"]:
+        if word.strip():
+            assert word.encode() not in raw
+
+
+def test_truncated_corrupted_or_wrong_key_is_refused(table, tmp_path):
+    path = tmp_path / "t.bin"
+    lookup.write(table, path)
+    good = path.read_bytes()
+    path.write_bytes(good[:-3])
+    with pytest.raises(ModelError, match="truncated"):
+        lookup.load(path, KEY)
+    path.write_bytes(good[:50])
+    with pytest.raises(ModelError, match="truncated"):
+        lookup.load(path, KEY)
+    flipped = bytearray(good)
+    flipped[-100] ^= 0xFF
+    path.write_bytes(bytes(flipped))
+    with pytest.raises(ModelError, match="corrupted"):
+        lookup.load(path, KEY)
+    path.write_bytes(good)
+    with pytest.raises(ModelError, match="another key"):
+        lookup.load(path, "fedcba9876543210")
+    path.write_bytes(b"X" * len(good))
+    with pytest.raises(ModelError, match="not a lookup file"):
+        lookup.load(path, KEY)
+    with pytest.raises(ModelError, match="not found"):
+        lookup.load(tmp_path / "none.bin", KEY)
+
+
+def test_key_must_be_16_bytes():
+    with pytest.raises(ValueError, match="16 bytes"):
+        lookup.keyed_hash(["a"], "short")
+
+
+def test_collisions_are_dropped_and_counted(monkeypatch):
+    monkeypatch.setattr(lookup, "keyed_hash", lambda pw, key: np.array([5, 5, 7], dtype=np.uint64))
+    built = lookup.build(["a", "b", "c"], np.array([1.0, 2.0, 3.0]), None, KEY)
+    assert built.dropped_collisions == 2 and built.entries == 1
+
+
+def test_small_and_large_batches_hash_alike():
+    words = [f"w{i}" for i in range(lookup.SMALL_BATCH + 10)] + ["NaN", "peña", ""]
+    big = lookup.keyed_hash(pa.array(words, pa.large_string()), KEY)
+    small = np.concatenate(
+        [lookup.keyed_hash(words[i : i + 100], KEY) for i in range(0, len(words), 100)]
+    )
+    assert np.array_equal(big, small)
