@@ -29,6 +29,7 @@ class Paths(_Section):
     lookup_report: Path
     evaluate_dir: Path
     gate: Path
+    compare: Path
     predictions_dir: Path
 
     def split(self, name: str) -> Path:
@@ -83,6 +84,10 @@ class EvaluateParams(_Section):
     scatter_points: int = Field(default=1000, gt=0)
 
 
+class CompareParams(_Section):
+    rows: int = Field(default=20_000, gt=0)
+
+
 class GateParams(_Section):
     min_spearman_test_head: float = 0.4
     min_auc_test_head: float = 0.7
@@ -124,6 +129,7 @@ class Params(_Section):
     split: SplitParams
     train: TrainParams
     evaluate: EvaluateParams
+    compare: CompareParams
     gate: GateParams
     lookup: LookupParams
     predict: PredictParams

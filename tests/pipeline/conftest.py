@@ -24,6 +24,7 @@ SMALL = {
     "train": {"rows": 30_000, "sampling": "uniform", "calibrate": False, "hash_bits": 16},
     "gate": {"min_spearman_test_head": -1.0, "min_auc_test_head": 0.0, "min_spearman_test": -1.0},
     "predict": {"batch_size": 700},
+    "compare": {"rows": 1_000},
 }
 
 
