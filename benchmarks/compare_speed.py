@@ -17,7 +17,6 @@ import pyarrow.parquet as pq
 
 from pwc import compare, model
 from pwc.config import load_params
-from pwc.data.split import inclusion_weights, training_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks/compare_speed.json"
@@ -35,16 +34,12 @@ def main() -> None:
     train = pq.read_table(
         ROOT / params.paths.split("train"), columns=["password", "rank", "target"]
     )
-    ranks = train["rank"].to_numpy()
-    idx = training_rows(ranks, params.train.rows, params.train.sampling, params.seed)
-    rows = train.take(idx)
-    weights = inclusion_weights(ranks, idx)
     test = pq.read_table(ROOT / params.paths.split("test"))["password"].to_pylist()
     out = {}
     for name, kind in (("baseline", "baseline"), ("ours", params.train.model)):
         cfg = params.train.model_copy(update={"model": kind})
         start = time.perf_counter()
-        fitted = model.fit(cfg, rows["password"], rows["target"].to_numpy(), params.seed, weights)
+        fitted = model.train(train, cfg, params.seed)
         seconds = time.perf_counter() - start
         out[name] = {
             "train_seconds": round(seconds, 1),

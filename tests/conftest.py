@@ -11,7 +11,7 @@ import pytest
 from pwc import model as model_lib
 from pwc.config import DataParams, SplitParams, load_params
 from pwc.data.sources import ingest
-from pwc.data.split import inclusion_weights, split, training_rows
+from pwc.data.split import split
 from pwc.data.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,11 +36,4 @@ def small_run(params):
     parts = split(kept, SplitParams(test_size=20_000, test_head_size=20_000), params.seed)
     train = parts["train"]
     cfg = params.train.model_copy(update={"rows": 150_000})
-    ranks = train["rank"].to_numpy()
-    idx = training_rows(ranks, cfg.rows, cfg.sampling, params.seed)
-    rows = train.take(idx)
-    weights = inclusion_weights(ranks, idx)
-    fitted = model_lib.fit(
-        cfg, rows["password"], rows["target"].to_numpy(), params.seed, weights=weights
-    )
-    return fitted, parts
+    return model_lib.train(train, cfg, params.seed), parts

@@ -8,6 +8,7 @@ import pyarrow.compute as pc
 from scipy.stats import spearmanr
 from sklearn.metrics import mean_squared_error, r2_score, roc_auc_score, roc_curve
 
+TEST_SETS = ("test", "test_head")
 # Length buckets for slices: (name, lowest, highest) in characters.
 LENGTH_BUCKETS = (
     ("len_1_5", 1, 5),

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import skops.io as sio
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.feature_extraction.text import (
@@ -28,6 +29,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from pwc.config import TrainParams
+from pwc.data.split import inclusion_weights, training_rows
 from pwc.errors import ModelError
 from pwc.features import HandFeatures, as_arrow
 from pwc.io import write_bytes
@@ -172,6 +174,20 @@ def fit(
         model[-1].calibrate(features, y, sample_weight=weights)
         log.info("calibrated in %.1f s", time.perf_counter() - start)
     return model
+
+
+def train(table: pa.Table, params: TrainParams, seed: int) -> Pipeline:
+    """Draw the training rows from a train split (password, rank, target) and fit on them.
+
+    With `params.calibrate`, the rows are weighted by 1 / (chance of being drawn) for the
+    calibration, which maps predictions back to the natural mix.
+    """
+    ranks = table["rank"].to_numpy()
+    idx = training_rows(ranks, params.rows, params.sampling, seed)
+    rows = table.take(idx)
+    weights = inclusion_weights(ranks, idx) if params.calibrate else None
+    log.info("training %s on %s %s-sampled rows", params.model, f"{idx.size:,}", params.sampling)
+    return fit(params, rows["password"], rows["target"].to_numpy(), seed, weights)
 
 
 def predict(model: Pipeline, passwords) -> np.ndarray:

@@ -41,12 +41,6 @@ def strength(guesses_log10: np.ndarray, thresholds: Sequence[float]) -> np.ndarr
     return np.searchsorted(np.asarray(thresholds), guesses_log10, side="right").astype(np.int8)
 
 
-def score(model: Pipeline, passwords, thresholds: Sequence[float]) -> dict[str, np.ndarray]:
-    """guesses_log10 (never below 0: at least one guess), guesses and score per password."""
-    log10 = np.maximum(model_lib.predict(model, passwords), 0.0)
-    return {"guesses_log10": log10, "guesses": 10.0**log10, "score": strength(log10, thresholds)}
-
-
 @dataclass(frozen=True)
 class Scorer:
     """A loaded model (and optionally the leak lookup) with versions and score thresholds.
@@ -56,10 +50,15 @@ class Scorer:
     """
 
     model: Pipeline
-    version: str  # first 12 hex digits of the model file's sha256
+    model_sha256: str
     thresholds: tuple[float, ...]
     lookup: lookup_lib.LookupTable | None = None
-    lookup_version: str | None = None  # first 12 hex digits of the lookup file's sha256
+    lookup_sha256: str | None = None
+
+    @property
+    def version(self) -> str:
+        """The model's version: the first 12 hex digits of its file's sha256."""
+        return self.model_sha256[:12]
 
     @classmethod
     def from_params(
@@ -70,12 +69,12 @@ class Scorer:
     ) -> Scorer:
         model_path = model_path or params.paths.model
         model = model_lib.load(model_path)  # refuses files that would execute code
-        table, table_version = None, None
+        table, table_sha256 = None, None
         if params.lookup.enabled if use_lookup is None else use_lookup:
             table = lookup_lib.load(params.paths.lookup, params.lookup.key)
-            table_version = sha256_file(params.paths.lookup)[:12]
+            table_sha256 = sha256_file(params.paths.lookup)
         thresholds = tuple(params.strength.score_thresholds)
-        return cls(model, sha256_file(model_path)[:12], thresholds, table, table_version)
+        return cls(model, sha256_file(model_path), thresholds, table, table_sha256)
 
     def __call__(self, passwords) -> dict[str, np.ndarray]:
         arr = as_arrow(passwords)
@@ -86,7 +85,7 @@ class Scorer:
             log10[found] = np.log10(rank[found])
         if not found.all():
             log10[~found] = model_lib.predict(self.model, arr.filter(pa.array(~found)))
-        log10 = np.maximum(log10, 0.0)
+        log10 = np.maximum(log10, 0.0)  # at least one guess
         return {
             "guesses_log10": log10,
             "guesses": 10.0**log10,

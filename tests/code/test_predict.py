@@ -5,7 +5,7 @@ import pytest
 from pwc import model as model_lib
 from pwc.config import TrainParams
 from pwc.errors import DataError
-from pwc.predict import Scorer, predict_file, score, strength
+from pwc.predict import Scorer, predict_file, strength
 
 T = (3.0, 6.0, 8.0, 10.0)
 
@@ -14,7 +14,7 @@ T = (3.0, 6.0, 8.0, 10.0)
 def model():
     words = [f"{w}{i}" for i in range(200) for w in ("abc", "Zq!9", "")]
     fitted = model_lib.fit(TrainParams(hash_bits=12), words, np.arange(len(words)) % 7, seed=1)
-    return Scorer(fitted, "v1", T)
+    return Scorer(fitted, "v1" + "0" * 62, T)
 
 
 def test_strength_uses_zxcvbn_style_thresholds():
@@ -23,8 +23,9 @@ def test_strength_uses_zxcvbn_style_thresholds():
 
 
 def test_score_fields(model):
-    out = score(model.model, ["abc1", "Zq!9x"], T)
+    out = model(["abc1", "Zq!9x"])
     assert np.all(out["guesses_log10"] >= 0)
+    assert out["source"].tolist() == ["model", "model"]  # no lookup loaded
     assert np.allclose(out["guesses"], 10 ** out["guesses_log10"])
 
 
@@ -37,7 +38,7 @@ def test_text_and_parquet_inputs_stream_to_the_same_result(model, tmp_path, batc
     out = pq.read_table(tmp_path / "out.parquet")
     assert rows == out.num_rows == len(words)
     assert out["password"].to_pylist() == words
-    assert set(out["model_version"].to_pylist()) == {"v1"}
+    assert set(out["model_version"].to_pylist()) == {"v1" + "0" * 10}
     direct = model(words)["guesses_log10"]
     assert np.array_equal(out["guesses_log10"].to_numpy(), direct)
 

@@ -21,7 +21,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from pwc import __version__
 from pwc.config import Params, load_params
-from pwc.io import sha256_file
 from pwc.predict import Scorer
 from pwc.serve.limits import BodySizeLimit
 
@@ -113,14 +112,14 @@ def _read_json(path: Path) -> dict | None:
         return None
 
 
-def version_info(params: Params, scorer: Scorer, model_path: Path, commit: str) -> dict:
+def version_info(params: Params, scorer: Scorer, commit: str) -> dict:
     """What produced the model: file hash, code commit, training params and its metrics."""
     metrics = _read_json(params.paths.evaluate_dir / "metrics.json") or {}
     headline = {name: metrics[name]["model"] for name in ("test", "test_head") if name in metrics}
     return {
         "package_version": __version__,
         "model_version": scorer.version,
-        "model_sha256": sha256_file(model_path),
+        "model_sha256": scorer.model_sha256,
         "git_commit": commit,
         "params": {
             "seed": params.seed,
@@ -131,8 +130,7 @@ def version_info(params: Params, scorer: Scorer, model_path: Path, commit: str) 
         "gate": _read_json(params.paths.gate),
         "lookup": {
             "enabled": scorer.lookup is not None,
-            "version": scorer.lookup_version,
-            "sha256": sha256_file(params.paths.lookup) if scorer.lookup is not None else None,
+            "sha256": scorer.lookup_sha256,
             "entries": scorer.lookup.entries if scorer.lookup is not None else 0,
         },
     }
@@ -166,9 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A model that cannot be loaded safely stops start-up: never serve garbage.
         scorer = Scorer.from_params(params, model_path, use_lookup=settings.lookup)
         app.state.scorer = scorer
-        app.state.version = version_info(
-            params, scorer, model_path, _git_commit(settings.git_commit)
-        )
+        app.state.version = version_info(params, scorer, _git_commit(settings.git_commit))
         log.info("model %s loaded from %s", scorer.version, model_path)
         yield
         app.state.scorer = None

@@ -5,11 +5,9 @@ import pyarrow.parquet as pq
 
 from pwc import compare, model
 from pwc.config import Params
-from pwc.data.split import inclusion_weights, training_rows
+from pwc.evaluate import TEST_SETS
 from pwc.io import write_json
 from pwc.stages import log, run
-
-TEST_SETS = ("test", "test_head")
 
 
 def main(params: Params) -> None:
@@ -18,15 +16,8 @@ def main(params: Params) -> None:
     train = pq.read_table(paths.split("train"), columns=["password", "rank", "target"])
     constant = float(np.mean(train["target"]))
     # The lecture baseline, trained on exactly the rows and weights our model was trained on.
-    ranks = train["rank"].to_numpy()
-    idx = training_rows(ranks, params.train.rows, params.train.sampling, params.seed)
-    rows = train.take(idx)
-    weights = inclusion_weights(ranks, idx) if params.train.calibrate else None
-    base_cfg = params.train.model_copy(update={"model": "baseline"})
-    baseline = model.fit(
-        base_cfg, rows["password"], rows["target"].to_numpy(), params.seed, weights
-    )
-    del rows
+    baseline_cfg = params.train.model_copy(update={"model": "baseline"})
+    baseline = model.train(train, baseline_cfg, params.seed)
     cal = compare.subsample(train, cfg.rows, params.seed + 1)
     zx = compare.ZxcvbnCalibrated(cal["password"].to_pylist(), cal["target"].to_numpy())
     peers = {

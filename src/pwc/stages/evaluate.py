@@ -9,10 +9,9 @@ from pwc import evaluate, lookup, model
 from pwc.config import Params
 from pwc.data.split import log_rank_sample
 from pwc.errors import DataError
+from pwc.evaluate import TEST_SETS
 from pwc.io import atomic_dir
 from pwc.stages import log, run
-
-TEST_SETS = ("test", "test_head")
 
 
 def main(params: Params) -> None:
