@@ -88,12 +88,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--seconds", type=float, default=15.0)
+    ap.add_argument("--altered", type=float, default=0.5, help="share of passwords not in the leak")
     args = ap.parse_args()
     params = load_params(ROOT / "params.yaml")
     words = pq.read_table(ROOT / params.paths.split("test"))["password"].to_pylist()[:50_000]
-    # Every other password altered so it is not in the leak: half the traffic takes the
-    # lookup path, half the model path (set PWC_LOOKUP=off to compare the model alone).
-    words = [w if i % 2 else f"{w}~q7" for i, w in enumerate(words)]
+    # A share of the passwords altered so they are not in the leak: that traffic takes the
+    # model path, the rest the lookup path (set PWC_LOOKUP=off to compare the model alone).
+    step = 1.0 / args.altered if args.altered else float("inf")
+    words = [f"{w}~q7" if i % step < 1 else w for i, w in enumerate(words)]
 
     port = free_port()
     server = start_server(port)
