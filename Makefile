@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 # dvc runs stage commands (`python -m pwc.stages.x`) through the shell: use the venv's python.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup repro test lint format lock bench serve openapi load-bench clean-venv
+.PHONY: setup repro test lint format lock bench serve openapi load-bench push pull sweep best \
+	clean-venv
 
 setup: $(STAMP)
 
@@ -47,6 +48,27 @@ serve: setup
 # Regenerate the committed OpenAPI schema (a test fails when it is stale).
 openapi: setup
 	$(BIN)/python -m pwc.serve.openapi > docs/openapi.json
+
+# Data and models to / from the default DVC remote (.dvc/config; README "Remote storage").
+push: setup
+	$(BIN)/dvc push
+pull: setup
+	$(BIN)/dvc pull
+
+# A parameter grid as DVC experiments, two at a time, ranked by test_head Spearman.
+SWEEP ?= -S 'train.alpha=1,3,10' -S 'train.sampling=log_rank,mixed'
+sweep: setup
+	$(BIN)/dvc exp run --queue $(SWEEP)
+	$(BIN)/dvc queue start -j 2
+	$(BIN)/python -m pwc.experiments wait
+	$(BIN)/dvc exp show --no-pager --md --sort-by \
+		metrics/evaluate/metrics.json:test_head.model.spearman --sort-order desc \
+		--keep 'Experiment|train\.|test_head\.model\.(spearman|auc)|test\.model\.spearman' \
+		--drop '.*'
+	$(BIN)/python -m pwc.experiments rank
+
+best: setup
+	$(BIN)/python -m pwc.experiments best
 
 load-bench: setup
 	$(BIN)/python benchmarks/load.py

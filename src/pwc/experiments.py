@@ -1,0 +1,79 @@
+"""Sweeps with DVC experiments: run the queue to the end, rank by the gate's primary metric,
+apply the best. `make sweep` / `make best` call this; the grid is in the Makefile.
+
+    python -m pwc.experiments wait     # until `dvc queue` has nothing queued or running
+    python -m pwc.experiments rank     # experiments, best first
+    python -m pwc.experiments best     # `dvc exp apply` the best one
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+# The gate's primary metric: Spearman on test_head (README "Evaluation").
+METRICS_FILE = "metrics/evaluate/metrics.json"
+PRIMARY = ("test_head", "model", "spearman")
+
+
+def dvc(*args: str) -> str:
+    return subprocess.run(["dvc", *args], capture_output=True, text=True, check=True).stdout
+
+
+def wait(poll: float = 3.0, timeout: float = 6 * 3600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = dvc("queue", "status")
+        if "Queued" not in status and "Running" not in status:
+            print(status)
+            return
+        time.sleep(poll)
+    raise SystemExit(f"queue still busy after {timeout:.0f} s")
+
+
+def _primary(rev: dict) -> float | None:
+    try:
+        value = rev["data"]["metrics"][METRICS_FILE]["data"]
+        for key in PRIMARY:
+            value = value[key]
+        return float(value)
+    except (KeyError, TypeError):
+        return None  # a failed experiment (e.g. rejected by the gate) has no metrics
+
+
+def ranked(exp_show: list[dict]) -> list[tuple[str, float]]:
+    """(experiment name, primary metric) for every finished experiment, best first."""
+    found = []
+    for baseline in exp_show:
+        for exp in baseline.get("experiments") or []:
+            for rev in exp.get("revs", []):
+                value = _primary(rev)
+                if value is not None:
+                    found.append((exp.get("name") or rev["rev"][:7], value))
+    return sorted(found, key=lambda item: -item[1])
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "rank"
+    if command == "wait":
+        wait()
+        return 0
+    ranking = ranked(json.loads(dvc("exp", "show", "--json")))
+    if command == "rank":
+        for name, value in ranking:
+            print(f"{value:.6f}  {name}")
+        return 0
+    if command == "best":
+        if not ranking:
+            raise SystemExit("no finished experiment to apply: run `make sweep` first")
+        name, value = ranking[0]
+        print(f"applying {name} ({'.'.join(PRIMARY)} = {value:.6f})")
+        print(dvc("exp", "apply", name))
+        return 0
+    raise SystemExit(f"unknown command {command!r}: wait, rank or best")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,54 @@
+"""Remote storage round trip and a two-experiment sweep, with real DVC in temp repos."""
+
+import json
+import re
+import shutil
+
+from pwc.experiments import ranked
+
+from ..conftest import ROOT
+from .conftest import output_hashes, ran_stages, sh
+
+
+def test_committed_config_has_a_local_default_and_no_credentials():
+    config = (ROOT / ".dvc/config").read_text()
+    assert "remote = local" in config and "s3://" in config
+    secret_key = re.compile(
+        r"^\s*(access_key_id|secret_access_key|session_token|password)\s*=", re.M
+    )
+    assert not secret_key.search(config)
+    tracked = sh(ROOT, "git", "ls-files").stdout.split()
+    assert ".dvc/config.local" not in tracked
+    aws_key = re.compile(rb"AKIA[0-9A-Z]{16}|aws_secret_access_key\s*=\s*\S")
+    for name in tracked:
+        path = ROOT / name
+        if path.is_file() and path.stat().st_size < 5_000_000:
+            assert not aws_key.search(path.read_bytes()), name
+
+
+def test_push_wipe_pull_then_nothing_reruns(repo, tmp_path):
+    sh(repo, "dvc", "repro")
+    sh(repo, "dvc", "remote", "add", "-f", "-d", "store", str(tmp_path / "remote"))
+    before = output_hashes(repo)
+    sh(repo, "dvc", "push")
+    shutil.rmtree(repo / ".dvc/cache")
+    for out in ("data/ingested.parquet", "data/validated.parquet", "models/model.skops"):
+        (repo / out).unlink()
+    shutil.rmtree(repo / "data/split")
+    proc = sh(repo, "dvc", "repro", "--pull", "--allow-missing")
+    assert ran_stages(proc.stdout) == []
+    sh(repo, "dvc", "pull")
+    assert output_hashes(repo) == before
+    assert "up to date" in sh(repo, "dvc", "status").stdout
+
+
+def test_tiny_sweep_runs_two_experiments_with_different_results(repo):
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-qm", "state before the sweep", check=False)
+    sh(repo, "dvc", "exp", "run", "--queue", "-S", "train.alpha=3,30")
+    sh(repo, "dvc", "queue", "start", "-j", "2")
+    sh(repo, "python", "-m", "pwc.experiments", "wait")
+    results = ranked(json.loads(sh(repo, "dvc", "exp", "show", "--json").stdout))
+    assert len(results) == 2, results
+    assert results[0][1] > results[1][1]
+    assert sh(repo, "python", "-m", "pwc.experiments", "best").returncode == 0
