@@ -38,6 +38,15 @@ def summary(params: Params) -> str:
             f"{name:<10}{m['spearman']:<10.3f}{m['rmse']:<8.3f}{m['auc_seen_twice']:<8.3f}"
             f"({c['rmse']:.3f})"
         )
+    peers = json.loads(paths.compare.read_text())["test_head"]["models"]
+    lines.append(
+        "peers     test_head spearman: "
+        + ", ".join(
+            f"{name} {peers[name]['spearman']:.3f}" for name in ("ours", "zxcvbn", "baseline")
+        )
+    )
+    lookup = json.loads(paths.lookup_report.read_text())
+    lines.append(f"lookup    {lookup['entries']:,} passwords, {lookup['bytes'] / 1e6:.1f} MB")
     gate = json.loads(paths.gate.read_text())
     lines.append(f"gate      {'passed' if gate['passed'] else 'FAILED'}")
     lines.append(f"predict   {paths.predictions_dir}/{params.predict.input.stem}.parquet")

@@ -22,3 +22,9 @@ def test_table_lists_every_peer_on_the_same_rows():
     assert "7 of test, 9 of test_head" in table
     assert table.count("| 0.100 / 0.600 / 0.500 |") == len(report.LABELS)
     assert "| 1,234 |" in table
+
+
+def test_summary_of_the_committed_run(params, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    text = report.summary(params)
+    assert "gate      passed" in text and "peers     test_head spearman: ours" in text
