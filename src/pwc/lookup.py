@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from pwc.data.split import siphash
 from pwc.errors import ModelError
 from pwc.io import atomic_path
 
@@ -42,22 +42,9 @@ def _check_key(key: str) -> str:
     return key
 
 
-# Below this many passwords, hashing an object array skips pandas' Series set-up (~0.1 ms);
-# above it, the Arrow-backed Series path is faster. Both give the same hashes (tested).
-SMALL_BATCH = 4096
-
-
 def keyed_hash(passwords, key: str) -> np.ndarray:
     """64-bit SipHash-2-4 of each password's UTF-8 bytes under `key`."""
-    if len(passwords) < SMALL_BATCH:
-        if isinstance(passwords, pa.Array | pa.ChunkedArray):
-            passwords = passwords.to_pylist()
-        values = np.asarray(passwords, dtype=object)
-        return pd.util.hash_array(values, hash_key=_check_key(key), categorize=False)
-    series = pd.Series(passwords, dtype=pd.ArrowDtype(pa.large_string()))
-    return pd.util.hash_pandas_object(
-        series, index=False, categorize=False, hash_key=_check_key(key)
-    ).to_numpy()
+    return siphash(passwords, _check_key(key))
 
 
 def key_id(key: str) -> bytes:

@@ -3,6 +3,7 @@ import pyarrow as pa
 import pytest
 
 from pwc import lookup
+from pwc.data.split import SMALL_BATCH
 from pwc.errors import ModelError
 
 KEY = "0123456789abcdef"
@@ -90,7 +91,7 @@ def test_collisions_are_dropped_and_counted(monkeypatch):
 
 
 def test_small_and_large_batches_hash_alike():
-    words = [f"w{i}" for i in range(lookup.SMALL_BATCH + 10)] + ["NaN", "peña", ""]
+    words = [f"w{i}" for i in range(SMALL_BATCH + 10)] + ["NaN", "peña", ""]
     big = lookup.keyed_hash(pa.array(words, pa.large_string()), KEY)
     small = np.concatenate(
         [lookup.keyed_hash(words[i : i + 100], KEY) for i in range(0, len(words), 100)]

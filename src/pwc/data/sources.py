@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import importlib.util
+import io
 import zipfile
 from pathlib import Path
 
@@ -75,10 +76,13 @@ def _line_of(buf: np.ndarray, pos: int) -> int:
     return int(np.count_nonzero(buf[:pos] == 10)) + 1
 
 
+def _without_bom(raw: bytes) -> bytes:
+    return raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
+
+
 def split_lines(raw: bytes, name: str) -> pa.LargeBinaryArray:
     """Split a text file into lines (bytes), without copying line by line in Python."""
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
+    raw = _without_bom(raw)
     if not raw.strip(b"\r\n"):
         raise DataError(f"{name}: file is empty")
     buf = np.frombuffer(raw, dtype=np.uint8)
@@ -185,7 +189,7 @@ def count_targets(times: pd.Series, passwords: pd.Series) -> dict[str, np.ndarra
     rank = np.full(n, np.nan)
     rank[order] = np.arange(1, order.size + 1)
     valid_counts = counts[valid]
-    uniq, inverse, per = np.unique(-valid_counts, return_inverse=True, return_counts=True)
+    _, inverse, per = np.unique(-valid_counts, return_inverse=True, return_counts=True)
     before = np.concatenate(([0], np.cumsum(per)[:-1]))
     mid = before + (per + 1) / 2.0
     guess_rank = np.full(n, np.nan)
@@ -203,8 +207,7 @@ def count_targets(times: pd.Series, passwords: pd.Series) -> dict[str, np.ndarra
 
 
 def csv_table(raw: bytes, name: str) -> pa.Table:
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
+    raw = _without_bom(raw)
     if not raw.strip():
         raise DataError(f"{name}: file is empty")
     if b"\x00" in raw:
@@ -218,7 +221,7 @@ def csv_table(raw: bytes, name: str) -> pa.Table:
         )
     try:
         frame = pd.read_csv(
-            pd.io.common.BytesIO(raw),
+            io.BytesIO(raw),
             dtype=object,
             keep_default_na=False,
             na_filter=False,
