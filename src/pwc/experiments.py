@@ -1,7 +1,7 @@
 """Sweeps with DVC experiments: run the queue to the end, rank by the gate's primary metric,
 apply the best. `make sweep` / `make best` call this; the grid is in the Makefile.
 
-    python -m pwc.experiments wait     # until `dvc queue` has nothing queued or running
+    python -m pwc.experiments wait [S] # until `dvc queue` has nothing queued or running
     python -m pwc.experiments rank     # experiments, best first
     python -m pwc.experiments best     # `dvc exp apply` the best one
 """
@@ -9,6 +9,7 @@ apply the best. `make sweep` / `make best` call this; the grid is in the Makefil
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -22,13 +23,32 @@ def dvc(*args: str) -> str:
     return subprocess.run(["dvc", *args], capture_output=True, text=True, check=True).stdout
 
 
-def wait(poll: float = 3.0, timeout: float = 6 * 3600) -> None:
+def _workers(status: str) -> int:
+    """Active + idle workers from `dvc queue status` ("Worker status: 1 active, 0 idle")."""
+    match = re.search(r"Worker status: (\d+) active, (\d+) idle", status)
+    return int(match[1]) + int(match[2]) if match else 0
+
+
+def wait(poll: float = 3.0, timeout: float = 6 * 3600, jobs: int = 2, restarts: int = 3) -> None:
+    """Block until nothing is queued or running. DVC's celery workers sometimes exit while
+    tasks are still queued (treeverse/dvc#10562) and the queue then waits forever; restart
+    them a bounded number of times, then fail loudly instead of hanging."""
     deadline = time.monotonic() + timeout
+    idle_polls = 0
     while time.monotonic() < deadline:
         status = dvc("queue", "status")
         if "Queued" not in status and "Running" not in status:
             print(status)
             return
+        stalled = "Running" not in status and _workers(status) == 0
+        idle_polls = idle_polls + 1 if stalled else 0
+        if idle_polls >= 5:  # ~15 s queued with nothing running and no worker
+            if restarts == 0:
+                raise SystemExit(f"experiments queued but no queue worker runs:\n{status}")
+            print("no queue worker alive with experiments queued: dvc queue start", flush=True)
+            dvc("queue", "start", "-j", str(jobs))
+            restarts -= 1
+            idle_polls = 0
         time.sleep(poll)
     raise SystemExit(f"queue still busy after {timeout:.0f} s")
 
@@ -58,7 +78,7 @@ def ranked(exp_show: list[dict]) -> list[tuple[str, float]]:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "rank"
     if command == "wait":
-        wait()
+        wait(timeout=float(argv[1]) if len(argv) > 1 else 6 * 3600)
         return 0
     ranking = ranked(json.loads(dvc("exp", "show", "--json")))
     if command == "rank":

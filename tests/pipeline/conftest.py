@@ -28,10 +28,12 @@ SMALL = {
 }
 
 
-def sh(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def sh(
+    repo: Path, *args: str, check: bool = True, timeout: float = 540
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "PYTHONPATH": str(repo / "src")}
     env.pop("DVC_EXP_NAME", None)
-    proc = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True)
+    proc = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc

@@ -47,7 +47,7 @@ def test_tiny_sweep_runs_two_experiments_with_different_results(repo):
     sh(repo, "git", "commit", "-qm", "state before the sweep", check=False)
     sh(repo, "dvc", "exp", "run", "--queue", "-S", "train.alpha=3,30")
     sh(repo, "dvc", "queue", "start", "-j", "2")
-    sh(repo, "python", "-m", "pwc.experiments", "wait")
+    sh(repo, "python", "-m", "pwc.experiments", "wait", "400")
     results = ranked(json.loads(sh(repo, "dvc", "exp", "show", "--json").stdout))
     assert len(results) == 2, results
     assert results[0][1] > results[1][1]

@@ -1,0 +1,57 @@
+"""The sweep helper: ranking by the gate's metric and a queue wait that cannot hang."""
+
+import pytest
+
+from pwc import experiments
+
+HEADER = "Task     Name   Created  Status\n"
+
+
+def status(state: str, active: int) -> str:
+    return f"{HEADER}ab12cd3  exp-1  Nov 27   {state}\n\nWorker status: {active} active, 0 idle\n"
+
+
+STALLED, RUNNING, DONE = status("Queued", 0), status("Running", 1), status("Success", 0)
+
+
+def fake_dvc(monkeypatch, statuses):
+    calls = []
+
+    def dvc(*args):
+        calls.append(args)
+        if args[:2] == ("queue", "status"):
+            return statuses.pop(0) if len(statuses) > 1 else statuses[0]
+        return ""
+
+    monkeypatch.setattr(experiments, "dvc", dvc)
+    monkeypatch.setattr(experiments.time, "sleep", lambda s: None)
+    return calls
+
+
+def test_workers_are_parsed_from_queue_status():
+    assert experiments._workers(RUNNING) == 1
+    assert experiments._workers("Worker status: 2 active, 1 idle") == 3
+    assert experiments._workers("no such line") == 0
+
+
+def test_wait_restarts_workers_that_died_with_tasks_queued(monkeypatch):
+    calls = fake_dvc(monkeypatch, [STALLED] * 5 + [RUNNING, DONE])
+    experiments.wait(poll=0)
+    assert calls.count(("queue", "start", "-j", "2")) == 1
+
+
+def test_wait_fails_loudly_instead_of_hanging(monkeypatch):
+    calls = fake_dvc(monkeypatch, [STALLED])
+    with pytest.raises(SystemExit, match="no queue worker runs"):
+        experiments.wait(poll=0, restarts=2)
+    assert calls.count(("queue", "start", "-j", "2")) == 2
+
+
+def test_ranked_orders_by_primary_metric_and_skips_failed():
+    def rev(name, value):
+        data = {} if value is None else {"test_head": {"model": {"spearman": value}}}
+        metrics = {experiments.METRICS_FILE: {"data": data}}
+        return {"name": name, "revs": [{"rev": name * 7, "data": {"metrics": metrics}}]}
+
+    show = [{"experiments": [rev("a", 0.5), rev("b", 0.7), rev("c", None)]}]
+    assert experiments.ranked(show) == [("b", 0.7), ("a", 0.5)]
