@@ -1,4 +1,4 @@
-"""Command line: `password-complexity score` and `password-complexity serve`."""
+"""Command line: `password-complexity score | serve | predict | predict-dask`."""
 
 from __future__ import annotations
 
@@ -87,6 +87,33 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predict(args: argparse.Namespace) -> int:
+    from pwc.predict import Scorer, predict_file
+
+    params = load_params(args.params)
+    scorer = Scorer.from_params(params, args.model, use_lookup=False if args.no_lookup else None)
+    counts = predict_file(
+        scorer, args.input, args.output, params.predict.batch_size, params.validate_.max_length
+    )
+    print(json.dumps(counts), file=sys.stderr)
+    return 0
+
+
+def _predict_dask(args: argparse.Namespace) -> int:
+    from pwc.distributed import predict_dask
+
+    rows = predict_dask(
+        args.inputs,
+        args.output,
+        params_path=args.params,
+        model_path=args.model,
+        scheduler=args.scheduler,
+        workers=args.workers,
+    )
+    print(f"{rows:,} rows scored into {args.output}/part-*.parquet", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="password-complexity", description="How guessable is a password?"
@@ -110,6 +137,29 @@ def parser() -> argparse.ArgumentParser:
     score.add_argument("--model", type=Path, default=None, help="model file (default: params)")
     score.add_argument("--no-lookup", action="store_true", help="model estimates only")
     score.set_defaults(func=_score)
+
+    predict = sub.add_parser(
+        "predict", help="score a file (Parquet `password` column or text) into Parquet or CSV"
+    )
+    predict.add_argument("input", type=Path)
+    predict.add_argument("output", type=Path, help="*.csv for CSV (formulas escaped)")
+    predict.add_argument("--model", type=Path, default=None, help="model file (default: params)")
+    predict.add_argument("--no-lookup", action="store_true", help="model estimates only")
+    predict.set_defaults(func=_predict)
+
+    dask = sub.add_parser(
+        "predict-dask", help="score Parquet files on a Dask cluster (one task per row group)"
+    )
+    dask.add_argument("inputs", type=Path, nargs="+", metavar="INPUT")
+    dask.add_argument("--output", type=Path, required=True, help="directory for part-*.parquet")
+    dask.add_argument("--model", type=Path, default=None, help="model file (default: params)")
+    dask.add_argument(
+        "--scheduler",
+        default=os.environ.get("DASK_SCHEDULER_ADDRESS"),
+        help="tcp://host:8786 of a running cluster (default: a LocalCluster here)",
+    )
+    dask.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
+    dask.set_defaults(func=_predict_dask)
 
     serve = sub.add_parser("serve", help="run the HTTP API (settings: PWC_* variables)")
     serve.add_argument("--host", default=os.environ.get("PWC_HOST", "127.0.0.1"))

@@ -75,6 +75,17 @@ class TrainParams(_Section):
     ngram_max: int = Field(default=4, ge=1, le=6)
     hash_bits: int = Field(default=20, ge=10, le=24)
     vocabulary_size: int = Field(default=50_000, gt=0)
+    # ngram_ridge: byte Markov model features (order 0 = off), fitted on train rows disjoint
+    # from the regressor's rows; `markov_rows` drawn log-rank from them.
+    markov_order: int = Field(default=0, ge=0, le=8)
+    markov_bits: int = Field(default=22, ge=10, le=26)
+    markov_rows: int = Field(default=2_000_000, gt=0)
+    # ngram_ridge: boosted trees over the linear score + dense features (0 iterations = off),
+    # fitted on `booster_rows` train rows disjoint from the others.
+    booster_iter: int = Field(default=0, ge=0)
+    booster_rows: int = Field(default=1_000_000, gt=0)
+    booster_leaves: int = Field(default=63, ge=2)
+    booster_learning_rate: float = Field(default=0.1, gt=0)
     alpha: float = Field(default=3.0, gt=0)
     sgd_alpha: float = Field(default=1e-6, gt=0)
     sgd_max_iter: int = Field(default=20, gt=0)
@@ -112,6 +123,10 @@ class PredictParams(_Section):
 
 class StrengthParams(_Section):
     score_thresholds: tuple[float, float, float, float] = (3.0, 6.0, 8.0, 10.0)
+    # Beyond the leak (pwc.predict.beyond_leak): model answers near the top of the leak's
+    # range blend toward the Markov model's log10(1 / P(password)).
+    beyond_leak_from: float = 6.5
+    beyond_leak_width: float = Field(default=0.25, gt=0)
 
     @model_validator(mode="after")
     def _increasing(self) -> StrengthParams:

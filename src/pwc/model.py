@@ -12,38 +12,43 @@ import json
 import logging
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import skops.io as sio
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.feature_extraction.text import (
-    CountVectorizer,
-    HashingVectorizer,
-    TfidfTransformer,
-)
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import Ridge, SGDRegressor
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from pwc.config import TrainParams
-from pwc.data.split import inclusion_weights, training_rows
+from pwc.data.split import inclusion_weights, password_hash, training_rows
 from pwc.errors import ModelError
-from pwc.features import HandFeatures, as_arrow
+from pwc.features import FEATURE_NAMES, HandFeatures, as_arrow
 from pwc.io import write_bytes
+from pwc.markov import MarkovScores
+from pwc.ngrams import HashedNgrams
 
 log = logging.getLogger(__name__)
 
 # Types a model file may contain beyond skops' defaults. Anything else refuses to load.
 TRUSTED_TYPES = [
     "pwc.features.HandFeatures",
+    "pwc.markov.MarkovScores",
+    "pwc.ngrams.HashedNgrams",
     "pwc.model.Calibrated",
+    "pwc.model.Stacked",
     "numpy.dtype",
     "numpy.float32",
     "numpy.float64",
     "scipy.sparse._csr.csr_matrix",
+    # the boosted trees' fitted nodes (plain arrays; skops' own loader for it)
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 ]
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -82,9 +87,46 @@ class Calibrated(RegressorMixin, BaseEstimator):
         return self.calibrator_.predict(raw) + _TIE_BREAK * raw
 
 
-def _as_docs(X) -> np.ndarray:  # noqa: N803
-    """sklearn's text vectorizers iterate Python strings."""
-    return np.asarray(as_arrow(X).to_pylist(), dtype=object)
+class Stacked(RegressorMixin, BaseEstimator):
+    """A linear model over every column, then (optionally) gradient-boosted trees over its
+    score and the dense columns (hand + Markov features), which start at `dense_from`.
+
+    The trees are fitted on rows the linear model never saw (`fit_booster`), so they learn how
+    far to trust its score on new passwords rather than on memorised ones.
+    """
+
+    def __init__(self, linear=None, booster=None, dense_from: int = 0):
+        self.linear = linear
+        self.booster = booster
+        self.dense_from = dense_from
+
+    def fit(self, X, y):  # noqa: N803 - sklearn's signature
+        self.linear_ = clone(self.linear).fit(X, y)
+        self.booster_ = None
+        return self
+
+    def _stack(self, X):  # noqa: N803
+        dense = X[:, self.dense_from :]
+        dense = dense.toarray() if hasattr(dense, "toarray") else np.asarray(dense)
+        return np.column_stack([self.linear_.predict(X), dense])
+
+    def fit_booster(self, X, y, sample_weight=None):  # noqa: N803
+        self.booster_ = clone(self.booster).fit(self._stack(X), y, sample_weight=sample_weight)
+        return self
+
+    def predict(self, X):  # noqa: N803
+        if self.booster_ is None:
+            return self.linear_.predict(X)
+        return self.booster_.predict(self._stack(X))
+
+
+def _inputs(model: Pipeline, passwords):
+    """What the model's first step reads: Python strings for sklearn's CountVectorizer (the
+    baseline), the Arrow array itself for our vectorised features (no per-password objects)."""
+    arr = as_arrow(passwords)
+    if "vectorize" in model.named_steps:
+        return np.asarray(arr.to_pylist(), dtype=object)
+    return arr
 
 
 def build(params: TrainParams, seed: int) -> Pipeline:
@@ -118,84 +160,159 @@ def build(params: TrainParams, seed: int) -> Pipeline:
                 ),
             ]
         )
-    ngram_features = Pipeline(
-        [
-            (
-                "hash",
-                HashingVectorizer(
-                    analyzer="char",
-                    ngram_range=ngrams,
-                    lowercase=False,
-                    n_features=2**params.hash_bits,
-                    alternate_sign=False,
-                    norm=None,
-                    dtype=np.float32,
-                ),
-            ),
-            ("tfidf", TfidfTransformer(sublinear_tf=True)),
-        ]
-    )
-    hand = Pipeline([("extract", HandFeatures()), ("scale", StandardScaler())])
+    ngram_features = HashedNgrams(params.ngram_max, params.hash_bits)
+    dense = [("hand", HandFeatures())]
+    if params.markov_order:
+        dense.append(("markov", MarkovScores(params.markov_order, params.markov_bits)))
+    hand = Pipeline([("extract", FeatureUnion(dense)), ("scale", StandardScaler())])
+    linear = Ridge(alpha=params.alpha, solver="lsqr", tol=1e-4)
+    booster = None
+    if params.booster_iter:
+        booster = HistGradientBoostingRegressor(
+            max_iter=params.booster_iter,
+            learning_rate=params.booster_learning_rate,
+            max_leaf_nodes=params.booster_leaves,
+            early_stopping=False,  # no random validation split: the fit stays deterministic
+            random_state=seed,
+        )
     return Pipeline(
         [
             ("features", FeatureUnion([("ngrams", ngram_features), ("hand", hand)])),
-            ("regress", Calibrated(Ridge(alpha=params.alpha, solver="lsqr", tol=1e-4))),
+            ("regress", Calibrated(Stacked(linear, booster, dense_from=2**params.hash_bits))),
         ]
     )
+
+
+@dataclass
+class Rows:
+    """Passwords with their target and optional weights (1 / chance of being drawn)."""
+
+    passwords: pa.Array | pa.ChunkedArray
+    target: np.ndarray
+    weights: np.ndarray | None = None
+
+
+def _timed(message: str, start: float, *args) -> None:
+    log.info(message + " in %.1f s", *args, time.perf_counter() - start)
 
 
 def fit(
     params: TrainParams,
-    passwords,
-    target: np.ndarray,
+    rows: Rows,
     seed: int,
-    weights: np.ndarray | None = None,
+    markov_rows=None,
+    booster_rows: Rows | None = None,
 ) -> Pipeline:
-    """Fit on (passwords, target); with `weights` (inverse draw probabilities), calibrate too."""
+    """Fit the features and the linear model on `rows`; count Markov n-grams on `markov_rows`
+    and fit the boosted trees on `booster_rows` (each disjoint from `rows`); calibrate on the
+    last rows fitted when they carry weights."""
     model = build(params, seed)
-    y = np.asarray(target, dtype=np.float64)
+    linear_only = params.model == "baseline"
+    if params.markov_order and not linear_only:
+        if markov_rows is None:
+            raise ValueError("markov_order > 0 needs markov_rows to count n-grams on")
+        start = time.perf_counter()
+        dense = model.named_steps["features"].transformer_list[1][1].named_steps["extract"]
+        dense.transformer_list[1][1].fit_counts(markov_rows)
+        _timed("Markov counts on %s rows", start, f"{len(markov_rows):,}")
+    y = np.asarray(rows.target, dtype=np.float64)
     start = time.perf_counter()
-    features = model[:-1].fit_transform(_as_docs(passwords), y)
-    log.info(
-        "features: %s x %s in %.1f s",
-        f"{features.shape[0]:,}",
-        f"{features.shape[1]:,}",
-        time.perf_counter() - start,
-    )
+    features = model[:-1].fit_transform(_inputs(model, rows.passwords), y)
+    _timed("features: %s x %s", start, f"{features.shape[0]:,}", f"{features.shape[1]:,}")
     start = time.perf_counter()
     model[-1].fit(features, y)
-    log.info("%s fitted in %.1f s", type(model[-1].estimator).__name__, time.perf_counter() - start)
+    _timed("linear model fitted", start)
     vectorizer = model.named_steps.get("vectorize")
     if vectorizer is not None:
         # numpy ints become one file each in skops (minutes for 50k entries); plain ints are JSON
         vectorizer.vocabulary_ = {k: int(v) for k, v in vectorizer.vocabulary_.items()}
-    if weights is not None:
+    last = rows
+    if params.booster_iter and not linear_only:
+        if booster_rows is None:
+            raise ValueError("booster_iter > 0 needs booster_rows to fit the trees on")
         start = time.perf_counter()
-        model[-1].calibrate(features, y, sample_weight=weights)
-        log.info("calibrated in %.1f s", time.perf_counter() - start)
+        features = model[:-1].transform(_inputs(model, booster_rows.passwords))
+        y = np.asarray(booster_rows.target, dtype=np.float64)
+        model[-1].estimator_.fit_booster(features, y)
+        _timed("boosted trees fitted on %s rows", start, f"{y.size:,}")
+        last = booster_rows
+    if last.weights is not None:
+        start = time.perf_counter()
+        model[-1].calibrate(features, y, sample_weight=last.weights)
+        _timed("calibrated", start)
     return model
+
+
+def _draw(table: pa.Table, size: int | None, sampling: str, seed: int, weighted: bool) -> Rows:
+    ranks = table["rank"].to_numpy()
+    idx = training_rows(ranks, size, sampling, seed)
+    picked = table.take(idx)
+    weights = inclusion_weights(ranks, idx) if weighted else None
+    return Rows(picked["password"], picked["target"].to_numpy(), weights)
 
 
 def train(table: pa.Table, params: TrainParams, seed: int) -> Pipeline:
     """Draw the training rows from a train split (password, rank, target) and fit on them.
 
-    With `params.calibrate`, the rows are weighted by 1 / (chance of being drawn) for the
-    calibration, which maps predictions back to the natural mix.
+    Each learner that needs its own rows (linear model, Markov counts, boosted trees) gets a
+    disjoint share of the split, by a bit-mix of the password hash. With `params.calibrate`,
+    rows are weighted by 1 / (chance of being drawn) for the calibration, which maps
+    predictions back to the natural mix.
     """
-    ranks = table["rank"].to_numpy()
-    idx = training_rows(ranks, params.rows, params.sampling, seed)
-    rows = table.take(idx)
-    weights = inclusion_weights(ranks, idx) if params.calibrate else None
-    log.info("training %s on %s %s-sampled rows", params.model, f"{idx.size:,}", params.sampling)
-    return fit(params, rows["password"], rows["target"].to_numpy(), seed, weights)
+    learners = ["linear"]
+    if params.model != "baseline":
+        learners += ["markov"] * bool(params.markov_order) + ["booster"] * bool(params.booster_iter)
+    share = (password_hash(table["password"]) >> np.uint64(32)) % np.uint64(len(learners))
+    part = {name: table.filter(pa.array(share == i)) for i, name in enumerate(learners)}
+    calibrate_linear = params.calibrate and "booster" not in part
+    rows = _draw(part["linear"], params.rows, params.sampling, seed, calibrate_linear)
+    log.info(
+        "training %s on %s %s-sampled rows", params.model, f"{rows.target.size:,}", params.sampling
+    )
+    markov_rows = booster_rows = None
+    if "markov" in part:
+        markov_rows = _draw(
+            part["markov"], params.markov_rows, "log_rank", seed + 1, False
+        ).passwords
+    if "booster" in part:
+        booster_rows = _draw(
+            part["booster"], params.booster_rows, params.sampling, seed + 2, params.calibrate
+        )
+    return fit(params, rows, seed, markov_rows, booster_rows)
 
 
 def predict(model: Pipeline, passwords) -> np.ndarray:
     """Predicted log10 guess rank per password."""
-    docs = _as_docs(passwords)
-    if docs.size == 0:
-        return np.zeros(0)
-    return model.predict(docs).astype(np.float64)
+    return predict_with_markov(model, passwords)[0]
+
+
+def _markov_column(model: Pipeline) -> tuple[int, float, float] | None:
+    """(column, scale, mean) of the standardised Markov log10 P in the feature matrix."""
+    if "features" not in model.named_steps:
+        return None
+    dense = model.named_steps["features"].transformer_list[1][1]
+    parts = dict(dense.named_steps["extract"].transformer_list)
+    if "markov" not in parts:
+        return None
+    scaler = dense.named_steps["scale"]
+    i = len(FEATURE_NAMES)  # markov's first column (log10 P) follows the hand features
+    return model[-1].estimator_.dense_from + i, float(scaler.scale_[i]), float(scaler.mean_[i])
+
+
+def predict_with_markov(model: Pipeline, passwords) -> tuple[np.ndarray, np.ndarray | None]:
+    """(predicted log10 guess rank, Markov log10 P(password) or None), features built once."""
+    docs = _inputs(model, passwords)
+    if len(docs) == 0:
+        return np.zeros(0), np.zeros(0)
+    features = model[:-1].transform(docs)
+    pred = model[-1].predict(features).astype(np.float64)
+    column = _markov_column(model)
+    if column is None:
+        return pred, None
+    index, scale, mean = column
+    scaled = features[:, index]
+    scaled = scaled.toarray().ravel() if hasattr(scaled, "toarray") else np.ravel(scaled)
+    return pred, scaled.astype(np.float64) * scale + mean
 
 
 def _canonical_schema(schema: dict) -> tuple[dict, dict[str, str]]:

@@ -6,11 +6,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from sklearn.pipeline import Pipeline
 from tqdm import tqdm
@@ -41,6 +44,22 @@ def strength(guesses_log10: np.ndarray, thresholds: Sequence[float]) -> np.ndarr
     return np.searchsorted(np.asarray(thresholds), guesses_log10, side="right").astype(np.int8)
 
 
+def beyond_leak(
+    pred: np.ndarray, log10_prob: np.ndarray | None, start: float, width: float
+) -> np.ndarray:
+    """Extend model answers past the leak's last rank (params.yaml `strength`).
+
+    The model learned log10 rank inside a 14.3M-row leak, so its answers stop near 10^7.2.
+    Near that top (logistic weight around `start`), the answer moves toward the Markov
+    model's log10(1 / P(password)), the guesses a Markov cracker would need: a random
+    16-character string gets ~10^30, while answers far below `start` are unchanged.
+    """
+    if log10_prob is None:
+        return pred
+    weight = 1.0 / (1.0 + np.exp(-(pred - start) / width))
+    return pred + weight * np.maximum(-log10_prob - pred, 0.0)
+
+
 @dataclass(frozen=True)
 class Scorer:
     """A loaded model (and optionally the leak lookup) with versions and score thresholds.
@@ -54,6 +73,7 @@ class Scorer:
     thresholds: tuple[float, ...]
     lookup: lookup_lib.LookupTable | None = None
     lookup_sha256: str | None = None
+    beyond_leak: tuple[float, float] | None = None  # (start, width); None: model answers only
 
     @property
     def version(self) -> str:
@@ -73,8 +93,10 @@ class Scorer:
         if params.lookup.enabled if use_lookup is None else use_lookup:
             table = lookup_lib.load(params.paths.lookup, params.lookup.key)
             table_sha256 = sha256_file(params.paths.lookup)
-        thresholds = tuple(params.strength.score_thresholds)
-        return cls(model, sha256_file(model_path), thresholds, table, table_sha256)
+        strength_ = params.strength
+        beyond = (strength_.beyond_leak_from, strength_.beyond_leak_width)
+        thresholds = tuple(strength_.score_thresholds)
+        return cls(model, sha256_file(model_path), thresholds, table, table_sha256, beyond)
 
     def __call__(self, passwords) -> dict[str, np.ndarray]:
         arr = as_arrow(passwords)
@@ -84,7 +106,12 @@ class Scorer:
             found, rank, _ = self.lookup.find(arr)
             log10[found] = np.log10(rank[found])
         if not found.all():
-            log10[~found] = model_lib.predict(self.model, arr.filter(pa.array(~found)))
+            pred, log10_prob = model_lib.predict_with_markov(
+                self.model, arr.filter(pa.array(~found))
+            )
+            if self.beyond_leak is not None:
+                pred = beyond_leak(pred, log10_prob, *self.beyond_leak)
+            log10[~found] = pred
         log10 = np.maximum(log10, 0.0)  # at least one guess
         return {
             "guesses_log10": log10,
@@ -95,27 +122,27 @@ class Scorer:
 
 
 def _text_batches(path: Path, batch_size: int) -> Iterator[pa.Array]:
-    """Lines of a text file in batches, reading a few MB at a time."""
-    rest = b""
+    """Lines of a text file in batches, reading a few MB at a time. Line endings (LF or
+    CRLF) are decided once, on the first chunk; a line longer than a chunk just spans reads."""
+    rest, crlf, seen = b"", None, False
     with open(path, "rb") as fh:
-        first = True
         while True:
             chunk = fh.read(TEXT_CHUNK_BYTES)
-            if not chunk and not rest:
-                if first:
-                    raise DataError(f"{path}: file is empty")
-                return
             data = rest + chunk
-            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)  # at EOF, the unfinished line
             data, rest = data[:cut], data[cut:]
-            if not data:
-                continue
-            if first and not data.strip(b"\r\n"):
-                raise DataError(f"{path}: file is empty")
-            first = False
-            lines, _ = decode_lines(split_lines(data, str(path)), str(path))
-            for start in range(0, len(lines), batch_size):
-                yield lines.slice(start, batch_size)
+            if data:
+                lines = split_lines(data, str(path), crlf)
+                if crlf is None:
+                    crlf = len(lines) > 0 and data.rstrip(b"\n").endswith(b"\r")
+                decoded, _ = decode_lines(lines, str(path))
+                seen = True
+                for start in range(0, len(decoded), batch_size):
+                    yield decoded.slice(start, batch_size)
+            if not chunk:
+                break
+    if not seen:
+        raise DataError(f"{path}: file is empty")
 
 
 def _parquet_batches(file: pq.ParquetFile, batch_size: int) -> Iterator[pa.Array]:
@@ -123,42 +150,109 @@ def _parquet_batches(file: pq.ParquetFile, batch_size: int) -> Iterator[pa.Array
         yield batch.column(0)
 
 
-def input_batches(path: Path, batch_size: int) -> tuple[Iterator[pa.Array], int | None]:
-    """Batches of passwords and the row count when known in advance (for progress)."""
+def open_parquet_input(path: Path) -> pq.ParquetFile:
+    """A Parquet input with a `password` column, or a DataError naming the file."""
     if not path.is_file():
         raise DataError(f"{path}: input file not found")
-    if path.suffix != ".parquet":
-        return _text_batches(path, batch_size), None
     try:
         file = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
     if "password" not in file.schema_arrow.names:
         raise DataError(f"{path}: no 'password' column")
+    return file
+
+
+def input_batches(path: Path, batch_size: int) -> tuple[Iterator[pa.Array], int | None]:
+    """Batches of passwords and the row count when known in advance (for progress)."""
+    if path.suffix != ".parquet":
+        if not path.is_file():
+            raise DataError(f"{path}: input file not found")
+        return _text_batches(path, batch_size), None
+    file = open_parquet_input(path)
     return _parquet_batches(file, batch_size), file.metadata.num_rows
 
 
-def predict_file(scorer: Scorer, src: Path, dst: Path, batch_size: int) -> int:
-    """Score `src` into Parquet `dst` batch by batch: memory stays flat as inputs grow."""
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(passwords: pa.Array) -> pa.Array:
+    """Passwords for a CSV cell: a leading ' when a spreadsheet would run it as a formula.
+    (The Parquet output keeps passwords exactly; only CSV needs this.)"""
+    pattern = "^[" + "".join(FORMULA_START).replace("-", "\\-") + "]"
+    risky = pc.match_substring_regex(passwords, pattern)
+    quote = pa.scalar("'", passwords.type)
+    empty = pa.scalar("", passwords.type)
+    return pc.if_else(risky, pc.binary_join_element_wise(quote, passwords, empty), passwords)
+
+
+def output_table(scorer: Scorer, passwords: pa.Array, max_length: int | None = None) -> pa.Table:
+    """One scored batch in OUTPUT_SCHEMA. Passwords longer than `max_length` characters are
+    not scored: null guesses and source "too_long" (counted by the caller, never dropped)."""
+    passwords = passwords.cast(pa.large_string())
+    n = len(passwords)
+    too_long = np.zeros(n, dtype=bool)
+    if max_length is not None and n:
+        too_long = pc.greater(pc.utf8_length(passwords), max_length).to_numpy(zero_copy_only=False)
+    log10 = np.full(n, np.nan)
+    score = np.zeros(n, dtype=np.int8)
+    source = np.full(n, "too_long", dtype=object)
+    if (~too_long).any():
+        out = scorer(passwords.filter(pa.array(~too_long)) if too_long.any() else passwords)
+        log10[~too_long] = out["guesses_log10"]
+        score[~too_long] = out["score"]
+        source[~too_long] = out["source"]
+    return pa.table(
+        {
+            "password": passwords,
+            "guesses_log10": pa.array(log10, mask=too_long),
+            "guesses": pa.array(10.0**log10, mask=too_long),
+            "score": pa.array(score, mask=too_long) if too_long.any() else pa.array(score),
+            "source": pa.array(source.tolist(), pa.string()),
+            "model_version": pa.array([scorer.version] * n, pa.string()),
+        },
+        schema=OUTPUT_SCHEMA,
+    )
+
+
+def predict_file(
+    scorer: Scorer, src: Path, dst: Path, batch_size: int, max_length: int | None = None
+) -> dict[str, int]:
+    """Score `src` into `dst` batch by batch: memory stays flat as inputs grow.
+
+    `dst` ending in .csv gets CSV (formula-like passwords escaped, see csv_safe); anything
+    else Parquet. Returns row counts: rows, scored, too_long.
+    """
     batches, total = input_batches(src, batch_size)
-    rows = 0
+    counts = {"rows": 0, "scored": 0, "too_long": 0}
+    as_csv = dst.suffix.lower() == ".csv"
     with (
         atomic_path(dst) as tmp,
-        pq.ParquetWriter(tmp, OUTPUT_SCHEMA, compression="zstd") as writer,
+        _writer(tmp, as_csv) as write,
         tqdm(total=total, unit="pw", unit_scale=True, desc="predict") as progress,
     ):
         for passwords in batches:
-            out = scorer(passwords)
-            batch = pa.table(
-                {
-                    "password": passwords.cast(pa.large_string()),
-                    **{k: out[k] for k in ("guesses_log10", "guesses", "score")},
-                    "source": pa.array(out["source"], pa.string()),
-                    "model_version": pa.array([scorer.version] * len(passwords), pa.string()),
-                },
-                schema=OUTPUT_SCHEMA,
-            )
-            writer.write_table(batch)
-            rows += len(passwords)
-            progress.update(len(passwords))
-    return rows
+            table = output_table(scorer, passwords, max_length)
+            write(table)
+            rejected = int(pc.sum(pc.equal(table["source"], "too_long")).as_py() or 0)
+            counts["rows"] += table.num_rows
+            counts["too_long"] += rejected
+            counts["scored"] += table.num_rows - rejected
+            progress.update(table.num_rows)
+    return counts
+
+
+@contextmanager
+def _writer(path: Path, as_csv: bool) -> Iterator:
+    if as_csv:
+        with pacsv.CSVWriter(path, OUTPUT_SCHEMA) as writer:
+
+            def write(table: pa.Table) -> None:
+                safe = table.set_column(0, "password", csv_safe(table["password"]))
+                writer.write_table(safe)
+
+            yield write
+    else:
+        with pq.ParquetWriter(path, OUTPUT_SCHEMA, compression="zstd") as writer:
+            yield writer.write_table

@@ -16,12 +16,12 @@ WORDS = [f"{w}{i}" for i in range(300) for w in ("pass", "Dragon!", "x")]
 def fitted(request):
     cfg = TrainParams(model=request.param, hash_bits=12, ngram_max=3)
     y = np.array([len(w) / 3 for w in WORDS])
-    return cfg, model_lib.fit(cfg, WORDS, y, seed=5)
+    return cfg, model_lib.fit(cfg, model_lib.Rows(WORDS, y), seed=5)
 
 
 def test_fit_is_deterministic_and_files_are_byte_identical(fitted, tmp_path):
     cfg, model = fitted
-    again = model_lib.fit(cfg, WORDS, np.array([len(w) / 3 for w in WORDS]), seed=5)
+    again = model_lib.fit(cfg, model_lib.Rows(WORDS, np.array([len(w) / 3 for w in WORDS])), seed=5)
     model_lib.save(model, tmp_path / "a.skops")
     model_lib.save(again, tmp_path / "b.skops")
     assert (tmp_path / "a.skops").read_bytes() == (tmp_path / "b.skops").read_bytes()

@@ -13,7 +13,9 @@ T = (3.0, 6.0, 8.0, 10.0)
 @pytest.fixture(scope="module")
 def model():
     words = [f"{w}{i}" for i in range(200) for w in ("abc", "Zq!9", "")]
-    fitted = model_lib.fit(TrainParams(hash_bits=12), words, np.arange(len(words)) % 7, seed=1)
+    fitted = model_lib.fit(
+        TrainParams(hash_bits=12), model_lib.Rows(words, np.arange(len(words)) % 7), seed=1
+    )
     return Scorer(fitted, "v1" + "0" * 62, T)
 
 
@@ -34,9 +36,10 @@ def test_text_and_parquet_inputs_stream_to_the_same_result(model, tmp_path, batc
     words = ["NaN", " spaced ", "peña", "", "x" * 50] * 9
     src = tmp_path / "in.txt"
     src.write_bytes("".join(w + "\n" for w in words).encode())
-    rows = predict_file(model, src, tmp_path / "out.parquet", batch_size)
+    counts = predict_file(model, src, tmp_path / "out.parquet", batch_size)
     out = pq.read_table(tmp_path / "out.parquet")
-    assert rows == out.num_rows == len(words)
+    assert counts == {"rows": len(words), "scored": len(words), "too_long": 0}
+    assert out.num_rows == len(words)
     assert out["password"].to_pylist() == words
     assert set(out["model_version"].to_pylist()) == {"v1" + "0" * 10}
     direct = model(words)["guesses_log10"]
@@ -65,3 +68,52 @@ def test_bad_inputs(model, tmp_path):
     with pytest.raises(DataError, match="not a readable Parquet file"):
         predict_file(model, tmp_path / "bad.parquet", tmp_path / "o.parquet", 5)
     assert not (tmp_path / "o.parquet").exists()
+
+
+def test_beyond_leak_extends_only_near_the_top_and_never_lowers():
+    from pwc.predict import beyond_leak
+
+    pred = np.array([0.5, 3.0, 6.9, 6.9, 7.1])
+    log10_prob = np.array([-9.0, -9.0, -30.0, -5.0, -12.0])
+    out = beyond_leak(pred, log10_prob, start=6.5, width=0.25)
+    assert np.allclose(out[:2], pred[:2], atol=1e-3)  # far below the top: unchanged
+    assert out[2] > 25 and out[4] > 11  # near the top: toward log10(1 / P)
+    assert out[3] == pred[3]  # a likelier Markov answer never lowers the model's
+    assert (out >= pred).all()
+    assert beyond_leak(pred, None, 6.5, 0.25) is pred
+
+
+def test_blank_chunks_crlf_and_a_10mb_line_stream(model, tmp_path, monkeypatch):
+    monkeypatch.setattr("pwc.predict.TEXT_CHUNK_BYTES", 64)
+    words = ["\ufeffnot-a-bom-here", "a", *([""] * 40), "b ", "\tc", "d"]
+    raw = "\r\n".join(words[1:]).encode() + b"\r\n"
+    (tmp_path / "crlf.txt").write_bytes(b"\xef\xbb\xbf" + raw)  # BOM + CRLF + blank chunks
+    counts = predict_file(model, tmp_path / "crlf.txt", tmp_path / "o.parquet", 4)
+    assert pq.read_table(tmp_path / "o.parquet")["password"].to_pylist() == words[1:]
+    assert counts["rows"] == len(words) - 1
+
+    monkeypatch.setattr("pwc.predict.TEXT_CHUNK_BYTES", 1 << 20)
+    huge = "y" * (10 << 20)
+    (tmp_path / "huge.txt").write_text(f"short\n{huge}\nafter\n")
+    counts = predict_file(model, tmp_path / "huge.txt", tmp_path / "h.parquet", 4, max_length=128)
+    out = pq.read_table(tmp_path / "h.parquet")
+    assert counts == {"rows": 3, "scored": 2, "too_long": 1}
+    assert out["source"].to_pylist() == ["model", "too_long", "model"]
+    assert out["guesses_log10"].null_count == 1 and out["password"][1].as_py() == huge
+
+
+def test_csv_output_escapes_formulas_and_keeps_spaces(model, tmp_path):
+    words = ["=cmd|' /C calc'!A0", "+1+1", "@SUM(1)", "-2", " lead", "trail\t", "plain", "a=b"]
+    (tmp_path / "in.txt").write_text("".join(w + "\n" for w in words))
+    predict_file(model, tmp_path / "in.txt", tmp_path / "out.csv", 3)
+    import csv
+
+    with open(tmp_path / "out.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    cells = [r["password"] for r in rows]
+    assert cells[:4] == ["'" + w for w in words[:4]]  # a spreadsheet shows text, runs nothing
+    assert cells[4:] == words[4:]  # spaces and tabs kept exactly; '=' inside is harmless
+    assert not any(c[:1] in "=+-@" for c in cells)
+    parquet = tmp_path / "out.parquet"
+    predict_file(model, tmp_path / "in.txt", parquet, 3)
+    assert pq.read_table(parquet)["password"].to_pylist() == words  # Parquet: exact

@@ -80,11 +80,16 @@ def _without_bom(raw: bytes) -> bytes:
     return raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
 
 
-def split_lines(raw: bytes, name: str) -> pa.LargeBinaryArray:
-    """Split a text file into lines (bytes), without copying line by line in Python."""
-    raw = _without_bom(raw)
-    if not raw.strip(b"\r\n"):
-        raise DataError(f"{name}: file is empty")
+def split_lines(raw: bytes, name: str, crlf: bool | None = None) -> pa.LargeBinaryArray:
+    """Split a text file into lines (bytes), without copying line by line in Python.
+
+    `crlf`: whether lines end in \\r\\n; None decides from `raw` (every line ends in \\r).
+    A reader going chunk by chunk decides once, on the first chunk, and passes it on.
+    """
+    if crlf is None:  # the whole file, or its first chunk
+        raw = _without_bom(raw)
+        if not raw.strip(b"\r\n"):
+            raise DataError(f"{name}: file is empty")
     buf = np.frombuffer(raw, dtype=np.uint8)
     nul = np.flatnonzero(buf == 0)
     if nul.size:
@@ -98,9 +103,12 @@ def split_lines(raw: bytes, name: str) -> pa.LargeBinaryArray:
     drop[newlines] = True
     # A CRLF file: every line ends in \r. A lone \r elsewhere stays part of the password
     # (validate quarantines it as a control character).
-    if ((ends - starts) >= 1).all() and (buf[ends - 1] == 13).all():
-        drop[ends - 1] = True
-        ends = ends - 1
+    if crlf is None:
+        crlf = bool(((ends - starts) >= 1).all() and (buf[ends - 1] == 13).all())
+    if crlf:
+        strip = (ends - starts >= 1) & (buf[np.maximum(ends - 1, 0)] == 13)
+        drop[ends[strip] - 1] = True
+        ends = ends - strip
     values = buf[~drop]
     offsets = np.concatenate(([0], np.cumsum(ends - starts))).astype(np.int64)
     return pa.Array.from_buffers(

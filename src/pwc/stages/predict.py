@@ -9,8 +9,15 @@ def main(params: Params) -> None:
     scorer = Scorer.from_params(params)
     src = params.predict.input
     dst = params.paths.predictions_dir / f"{src.stem}.parquet"
-    rows = predict_file(scorer, src, dst, params.predict.batch_size)
-    log.info("scored %s passwords with model %s into %s", f"{rows:,}", scorer.version, dst)
+    counts = predict_file(scorer, src, dst, params.predict.batch_size, params.validate_.max_length)
+    log.info(
+        "%s rows: %s scored, %s too long (kept, unscored) with model %s into %s",
+        f"{counts['rows']:,}",
+        f"{counts['scored']:,}",
+        f"{counts['too_long']:,}",
+        scorer.version,
+        dst,
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,80 @@
+"""Vectorised byte n-grams and the Markov model: checked against plain-Python definitions."""
+
+import numpy as np
+import pyarrow as pa
+
+from pwc import model as model_lib
+from pwc.config import TrainParams
+from pwc.markov import MarkovScores
+from pwc.ngrams import END, START, HashedNgrams, ngram_hashes, padded_bytes
+
+WORDS = ["ab", "", "abc", "é1", "null", " a\t", "aaaa"]
+
+
+def test_padded_bytes_put_markers_around_each_password():
+    data, offsets = padded_bytes(WORDS)
+    for i, word in enumerate(WORDS):
+        expected = bytes([START]) + word.encode() + bytes([END])
+        assert data[offsets[i] : offsets[i + 1]].tobytes() == expected
+
+
+def test_every_ngram_of_every_password_and_equal_ngrams_share_a_column():
+    columns, indptr = ngram_hashes(WORDS, 3, 20)
+    seen: dict[bytes, int] = {}
+    for i, word in enumerate(WORDS):
+        padded = bytes([START]) + word.encode() + bytes([END])
+        expected = [
+            padded[p : p + n] for p in range(len(padded)) for n in (1, 2, 3) if p + n <= len(padded)
+        ]
+        row = columns[indptr[i] : indptr[i + 1]]
+        assert len(row) == len(expected), word
+        for gram, column in zip(expected, row, strict=True):
+            assert seen.setdefault(gram, column) == column  # one column per distinct n-gram
+    assert len(set(seen.values())) == len(seen)  # no collisions among these few
+
+
+def test_rows_are_idf_weighted_and_normalised_over_occurrences():
+    features = HashedNgrams(4, 16).fit(WORDS).transform(WORDS)
+    features.sum_duplicates()
+    norms = np.sqrt(features.multiply(features).sum(axis=1)).A1
+    repeats = np.array([w in ("null", "aaaa") for w in WORDS])  # words repeating an n-gram
+    assert np.allclose(norms[~repeats], 1.0, atol=1e-5)
+    assert (norms[repeats] > 1.0).all()  # occurrences add up in the column, not in the norm
+    assert features.shape == (len(WORDS), 1 << 16)
+
+
+def test_markov_probabilities_sum_to_one_after_a_context():
+    model = MarkovScores(order=4, bits=24).fit_counts(["abc", "abd", "ab", "abc1", "xyz"])
+    after_ab = [f"ab{chr(c)}" for c in range(4, 128)]
+    logp, rows = model.log10_probs(after_ab)
+    third = np.array([logp[rows == i][2] for i in range(len(after_ab))])
+    end_logp, _ = model.log10_probs(["ab"])
+    # bytes 0-3 and 128-255 keep only their small uniform share
+    total = (10.0**third).sum() + 10.0 ** end_logp[2]
+    assert 0.98 < total <= 1.0 + 1e-9
+    assert third[ord("c") - 4] > third[ord("d") - 4] > third[ord("z") - 4]
+
+
+def test_markov_scores_common_shapes_as_likelier():
+    corpus = [f"pass{i}" for i in range(500)] + [f"love{i}" for i in range(500)]
+    model = MarkovScores(order=5, bits=20).fit_counts(corpus)
+    scores = model.transform(pa.array(["pass77", "qzx!v#"]))
+    assert scores[0, 0] > scores[1, 0]  # log10 P
+    assert scores.shape == (2, 3)
+    assert model.transform([]).shape == (0, 3)
+
+
+def test_stacked_model_saves_byte_identically_and_loads(tmp_path):
+    words = [f"pw{i}x{i * 7 % 13}" for i in range(3000)]
+    ranks = np.arange(1, 3001)
+    table = pa.table({"password": words, "rank": ranks, "target": np.log10(ranks)})
+    cfg = TrainParams(
+        hash_bits=12, markov_order=3, markov_bits=12, booster_iter=5, rows=800, booster_rows=800
+    )
+    first = model_lib.train(table, cfg, seed=1)
+    again = model_lib.train(table, cfg, seed=1)
+    assert model_lib.to_bytes(first) == model_lib.to_bytes(again)
+    model_lib.save(first, tmp_path / "m.skops")
+    loaded = model_lib.load(tmp_path / "m.skops")
+    assert loaded[-1].estimator_.booster_ is not None
+    assert np.array_equal(model_lib.predict(first, words), model_lib.predict(loaded, words))
