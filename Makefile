@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # dvc runs stage commands (`python -m pwc.stages.x`) through the shell: use the venv's python.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup repro test lint format lock bench serve openapi load-bench push pull sweep best \
+.PHONY: setup repro test lint format lock bench serve openapi load-bench push pull sweep best report \
 	clean-venv
 
 setup: $(STAMP)
@@ -69,6 +69,9 @@ sweep: setup
 
 best: setup
 	$(BIN)/python -m pwc.experiments best
+
+report: setup
+	$(BIN)/python -m pwc.dashboard --out reports/dashboard.html
 
 load-bench: setup
 	$(BIN)/python benchmarks/load.py

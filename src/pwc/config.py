@@ -80,6 +80,10 @@ class TrainParams(_Section):
     markov_order: int = Field(default=0, ge=0, le=8)
     markov_bits: int = Field(default=22, ge=10, le=26)
     markov_rows: int = Field(default=2_000_000, gt=0)
+    # one Markov model per sampling of its rows (log_rank: head-heavy; uniform: the tail)
+    markov_samplings: list[Literal["uniform", "log_rank", "mixed"]] = Field(
+        default=["log_rank"], min_length=1
+    )
     # ngram_ridge: boosted trees over the linear score + dense features (0 iterations = off),
     # fitted on `booster_rows` train rows disjoint from the others.
     booster_iter: int = Field(default=0, ge=0)

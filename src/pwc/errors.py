@@ -22,3 +22,7 @@ class ModelError(PwcError):
 
 class GateError(PwcError):
     """The model failed validation."""
+
+
+class OutputError(PwcError):
+    """An output could not be written (disk full, read-only); the previous one is intact."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import hashlib
 import json
 import os
@@ -11,8 +13,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from pwc.errors import OutputError
 
 
 def _umask() -> int:
@@ -21,24 +26,62 @@ def _umask() -> int:
     return mask
 
 
+def _temp_prefix(path: Path) -> str:
+    # The writer's PID is in the name, so a later writer can tell a temp file left by a
+    # killed process (kill -9, power loss) from one a live process is still writing.
+    return f".{path.name}.{os.getpid()}."
+
+
+def _remove_stale_temps(path: Path) -> None:
+    for old in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = old.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not psutil.pid_exists(int(pid)):
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
+
+
+# Write failures of the disk itself, as opposed to bugs or unreadable inputs.
+_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
+
+
+@contextlib.contextmanager
+def _clear_errors(path: Path) -> Iterator[None]:
+    """Disk full, quota, read-only disk: one line naming the output, no traceback."""
+    try:
+        yield
+    except OSError as exc:
+        disk = exc.errno in _DISK_ERRORS or "No space left on device" in str(exc)
+        if not disk:
+            raise
+        reason = exc.strerror or "No space left on device"
+        raise OutputError(
+            f"{path}: could not write ({reason}); the previous version is kept"
+        ) from None
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temp path beside `path`; rename it over `path` only if the block succeeds.
 
     A reader (or a later stage) therefore sees the old file or the complete new one,
-    never a half-written file.
+    never a half-written file. A failed write (e.g. disk full) raises OutputError.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    with _clear_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(path)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
+        os.close(fd)
     tmp_path = Path(tmp)
-    tmp_path.chmod(0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
     try:
-        yield tmp_path
-        with open(tmp_path, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, path)
+        with _clear_errors(path):
+            tmp_path.chmod(0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
+            yield tmp_path
+            with open(tmp_path, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
 
@@ -70,15 +113,18 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 def atomic_dir(path: str | Path) -> Iterator[Path]:
     """Yield a temp directory beside `path`; swap it in for `path` only if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    with _clear_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(path)
+        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent))
     old = path.with_name(f".{path.name}.old")
     try:
-        yield tmp
-        shutil.rmtree(old, ignore_errors=True)
-        if path.exists():
-            os.replace(path, old)
-        os.replace(tmp, path)
+        with _clear_errors(path):
+            yield tmp
+            shutil.rmtree(old, ignore_errors=True)
+            if path.exists():
+                os.replace(path, old)
+            os.replace(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)

@@ -20,12 +20,18 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from pwc.features import as_arrow
 from pwc.ngrams import padded_bytes
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _STEP = np.uint64(0x100000001B3)
-_CONTEXT_SALT = np.uint64(0x5BD1E995)
 FEATURES = ("log10_prob", "log10_prob_per_byte", "max_surprisal")
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (sort + compare: numpy 2's np.unique is far slower here)."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
 
 
 def _bucket(h: np.ndarray, salt: np.uint64, bits: int) -> np.ndarray:
@@ -33,9 +39,11 @@ def _bucket(h: np.ndarray, salt: np.uint64, bits: int) -> np.ndarray:
 
 
 def _windows(data: np.ndarray, offsets: np.ndarray, order: int):
-    """For each order k = 1..order: (valid, n-gram hash, context hash) at every predicted
-    position p (every byte but START). The n-gram is data[p-k+1 .. p], its context the same
-    window without p; a window that would cross the password's start is not valid."""
+    """For each order k = 1..order: (predicted, inside, n-gram hash, context hash) at every
+    position p. The n-gram is data[p-k+1 .. p]; it is `inside` its password when it does not
+    cross the password's start. `predicted`: p is a byte to predict (any but START). The
+    context hash (data[p-k+1 .. p-1]) equals the (k-1)-gram hash at p-1, so the (k-1)-gram
+    counts double as the context counts of order k."""
     size = data.size
     row_start = np.repeat(offsets[:-1], np.diff(offsets))
     position = np.arange(size, dtype=np.int64)
@@ -44,44 +52,65 @@ def _windows(data: np.ndarray, offsets: np.ndarray, order: int):
     gram = np.zeros(size, dtype=np.uint64)  # hash of data[p-k+1 .. p], grown leftward
     for k in range(1, order + 1):
         context = np.zeros(size, dtype=np.uint64)
-        context[1:] = gram[:-1]  # window of k-1 bytes ending at p-1
+        context[1:] = gram[:-1]  # the (k-1)-gram ending at p-1
         shifted = np.zeros(size, dtype=np.uint64)
         shifted[k - 1 :] = values[: max(size - k + 1, 0)]
         gram = gram * _STEP + shifted
-        valid = predicted & (position - k + 1 >= row_start)
-        yield k, valid, gram, context
+        inside = position - k + 1 >= row_start
+        yield k, predicted, inside, gram, context
 
 
 class MarkovScores(TransformerMixin, BaseEstimator):
     """log10 P(password) and friends under a hashed byte n-gram model of `order`.
 
-    Fit with `fit_counts` (on rows the downstream regressor does not train on); `fit` only
-    checks that has happened, so the model can sit inside a Pipeline that is fitted later.
+    Two tables per order: n-gram counts (float32; the (k-1)-gram counts are order k's
+    context counts) and distinct continuations per context (uint8, capped at 255: at most
+    256 bytes can follow). Fit with `fit_counts` (on rows the downstream regressor does not
+    train on); `fit` only checks that has happened, so the model can sit inside a Pipeline
+    that is fitted later.
     """
 
     def __init__(self, order: int = 5, bits: int = 21):
         self.order = order
         self.bits = bits
 
-    def fit_counts(self, passwords, weights: np.ndarray | None = None) -> MarkovScores:
-        data, offsets = padded_bytes(passwords)
-        per_row = np.diff(offsets)
-        w = np.ones(per_row.size) if weights is None else np.asarray(weights, np.float64)
-        w_byte = np.repeat(w, per_row)
+    def fit_counts(
+        self, passwords, weights: np.ndarray | None = None, chunk: int = 250_000
+    ) -> MarkovScores:
+        """Count n-grams chunk by chunk: the tables are the only large arrays kept, so the
+        peak memory does not grow with the number of passwords counted."""
+        arr = as_arrow(passwords)
         size = 1 << self.bits
-        grams, contexts, distinct = [], [], []
-        for k, valid, gram, context in _windows(data, offsets, self.order):
-            g = _bucket(gram[valid], np.uint64(k), self.bits)
-            c = _bucket(context[valid], _CONTEXT_SALT + np.uint64(k), self.bits)
-            grams.append(np.bincount(g, weights=w_byte[valid], minlength=size))
-            contexts.append(np.bincount(c, weights=w_byte[valid], minlength=size))
-            # T(h): distinct (context, n-gram) bucket pairs per context
-            pairs = np.sort((c << np.int64(self.bits)) | g)
-            first = np.concatenate(([True], pairs[1:] != pairs[:-1])) if pairs.size else pairs
-            distinct.append(np.bincount(pairs[first] >> np.int64(self.bits), minlength=size))
-        self.gram_counts_ = np.stack(grams).astype(np.float32)
-        self.context_counts_ = np.stack(contexts).astype(np.float32)
-        self.distinct_ = np.stack(distinct).astype(np.float32)
+        grams = np.zeros((self.order, size), dtype=np.float32)
+        pairs: list[np.ndarray] = [np.zeros(0, np.int64) for _ in range(self.order)]
+        self.total_, seen_bytes = 0.0, np.zeros(256, dtype=bool)
+        for start in range(0, len(arr), chunk):
+            data, offsets = padded_bytes(arr.slice(start, chunk))
+            w = None
+            if weights is not None:
+                part = np.asarray(weights[start : start + chunk], np.float64)
+                w = np.repeat(part, np.diff(offsets))
+            for k, predicted, inside, gram, context in _windows(data, offsets, self.order):
+                # order 1 also counts START, the context of every password's first byte
+                counted = inside if k == 1 else inside & predicted
+                g = _bucket(gram[counted], np.uint64(k), self.bits)
+                grams[k - 1] += np.bincount(g, None if w is None else w[counted], size)
+                used = inside & predicted
+                if k == 1:  # the empty context: every predicted symbol
+                    self.total_ += float(used.sum() if w is None else w[used].sum())
+                    seen_bytes[data[used]] = True
+                    continue
+                g = _bucket(gram[used], np.uint64(k), self.bits)
+                c = _bucket(context[used], np.uint64(k - 1), self.bits)
+                # distinct (context, n-gram) bucket pairs, merged across chunks
+                pairs[k - 1] = _distinct(np.concatenate([pairs[k - 1], (c << self.bits) | g]))
+        self.distinct_empty_ = int(seen_bytes.sum())
+        per_context = [
+            np.minimum(np.bincount(p >> self.bits, minlength=size), 255).astype(np.uint8)
+            for p in pairs[1:]
+        ]
+        self.gram_counts_ = grams
+        self.distinct_ = np.stack(per_context) if per_context else np.zeros((0, size), np.uint8)
         return self
 
     def fit(self, X, y=None):  # noqa: N803 - sklearn's signature
@@ -94,17 +123,21 @@ class MarkovScores(TransformerMixin, BaseEstimator):
         data, offsets = padded_bytes(passwords)
         prob = np.full(data.size, 1.0 / 256.0)
         predicted = None
-        for k, valid, gram, context in _windows(data, offsets, self.order):
-            predicted = valid if k == 1 else predicted
-            g = _bucket(gram[valid], np.uint64(k), self.bits)
-            c = _bucket(context[valid], _CONTEXT_SALT + np.uint64(k), self.bits)
-            count = self.gram_counts_[k - 1][g]
-            seen = self.context_counts_[k - 1][c]
-            distinct = self.distinct_[k - 1][c]
+        for k, predicted, inside, gram, context in _windows(data, offsets, self.order):
+            valid = inside & predicted
+            count = self.gram_counts_[k - 1][_bucket(gram[valid], np.uint64(k), self.bits)]
+            if k == 1:
+                seen, distinct = self.total_, float(self.distinct_empty_)
+            else:
+                c = _bucket(context[valid], np.uint64(k - 1), self.bits)
+                seen = self.gram_counts_[k - 2][c]
+                distinct = self.distinct_[k - 2][c].astype(np.float32)
             lower = prob[valid]
             with np.errstate(invalid="ignore", divide="ignore"):
                 mixed = (count + distinct * lower) / (seen + distinct)
-            prob[valid] = np.where(seen > 0, mixed, lower)
+            # an unseen context (or one only a hash collision filled) keeps the lower order
+            usable = (np.asarray(seen) > 0) & (np.asarray(distinct) > 0)
+            prob[valid] = np.minimum(np.where(usable, mixed, lower), 1.0)
         rows = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
         return np.log10(prob[predicted]), rows[predicted]
 

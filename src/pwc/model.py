@@ -51,6 +51,9 @@ TRUSTED_TYPES = [
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 ]
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# Bumped whenever a model file's layout or meaning changes. A file of another format could
+# load and still compute garbage, so `load` refuses it.
+MODEL_FORMAT = 2
 
 
 # Isotonic maps have flat steps; a tiny share of the raw score keeps the order strict.
@@ -163,7 +166,10 @@ def build(params: TrainParams, seed: int) -> Pipeline:
     ngram_features = HashedNgrams(params.ngram_max, params.hash_bits)
     dense = [("hand", HandFeatures())]
     if params.markov_order:
-        dense.append(("markov", MarkovScores(params.markov_order, params.markov_bits)))
+        # the first is the one predict_with_markov reads (log10 P for beyond-leak answers)
+        for sampling in params.markov_samplings:
+            markov = MarkovScores(params.markov_order, params.markov_bits)
+            dense.append((f"markov_{sampling}", markov))
     hand = Pipeline([("extract", FeatureUnion(dense)), ("scale", StandardScaler())])
     linear = Ridge(alpha=params.alpha, solver="lsqr", tol=1e-4)
     booster = None
@@ -204,8 +210,9 @@ def fit(
     booster_rows: Rows | None = None,
 ) -> Pipeline:
     """Fit the features and the linear model on `rows`; count Markov n-grams on `markov_rows`
-    and fit the boosted trees on `booster_rows` (each disjoint from `rows`); calibrate on the
-    last rows fitted when they carry weights."""
+    ({sampling: passwords} for params.markov_samplings) and fit the boosted trees on
+    `booster_rows` (each disjoint from `rows`); calibrate on the last rows fitted when they
+    carry weights."""
     model = build(params, seed)
     linear_only = params.model == "baseline"
     if params.markov_order and not linear_only:
@@ -213,8 +220,9 @@ def fit(
             raise ValueError("markov_order > 0 needs markov_rows to count n-grams on")
         start = time.perf_counter()
         dense = model.named_steps["features"].transformer_list[1][1].named_steps["extract"]
-        dense.transformer_list[1][1].fit_counts(markov_rows)
-        _timed("Markov counts on %s rows", start, f"{len(markov_rows):,}")
+        for sampling in params.markov_samplings:
+            dict(dense.transformer_list)[f"markov_{sampling}"].fit_counts(markov_rows[sampling])
+        _timed("Markov counts on %s x %s rows", start, len(markov_rows), f"{params.markov_rows:,}")
     y = np.asarray(rows.target, dtype=np.float64)
     start = time.perf_counter()
     features = model[:-1].fit_transform(_inputs(model, rows.passwords), y)
@@ -226,11 +234,13 @@ def fit(
     if vectorizer is not None:
         # numpy ints become one file each in skops (minutes for 50k entries); plain ints are JSON
         vectorizer.vocabulary_ = {k: int(v) for k, v in vectorizer.vocabulary_.items()}
+    model.pwc_format_ = MODEL_FORMAT
     last = rows
     if params.booster_iter and not linear_only:
         if booster_rows is None:
             raise ValueError("booster_iter > 0 needs booster_rows to fit the trees on")
         start = time.perf_counter()
+        del features  # the linear model's rows: not needed any more, and 0.5 GB or more
         features = model[:-1].transform(_inputs(model, booster_rows.passwords))
         y = np.asarray(booster_rows.target, dtype=np.float64)
         model[-1].estimator_.fit_booster(features, y)
@@ -271,13 +281,17 @@ def train(table: pa.Table, params: TrainParams, seed: int) -> Pipeline:
     )
     markov_rows = booster_rows = None
     if "markov" in part:
-        markov_rows = _draw(
-            part["markov"], params.markov_rows, "log_rank", seed + 1, False
-        ).passwords
+        markov_rows = {
+            sampling: _draw(
+                part["markov"], params.markov_rows, sampling, seed + 1 + i, False
+            ).passwords
+            for i, sampling in enumerate(params.markov_samplings)
+        }
     if "booster" in part:
         booster_rows = _draw(
             part["booster"], params.booster_rows, params.sampling, seed + 2, params.calibrate
         )
+    del part  # copies of the split: free them before the memory-hungry fits
     return fit(params, rows, seed, markov_rows, booster_rows)
 
 
@@ -292,7 +306,8 @@ def _markov_column(model: Pipeline) -> tuple[int, float, float] | None:
         return None
     dense = model.named_steps["features"].transformer_list[1][1]
     parts = dict(dense.named_steps["extract"].transformer_list)
-    if "markov" not in parts:
+    markovs = [name for name in parts if name.startswith("markov")]
+    if not markovs:
         return None
     scaler = dense.named_steps["scale"]
     i = len(FEATURE_NAMES)  # markov's first column (log10 P) follows the hand features
@@ -382,4 +397,10 @@ def load(path: str | Path) -> Pipeline:
         raise ModelError(f"{path}: not a loadable model file ({type(exc).__name__})") from None
     if not isinstance(model, Pipeline):
         raise ModelError(f"{path}: expected an sklearn Pipeline, found {type(model).__name__}")
+    found = getattr(model, "pwc_format_", None)
+    if found != MODEL_FORMAT:
+        raise ModelError(
+            f"{path}: model format {found} but this code reads format {MODEL_FORMAT}: "
+            "retrain (`dvc repro`) or run the release that wrote it"
+        )
     return model

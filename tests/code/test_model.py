@@ -58,6 +58,19 @@ def test_corrupt_and_missing_files(tmp_path, fitted):
         model_lib.load(tmp_path / "none.skops")
 
 
+def test_a_model_of_another_format_is_refused(tmp_path, fitted):
+    _, model = fitted
+    old = sio.loads(model_lib.to_bytes(model), trusted=model_lib.TRUSTED_TYPES)
+    del old.pwc_format_  # as written before formats were recorded
+    (tmp_path / "old.skops").write_bytes(sio.dumps(old))
+    with pytest.raises(ModelError, match="model format None but this code reads format"):
+        model_lib.load(tmp_path / "old.skops")
+    old.pwc_format_ = model_lib.MODEL_FORMAT + 1  # from a newer release
+    (tmp_path / "new.skops").write_bytes(sio.dumps(old))
+    with pytest.raises(ModelError, match="retrain"):
+        model_lib.load(tmp_path / "new.skops")
+
+
 def test_non_pipeline_is_refused(tmp_path):
     path = tmp_path / "lr.skops"
     path.write_bytes(sio.dumps(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])))

@@ -21,7 +21,15 @@ COPIED = ["dvc.yaml", "params.yaml", "src", "data/raw/README.md", ".gitattribute
 SMALL = {
     "data": {"sample": 100_000},
     "split": {"test_size": 2_000, "test_head_size": 2_000},
-    "train": {"rows": 30_000, "sampling": "uniform", "calibrate": False, "hash_bits": 16},
+    "train": {
+        "rows": 30_000,
+        "sampling": "uniform",
+        "calibrate": False,
+        "hash_bits": 16,
+        "markov_bits": 16,
+        "markov_rows": 20_000,
+        "booster_rows": 20_000,
+    },
     "gate": {"min_spearman_test_head": -1.0, "min_auc_test_head": 0.0, "min_spearman_test": -1.0},
     "predict": {"batch_size": 700},
     "compare": {"rows": 1_000},

@@ -1,0 +1,120 @@
+"""`make report`: one self-contained HTML file; rendered by headless Chromium with every
+network request routed to a local recorder, which must see none."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+
+import pytest
+
+from pwc import dashboard
+
+from ..conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "dashboard.html"
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # the repository's params, metrics, plots and history
+    try:
+        assert dashboard.main(["--branch", "HEAD", "--out", str(out)]) == 0
+    finally:
+        os.chdir(cwd)
+    return out
+
+
+def test_page_is_self_contained(page):
+    text = page.read_text()
+    assert text.count("<svg") >= 5  # history + the four pipeline plots
+    assert "<script" not in text
+    # the only URLs are SVG/XML namespaces: nothing to fetch
+    urls = set(re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", text))
+    assert not {u for u in urls if not u.startswith(("#", "data:"))}, urls
+    assert "default-src 'none'" in text  # and the browser is told to fetch nothing anyway
+
+
+def test_history_has_one_point_per_metric_and_commit():
+    rows = dashboard.history("metrics/evaluate/metrics.json", "HEAD")
+    commits = {r["commit"] for r in rows}
+    assert len(rows) == 4 * len(commits) and commits
+
+
+# Chromium's own housekeeping (clock, accounts, component updates) still goes out with
+# --disable-background-networking; the page's requests would name other hosts (a CDN).
+BROWSER_HOSTS = re.compile(r"(^|\.)(google\.com|gvt1\.com|googleapis\.com|gstatic\.com)$")
+
+
+class _Recorder:
+    """A TCP listener standing in for the proxy: records the host of every request."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.hosts: list[str] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.settimeout(2)
+            try:
+                line = conn.recv(512).split(b"\r\n")[0].decode("latin-1")
+                target = line.split()[1]  # CONNECT host:443 / GET http://host/path
+                self.hosts.append(target.split("//")[-1].split("/")[0].split(":")[0])
+            except (OSError, IndexError):
+                self.hosts.append("?")
+            conn.close()
+
+    def page_hosts(self) -> set[str]:
+        return {h for h in self.hosts if not BROWSER_HOSTS.search(h)}
+
+
+def _chromium(browser: str, url: str, proxy: _Recorder) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            f"--proxy-server=http://127.0.0.1:{proxy.port}",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_chromium_renders_the_plots_without_network(page, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Chromium not installed (Debian package `chromium`): browser check skipped")
+    # control: the recorder does see a page's request
+    control = tmp_path / "control.html"
+    control.write_text('<img src="http://cdn.example.invalid/x.png">')
+    proxy = _Recorder()
+    _chromium(browser, control.as_uri(), proxy)
+    assert "cdn.example.invalid" in proxy.page_hosts()
+    proxy.sock.close()
+
+    proxy = _Recorder()
+    proc = _chromium(browser, page.as_uri(), proxy)
+    proxy.sock.close()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    svgs = re.findall(r"<svg.*?</svg>", proc.stdout, flags=re.S)
+    assert len(svgs) >= 5
+    assert all(re.search(r"<path[^>]+d=\"M", svg) for svg in svgs)  # non-empty drawings
+    assert proxy.page_hosts() == set(), proxy.hosts

@@ -1,0 +1,78 @@
+"""`.gitlab-ci.yml`: the jobs the team workflow needs, checked by parsing it and by
+gitlab-ci-local (npm) when npm and rsync are here."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from ..conftest import ROOT
+
+CI = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text())
+JOBS = {k: v for k, v in CI.items() if isinstance(v, dict) and "script" in v}
+
+
+def _script(job: str) -> str:
+    lines = []
+    for line in JOBS[job]["script"]:
+        lines.extend(line if isinstance(line, list) else [line])
+    return "\n".join(lines)
+
+
+def test_jobs_and_what_they_run():
+    assert set(JOBS) == {"test", "reproduce", "report", "retrain", "image-fetch", "image-build"}
+    assert all(job["stage"] in CI["stages"] for job in JOBS.values())
+    assert "make test" in _script("test")
+    assert "dvc repro --pull --allow-missing" in _script("reproduce")
+    assert "git diff --exit-code dvc.lock" in _script("reproduce")
+    assert "pwc.mr_report" in _script("report") and "--post" in _script("report")
+    retrain = _script("retrain")
+    for step in ("pwc.retrain check", "dvc push", "git tag", "git push"):
+        assert step in retrain, step
+    assert "/kaniko/executor" in _script("image-build")
+    for module in re.findall(r"python -m ([\w.]+)", "\n".join(map(_script, JOBS))):
+        assert importlib.util.find_spec(module), module
+
+
+def test_no_secret_is_written_into_the_file():
+    text = (ROOT / ".gitlab-ci.yml").read_text()
+    assert not re.search(r"(glpat-|AKIA)[0-9A-Za-z]", text)
+    assert "${PWC_GITLAB_TOKEN}" in text  # the token only comes from a CI/CD variable
+
+
+def _gitlab_ci_local(*args: str) -> subprocess.CompletedProcess:
+    missing = [tool for tool in ("npm", "rsync") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"gitlab-ci-local needs {' and '.join(missing)}, not installed here")
+    proc = subprocess.run(
+        ["bash", str(ROOT / "ci/gitlab-ci-local.sh"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+@pytest.mark.parametrize(
+    ("source", "jobs"),
+    [
+        ("push", {"test", "reproduce"}),
+        ("merge_request_event", {"test", "reproduce", "report"}),
+        ("schedule", {"retrain"}),
+    ],
+)
+def test_gitlab_ci_local_validates_the_file_and_the_rules(source, jobs):
+    proc = _gitlab_ci_local("--list", "--variable", f"CI_PIPELINE_SOURCE={source}")
+    assert "json schema validated" in proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("name "))
+    listed = {line.split()[0] for line in lines[header + 1 :] if line.strip()}
+    assert jobs <= listed, proc.stdout
+    assert ("retrain" in listed) == (source == "schedule")
