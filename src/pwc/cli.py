@@ -109,6 +109,7 @@ def _predict_dask(args: argparse.Namespace) -> int:
         model_path=args.model,
         scheduler=args.scheduler,
         workers=args.workers,
+        use_lookup=False if args.no_lookup else None,
     )
     print(f"{rows:,} rows scored into {args.output}/part-*.parquet", file=sys.stderr)
     return 0
@@ -159,6 +160,7 @@ def parser() -> argparse.ArgumentParser:
         help="tcp://host:8786 of a running cluster (default: a LocalCluster here)",
     )
     dask.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
+    dask.add_argument("--no-lookup", action="store_true", help="model estimates only")
     dask.set_defaults(func=_predict_dask)
 
     serve = sub.add_parser("serve", help="run the HTTP API (settings: PWC_* variables)")

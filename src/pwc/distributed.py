@@ -45,18 +45,25 @@ def partitions(inputs: list[Path]) -> list[Partition]:
 
 
 @functools.lru_cache(maxsize=2)
-def _scorer(params_path: str, model_path: str | None) -> tuple[Scorer, int]:
+def _scorer(
+    params_path: str, model_path: str | None, use_lookup: bool | None
+) -> tuple[Scorer, int]:
     """(scorer, max password length), loaded once per worker process and reused."""
     params = load_params(params_path)
-    scorer = Scorer.from_params(params, Path(model_path) if model_path else None)
+    model = Path(model_path) if model_path else None
+    scorer = Scorer.from_params(params, model, use_lookup=use_lookup)
     return scorer, params.validate_.max_length
 
 
 def score_partition(
-    part: Partition, out_dir: str, params_path: str, model_path: str | None = None
+    part: Partition,
+    out_dir: str,
+    params_path: str,
+    model_path: str | None = None,
+    use_lookup: bool | None = None,
 ) -> tuple[str, int]:
     """Score one row group into `out_dir/part-<index>.parquet` (atomic); (file, rows)."""
-    scorer, max_length = _scorer(params_path, model_path)
+    scorer, max_length = _scorer(params_path, model_path, use_lookup)
     passwords = pq.ParquetFile(part.path).read_row_group(part.row_group, columns=["password"])
     column = passwords.column(0).combine_chunks()
     dst = Path(out_dir) / f"part-{part.index:06d}.parquet"
@@ -72,6 +79,7 @@ def predict_dask(
     model_path: Path | None = None,
     scheduler: str | None = None,
     workers: int = 2,
+    use_lookup: bool | None = None,
 ) -> int:
     """Score every row group of `inputs` on a Dask cluster; returns the number of rows.
 
@@ -101,6 +109,7 @@ def predict_dask(
                 out_dir=os.fspath(out_dir),
                 params_path=os.fspath(params_path),
                 model_path=os.fspath(model_path) if model_path else None,
+                use_lookup=use_lookup,
                 pure=False,
             )
             done = client.gather(futures)
