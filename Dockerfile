@@ -23,7 +23,8 @@ ENV PATH=/venv/bin:$PATH \
     PWC_PARAMS=/app/params.yaml \
     PWC_HOST=0.0.0.0 \
     PWC_PORT=8000 \
-    PWC_GIT_COMMIT=$GIT_COMMIT
+    PWC_GIT_COMMIT=$GIT_COMMIT \
+    OMP_NUM_THREADS=1
 USER 10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \

@@ -76,6 +76,9 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     os.environ["PWC_PARAMS"] = str(args.params)  # read by the app factory in the server
+    # One OpenMP thread per worker: the boosted trees gain nothing from threads on one request,
+    # and spinning OpenMP threads doubled p99 latency under load (benchmarks/load.py).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     uvicorn.run(
         "pwc.serve.app:app",
         factory=True,

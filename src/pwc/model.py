@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import scipy.sparse as sp
 import skops.io as sio
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor
@@ -314,12 +315,28 @@ def _markov_column(model: Pipeline) -> tuple[int, float, float] | None:
     return model[-1].estimator_.dense_from + i, float(scaler.scale_[i]), float(scaler.mean_[i])
 
 
+def _transform(step, X):  # noqa: N803 - sklearn's naming
+    """What `step.transform(X)` returns for fitted Pipelines and FeatureUnions (no weights, no
+    set_output), without their per-call joblib and validation overhead: about 1.3 ms of the
+    ~2.8 ms a single password took. A test checks the result equals sklearn's exactly."""
+    if isinstance(step, Pipeline):
+        for _, inner in step.steps:
+            X = _transform(inner, X)
+        return X
+    if isinstance(step, FeatureUnion):
+        parts = [_transform(inner, X) for _, inner in step.transformer_list]
+        if any(sp.issparse(part) for part in parts):
+            return sp.hstack(parts).tocsr()
+        return np.hstack(parts)
+    return step.transform(X)
+
+
 def predict_with_markov(model: Pipeline, passwords) -> tuple[np.ndarray, np.ndarray | None]:
     """(predicted log10 guess rank, Markov log10 P(password) or None), features built once."""
     docs = _inputs(model, passwords)
     if len(docs) == 0:
         return np.zeros(0), np.zeros(0)
-    features = model[:-1].transform(docs)
+    features = _transform(model[:-1], docs)
     pred = model[-1].predict(features).astype(np.float64)
     column = _markov_column(model)
     if column is None:

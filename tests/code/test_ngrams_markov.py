@@ -78,3 +78,18 @@ def test_stacked_model_saves_byte_identically_and_loads(tmp_path):
     loaded = model_lib.load(tmp_path / "m.skops")
     assert loaded[-1].estimator_.booster_ is not None
     assert np.array_equal(model_lib.predict(first, words), model_lib.predict(loaded, words))
+
+
+def test_fast_feature_path_equals_sklearns_pipeline_exactly():
+    words = [f"pw{i}x{i * 7 % 13}" for i in range(3000)]
+    ranks = np.arange(1, 3001)
+    table = pa.table({"password": words, "rank": ranks, "target": np.log10(ranks)})
+    cfg = TrainParams(
+        hash_bits=12, markov_order=3, markov_bits=12, booster_iter=5, rows=800, booster_rows=800
+    )
+    fitted = model_lib.train(table, cfg, seed=1)
+    probe = pa.array(["", "null", " a\\t", "pw12x3", "Zq!9é"] + words[:50], pa.large_string())
+    fast = model_lib._transform(fitted[:-1], probe)
+    slow = fitted[:-1].transform(probe)
+    assert (fast != slow).nnz == 0 and fast.shape == slow.shape
+    assert np.array_equal(model_lib.predict(fitted, probe), fitted.predict(probe))
