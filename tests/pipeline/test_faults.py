@@ -38,6 +38,8 @@ def _start(repo, *args) -> subprocess.Popen:
 def clean(tmp_path_factory):
     repo = make_repo(tmp_path_factory.mktemp("faults"))
     sh(repo, "dvc", "repro")
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-qm", "clean run")  # dvc.lock in git, as in the project
     stages = list(yaml.safe_load((repo / "dvc.yaml").read_text())["stages"])
     durations = {}
     for stage in stages:  # how long each runs alone, to aim the kills inside it
@@ -54,7 +56,7 @@ def test_kill_9_at_random_moments_then_repro_restores_identical_outputs(clean):
     stages = sorted(durations)
     outcomes = []
     for trial in range(TRIALS):
-        stage = stages[trial % len(stages)] if trial < len(stages) else rng.choice(stages)
+        stage = stages[trial % len(stages)] if trial < len(stages) else str(rng.choice(stages))
         delay = float(rng.uniform(0.1, 0.9) * durations[stage])
         proc = _start(repo, "dvc", "repro", "--force", "--single-item", str(stage))
         time.sleep(delay)
@@ -62,15 +64,23 @@ def test_kill_9_at_random_moments_then_repro_restores_identical_outputs(clean):
         if killed:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
-        rerun = sh(repo, "dvc", "repro")
+        rerun = sh(repo, "dvc", "repro", check=False)
+        outcome = "killed" if killed else "finished first"
+        if rerun.returncode != 0 and "dvc.lock' validation failed" in rerun.stderr:
+            # DVC rewrites dvc.lock in place: a kill inside that write truncates it. The
+            # lock is in git; the documented recovery is to restore it and repro.
+            sh(repo, "git", "checkout", "dvc.lock")
+            rerun = sh(repo, "dvc", "repro", check=False)
+            outcome += ", dvc.lock truncated: git checkout dvc.lock"
+        assert rerun.returncode == 0, (trial, stage, delay, rerun.stdout, rerun.stderr)
         assert output_hashes(repo) == reference, (trial, stage, delay, rerun.stdout)
         assert "up to date" in sh(repo, "dvc", "status").stdout, (trial, stage)
         leftovers = [p for p in repo.rglob("*.tmp") if ".dvc" not in p.parts]
         assert not leftovers, (trial, stage, leftovers)
-        outcomes.append((stage, round(delay, 2), "killed" if killed else "finished first"))
+        outcomes.append((stage, round(delay, 2), outcome))
     print(f"\n{TRIALS} kill -9 trials (seed {SEED}):", *outcomes, sep="\n  ", file=sys.stderr)
     # most kills must land while the stage runs, or this test would prove little
-    assert sum(o[2] == "killed" for o in outcomes) >= 0.75 * TRIALS
+    assert sum(o[2].startswith("killed") for o in outcomes) >= 0.75 * TRIALS
 
 
 def test_two_repros_at_once_one_waits_or_stops_clearly(clean):
