@@ -2,6 +2,7 @@
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from pwc import model as model_lib
 from pwc.config import TrainParams
@@ -64,32 +65,37 @@ def test_markov_scores_common_shapes_as_likelier():
     assert model.transform([]).shape == (0, 3)
 
 
-def test_stacked_model_saves_byte_identically_and_loads(tmp_path):
-    words = [f"pw{i}x{i * 7 % 13}" for i in range(3000)]
-    ranks = np.arange(1, 3001)
-    table = pa.table({"password": words, "rank": ranks, "target": np.log10(ranks)})
-    cfg = TrainParams(
-        hash_bits=12, markov_order=3, markov_bits=12, booster_iter=5, rows=800, booster_rows=800
-    )
-    first = model_lib.train(table, cfg, seed=1)
-    again = model_lib.train(table, cfg, seed=1)
-    assert model_lib.to_bytes(first) == model_lib.to_bytes(again)
-    model_lib.save(first, tmp_path / "m.skops")
+STACK_WORDS = [f"pw{i}x{i * 7 % 13}" for i in range(3000)]
+STACK_CFG = TrainParams(
+    hash_bits=12, markov_order=3, markov_bits=12, booster_iter=5, rows=800, booster_rows=800
+)
+
+
+def _train_stack():
+    ranks = np.arange(1, len(STACK_WORDS) + 1)
+    table = pa.table({"password": STACK_WORDS, "rank": ranks, "target": np.log10(ranks)})
+    return model_lib.train(table, STACK_CFG, seed=1)
+
+
+@pytest.fixture(scope="module")
+def stacked():
+    """A small model with every part: n-grams, hand + Markov features, Ridge, trees."""
+    return _train_stack()
+
+
+def test_stacked_model_saves_byte_identically_and_loads(stacked, tmp_path):
+    assert model_lib.to_bytes(stacked) == model_lib.to_bytes(_train_stack())
+    model_lib.save(stacked, tmp_path / "m.skops")
     loaded = model_lib.load(tmp_path / "m.skops")
     assert loaded[-1].estimator_.booster_ is not None
-    assert np.array_equal(model_lib.predict(first, words), model_lib.predict(loaded, words))
+    words = STACK_WORDS
+    assert np.array_equal(model_lib.predict(stacked, words), model_lib.predict(loaded, words))
 
 
-def test_fast_feature_path_equals_sklearns_pipeline_exactly():
-    words = [f"pw{i}x{i * 7 % 13}" for i in range(3000)]
-    ranks = np.arange(1, 3001)
-    table = pa.table({"password": words, "rank": ranks, "target": np.log10(ranks)})
-    cfg = TrainParams(
-        hash_bits=12, markov_order=3, markov_bits=12, booster_iter=5, rows=800, booster_rows=800
-    )
-    fitted = model_lib.train(table, cfg, seed=1)
-    probe = pa.array(["", "null", " a\\t", "pw12x3", "Zq!9é"] + words[:50], pa.large_string())
-    fast = model_lib._transform(fitted[:-1], probe)
-    slow = fitted[:-1].transform(probe)
+def test_fast_feature_path_equals_sklearns_pipeline_exactly(stacked):
+    probe = ["", "null", " a\t", "pw12x3", "Zq!9é"] + STACK_WORDS[:50]
+    probe = pa.array(probe, pa.large_string())
+    fast = model_lib._transform(stacked[:-1], probe)
+    slow = stacked[:-1].transform(probe)
     assert (fast != slow).nnz == 0 and fast.shape == slow.shape
-    assert np.array_equal(model_lib.predict(fitted, probe), fitted.predict(probe))
+    assert np.array_equal(model_lib.predict(stacked, probe), stacked.predict(probe))
