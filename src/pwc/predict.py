@@ -21,7 +21,7 @@ from tqdm import tqdm
 from pwc import lookup as lookup_lib
 from pwc import model as model_lib
 from pwc.config import Params
-from pwc.data.sources import decode_lines, split_lines
+from pwc.data.sources import decode_lines, ends_in_crlf, split_lines
 from pwc.errors import DataError
 from pwc.features import as_arrow
 from pwc.io import atomic_path, sha256_file
@@ -132,9 +132,11 @@ def _text_batches(path: Path, batch_size: int) -> Iterator[pa.Array]:
             cut = data.rfind(b"\n") + 1 if chunk else len(data)  # at EOF, the unfinished line
             data, rest = data[:cut], data[cut:]
             if data:
+                # the first chunk: split_lines drops a BOM, refuses a blank file and decides the
+                # line ending; later chunks get that decision (the same rule, ends_in_crlf)
                 lines = split_lines(data, str(path), crlf)
                 if crlf is None:
-                    crlf = len(lines) > 0 and data.rstrip(b"\n").endswith(b"\r")
+                    crlf = ends_in_crlf(data)
                 decoded, _ = decode_lines(lines, str(path))
                 seen = True
                 for start in range(0, len(decoded), batch_size):

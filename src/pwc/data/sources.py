@@ -80,6 +80,25 @@ def _without_bom(raw: bytes) -> bytes:
     return raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
 
 
+def _line_bounds(buf: np.ndarray, raw: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(newline positions, line starts, line ends) of a buffer."""
+    newlines = np.flatnonzero(buf == 10)
+    ends = newlines if raw.endswith(b"\n") else np.append(newlines, buf.size)
+    starts = np.concatenate(([0], newlines + 1))[: ends.size]
+    return newlines, starts, ends
+
+
+def _all_end_in_cr(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> bool:
+    return bool(((ends - starts) >= 1).all() and (buf[ends - 1] == 13).all())
+
+
+def ends_in_crlf(raw: bytes) -> bool:
+    """Whether every line of `raw` ends in \\r\\n: split_lines' rule for a CRLF file."""
+    buf = np.frombuffer(_without_bom(raw), dtype=np.uint8)
+    _, starts, ends = _line_bounds(buf, raw)
+    return ends.size > 0 and _all_end_in_cr(buf, starts, ends)
+
+
 def split_lines(raw: bytes, name: str, crlf: bool | None = None) -> pa.LargeBinaryArray:
     """Split a text file into lines (bytes), without copying line by line in Python.
 
@@ -96,15 +115,13 @@ def split_lines(raw: bytes, name: str, crlf: bool | None = None) -> pa.LargeBina
         raise DataError(
             f"{name}: NUL byte at line {_line_of(buf, int(nul[0]))}: binary data, not a text file"
         )
-    newlines = np.flatnonzero(buf == 10)
-    ends = newlines if raw.endswith(b"\n") else np.append(newlines, buf.size)
-    starts = np.concatenate(([0], newlines + 1))[: ends.size]
+    newlines, starts, ends = _line_bounds(buf, raw)
     drop = np.zeros(buf.size, dtype=bool)
     drop[newlines] = True
     # A CRLF file: every line ends in \r. A lone \r elsewhere stays part of the password
     # (validate quarantines it as a control character).
     if crlf is None:
-        crlf = bool(((ends - starts) >= 1).all() and (buf[ends - 1] == 13).all())
+        crlf = _all_end_in_cr(buf, starts, ends)
     if crlf:
         strip = (ends - starts >= 1) & (buf[np.maximum(ends - 1, 0)] == 13)
         drop[ends[strip] - 1] = True
