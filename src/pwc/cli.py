@@ -118,6 +118,11 @@ def _predict_dask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--model", type=Path, default=None, help="model file (default: params)")
+    command.add_argument("--no-lookup", action="store_true", help="model estimates only")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="password-complexity", description="How guessable is a password?"
@@ -138,8 +143,7 @@ def parser() -> argparse.ArgumentParser:
     )
     score.add_argument("passwords", nargs="*", metavar="PASSWORD", help="unsafe: see above")
     score.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    score.add_argument("--model", type=Path, default=None, help="model file (default: params)")
-    score.add_argument("--no-lookup", action="store_true", help="model estimates only")
+    _model_options(score)
     score.set_defaults(func=_score)
 
     predict = sub.add_parser(
@@ -147,8 +151,7 @@ def parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("input", type=Path)
     predict.add_argument("output", type=Path, help="*.csv for CSV (formulas escaped)")
-    predict.add_argument("--model", type=Path, default=None, help="model file (default: params)")
-    predict.add_argument("--no-lookup", action="store_true", help="model estimates only")
+    _model_options(predict)
     predict.set_defaults(func=_predict)
 
     dask = sub.add_parser(
@@ -156,14 +159,13 @@ def parser() -> argparse.ArgumentParser:
     )
     dask.add_argument("inputs", type=Path, nargs="+", metavar="INPUT")
     dask.add_argument("--output", type=Path, required=True, help="directory for part-*.parquet")
-    dask.add_argument("--model", type=Path, default=None, help="model file (default: params)")
     dask.add_argument(
         "--scheduler",
         default=os.environ.get("DASK_SCHEDULER_ADDRESS"),
         help="tcp://host:8786 of a running cluster (default: a LocalCluster here)",
     )
     dask.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
-    dask.add_argument("--no-lookup", action="store_true", help="model estimates only")
+    _model_options(dask)
     dask.set_defaults(func=_predict_dask)
 
     serve = sub.add_parser("serve", help="run the HTTP API (settings: PWC_* variables)")
