@@ -30,34 +30,47 @@ KEYBOARD_WALKS = (
     "mnbv",
 )
 
-# name -> RE2 pattern whose matches are counted
+# Only these two are counted with RE2 (Arrow's kernel): overlapping candidates and, for the
+# walks, Unicode case folding (RE2's (?i) also matches the Kelvin sign for k) make them regex
+# questions. Every other feature is a byte-class count in numpy, equal to its regex definition
+# (tests/code/test_features.py checks each against RE2).
 _REGEX_COUNTS = {
-    "n_lower": r"[a-z]",
-    "n_upper": r"[A-Z]",
-    "n_digit": r"[0-9]",
-    "n_symbol": r"[!-/:-@\[-`{-~ \t]",
-    "letter_runs": r"[a-zA-Z]+",
-    "digit_runs": r"[0-9]+",
-    "symbol_runs": r"[^a-zA-Z0-9]+",
     "years": r"(?:19[4-9][0-9]|20[0-3][0-9])",
     "keyboard_walks": "(?i)(?:" + "|".join(KEYBOARD_WALKS) + ")",
 }
-_REGEX_FLAGS = {
-    "starts_upper": r"^[A-Z]",
-    "ends_digit": r"[0-9]$",
-    "ends_symbol": r"[^a-zA-Z0-9]$",
-}
+
+# Byte classes. The counted classes are ASCII, and in UTF-8 every byte of a multi-byte
+# character is >= 0x80: counting bytes counts characters.
+_LOWER, _UPPER, _DIGIT, _SYMBOL, _CONTINUATION = 1, 2, 4, 8, 16
+_CLASS = np.zeros(256, dtype=np.uint8)
+_CLASS[ord("a") : ord("z") + 1] = _LOWER
+_CLASS[ord("A") : ord("Z") + 1] = _UPPER
+_CLASS[ord("0") : ord("9") + 1] = _DIGIT
+for _lo, _hi in ((0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)):
+    _CLASS[_lo : _hi + 1] = _SYMBOL  # ASCII punctuation
+_CLASS[[ord(" "), ord("\t")]] = _SYMBOL
+_CLASS[0x80:0xC0] = _CONTINUATION  # not a character of its own
+_LETTER, _ALNUM = _LOWER | _UPPER, _LOWER | _UPPER | _DIGIT
 
 FEATURE_NAMES = (
     "length",
     "n_bytes",
+    "n_lower",
+    "n_upper",
+    "n_digit",
+    "n_symbol",
+    "letter_runs",
+    "digit_runs",
+    "symbol_runs",
     *_REGEX_COUNTS,
     "n_other",
     "n_classes",
     "digits_only",
     "letters_only",
     "lower_only",
-    *_REGEX_FLAGS,
+    "starts_upper",
+    "ends_digit",
+    "ends_symbol",
     "trailing_digits",
     "repeats",
     "sequential",
@@ -82,7 +95,8 @@ def as_arrow(passwords: Iterable[str] | pa.Array | pa.ChunkedArray) -> pa.LargeS
 
 def _per_row_sum(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Sum a per-byte flag over each row's bytes (rows may be empty)."""
-    csum = np.concatenate(([0], np.cumsum(flags, dtype=np.int64)))
+    csum = np.zeros(flags.size + 1, dtype=np.int32 if flags.size < 2**31 else np.int64)
+    np.cumsum(flags, out=csum[1:])
     return csum[offsets[1:]] - csum[offsets[:-1]]
 
 
@@ -97,18 +111,54 @@ def _buffers(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _byte_features(arr: pa.LargeStringArray) -> dict[str, np.ndarray]:
+    """Every count that is a question about bytes and their neighbours, one pass of cumsums."""
     offsets, data = _buffers(arr)
-    data = data.astype(np.int16)
-    # Pairs (i-1, i) inside one row: position i is not a row start.
-    inside = np.ones(data.size, dtype=bool)
-    inside[offsets[:-1][offsets[:-1] < data.size]] = False
-    diff = np.diff(data, prepend=data[:1]) if data.size else data
-    repeats = inside & (diff == 0)
-    sequential = inside & (np.abs(diff) == 1)
-    return {
-        "repeats": _per_row_sum(repeats, offsets),
-        "sequential": _per_row_sum(sequential, offsets),
+    n = len(arr)
+    cls = _CLASS[data]
+    # previous byte in the same row (a row start has none: class 0, and no pair)
+    start = np.zeros(data.size, dtype=bool)
+    start[offsets[:-1][offsets[:-1] < data.size]] = True
+    prev = np.empty_like(cls)
+    prev[1:] = cls[:-1]
+    prev[start] = 0
+    wide = data.astype(np.int16)
+    diff = np.diff(wide, prepend=wide[:1]) if data.size else wide
+    letter, alnum = (cls & _LETTER) > 0, (cls & _ALNUM) > 0
+    digit = (cls & _DIGIT) > 0
+    flags = {
+        "n_lower": cls == _LOWER,
+        "n_upper": cls == _UPPER,
+        "n_digit": digit,
+        "n_symbol": cls == _SYMBOL,
+        "continuation": cls == _CONTINUATION,
+        "letter_runs": letter & ((prev & _LETTER) == 0),  # [a-zA-Z]+
+        "digit_runs": digit & ((prev & _DIGIT) == 0),  # [0-9]+
+        # [^a-zA-Z0-9]+: a row start, or an alphanumeric byte before
+        "symbol_runs": ~alnum & (start | ((prev & _ALNUM) > 0)),
+        "repeats": ~start & (diff == 0),
+        "sequential": ~start & (np.abs(diff) == 1),
     }
+    out = {name: _per_row_sum(flag, offsets) for name, flag in flags.items()}
+    lengths = np.diff(offsets)
+    nonempty = lengths > 0
+    first = np.zeros(n, dtype=np.uint8)
+    last = np.zeros(n, dtype=np.uint8)
+    first[nonempty] = cls[offsets[:-1][nonempty]]
+    last[nonempty] = cls[offsets[1:][nonempty] - 1]
+    out["starts_upper"] = first == _UPPER  # ^[A-Z]
+    out["ends_digit"] = last == _DIGIT  # [0-9]$
+    out["ends_symbol"] = nonempty & ((last & _ALNUM) == 0)  # [^a-zA-Z0-9]$
+    # ([0-9]*)$: bytes after the row's last non-digit
+    position = np.arange(data.size, dtype=np.int64)
+    last_other = np.maximum.accumulate(np.where(digit, -1, position))
+    # a run of digits from the row start: the row's own start, not an earlier row's byte
+    row_of = np.repeat(np.arange(n), lengths)
+    last_other = np.maximum(last_other, offsets[:-1][row_of] - 1)
+    trailing = np.zeros(n, dtype=np.int64)
+    ends = offsets[1:][nonempty] - 1
+    trailing[nonempty] = ends - last_other[ends]
+    out["trailing_digits"] = trailing
+    return out
 
 
 def _unique_share(arr: pa.LargeStringArray, chunk: int = 1 << 18) -> np.ndarray:
@@ -128,10 +178,11 @@ def _unique_share(arr: pa.LargeStringArray, chunk: int = 1 << 18) -> np.ndarray:
 def hand_features(passwords: Iterable[str] | pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Hand-made features, one row per password, columns in FEATURE_NAMES order."""
     arr = as_arrow(passwords)
-    cols: dict[str, np.ndarray] = {}
-    length = pc.utf8_length(arr).to_numpy().astype(np.float64)
+    cols = _byte_features(arr)
+    n_bytes = np.diff(_buffers(arr)[0])
+    cols["n_bytes"] = n_bytes
+    length = (n_bytes - cols.pop("continuation")).astype(np.float64)  # characters
     cols["length"] = length
-    cols["n_bytes"] = pc.binary_length(arr).to_numpy().astype(np.float64)
     for name, pattern in _REGEX_COUNTS.items():
         cols[name] = pc.count_substring_regex(arr, pattern).to_numpy()
     known = cols["n_lower"] + cols["n_upper"] + cols["n_digit"] + cols["n_symbol"]
@@ -142,11 +193,6 @@ def hand_features(passwords: Iterable[str] | pa.Array | pa.ChunkedArray) -> np.n
     cols["digits_only"] = nonempty & (cols["n_digit"] == length)
     cols["letters_only"] = nonempty & (cols["n_lower"] + cols["n_upper"] == length)
     cols["lower_only"] = nonempty & (cols["n_lower"] == length)
-    for name, pattern in _REGEX_FLAGS.items():
-        cols[name] = pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
-    trailing = pc.extract_regex(arr, r"(?P<d>[0-9]*)$").field("d")
-    cols["trailing_digits"] = pc.utf8_length(trailing).to_numpy()
-    cols.update(_byte_features(arr))
     cols["unique_share"] = _unique_share(arr)
     # float32 like the n-gram matrix, so the stacked design matrix stays float32 (half the RAM)
     return np.column_stack([np.asarray(cols[n], dtype=np.float32) for n in FEATURE_NAMES])

@@ -26,6 +26,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import Ridge, SGDRegressor
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
 from pwc.config import TrainParams
 from pwc.data.split import inclusion_weights, password_hash, training_rows
@@ -85,10 +86,13 @@ class Calibrated(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X):  # noqa: N803
-        raw = self.estimator_.predict(X)
+        return self.calibrated(self.estimator_.predict(X))
+
+    def calibrated(self, raw: np.ndarray) -> np.ndarray:
+        """The calibrated answer for raw predictions: what `predict` returns."""
         if self.calibrator_ is None:
             return raw
-        return self.calibrator_.predict(raw) + _TIE_BREAK * raw
+        return _isotonic(self.calibrator_, raw) + _TIE_BREAK * raw
 
 
 class Stacked(RegressorMixin, BaseEstimator):
@@ -122,6 +126,52 @@ class Stacked(RegressorMixin, BaseEstimator):
         if self.booster_ is None:
             return self.linear_.predict(X)
         return self.booster_.predict(self._stack(X))
+
+    def predict_blocks(self, sparse: sp.csr_matrix, dense: np.ndarray) -> np.ndarray:
+        """`predict` of hstack([sparse, dense]) (dense from `dense_from`), computed without
+        stacking them, and exactly equal (tested): the same float32 operations in the same
+        order as scipy's CSR product on the stacked matrix."""
+        coef = self.linear_.coef_
+        sparse = sparse.copy()
+        sparse.sum_duplicates()  # sorted columns, duplicates summed: what hstack produced
+        score = sparse @ coef[: self.dense_from]
+        for j in range(dense.shape[1]):  # scipy adds the row's columns left to right
+            score += dense[:, j] * coef[self.dense_from + j]
+        score = score + self.linear_.intercept_
+        if self.booster_ is None:
+            return score
+        return _boosted(self.booster_, np.column_stack([score, dense]))
+
+
+# sklearn's predict for one password spent more time checking its input (4 x check_array)
+# than computing: these do what the fitted estimators' predict/transform do, minus the
+# checks, on inputs this module built itself. Tests compare them to sklearn's exactly.
+
+
+def _scaled(scaler: StandardScaler, X: np.ndarray) -> np.ndarray:  # noqa: N803
+    X = np.array(X, dtype=X.dtype if X.dtype.kind == "f" else np.float64)  # noqa: N806 - a copy
+    if scaler.with_mean:
+        X -= scaler.mean_.astype(X.dtype)
+    if scaler.with_std:
+        X /= scaler.scale_.astype(X.dtype)
+    return X
+
+
+def _boosted(booster: HistGradientBoostingRegressor, X: np.ndarray) -> np.ndarray:  # noqa: N803
+    raw = np.zeros((X.shape[0], booster.n_trees_per_iteration_), order="F")
+    raw = raw.astype(booster._baseline_prediction.dtype, order="F")
+    raw += booster._baseline_prediction
+    X = np.asarray(X, dtype=np.float64)  # noqa: N806 - the trees' dtype
+    n_threads = _openmp_effective_n_threads()
+    booster._predict_iterations(X, booster._predictors, raw, False, n_threads)
+    return booster._loss.link.inverse(raw.ravel())
+
+
+def _isotonic(iso: IsotonicRegression, raw: np.ndarray) -> np.ndarray:
+    T = np.asarray(raw, dtype=iso.X_thresholds_.dtype).reshape(-1)  # noqa: N806
+    if iso.out_of_bounds == "clip":
+        T = np.clip(T, iso.X_min_, iso.X_max_)  # noqa: N806
+    return iso.f_(T).astype(T.dtype)
 
 
 def _inputs(model: Pipeline, passwords):
@@ -317,8 +367,8 @@ def _markov_column(model: Pipeline) -> tuple[int, float, float] | None:
 
 def _transform(step, X):  # noqa: N803 - sklearn's naming
     """What `step.transform(X)` returns for fitted Pipelines and FeatureUnions (no weights, no
-    set_output), without their per-call joblib and validation overhead: about 1.3 ms of the
-    ~2.8 ms a single password took. A test checks the result equals sklearn's exactly."""
+    set_output), without their per-call joblib and validation overhead. A test checks the
+    result equals sklearn's exactly."""
     if isinstance(step, Pipeline):
         for _, inner in step.steps:
             X = _transform(inner, X)
@@ -328,7 +378,22 @@ def _transform(step, X):  # noqa: N803 - sklearn's naming
         if any(sp.issparse(part) for part in parts):
             return sp.hstack(parts).tocsr()
         return np.hstack(parts)
+    if type(step) is StandardScaler and not sp.issparse(X):
+        return _scaled(step, X)
     return step.transform(X)
+
+
+def _stacked_blocks(model: Pipeline) -> tuple | None:
+    """(n-gram step, dense step, Calibrated) when the model is ours: n-grams + dense columns
+    into a Stacked model. Then predict skips building the stacked sparse matrix."""
+    regress = model.steps[-1][1]
+    if len(model.steps) != 2 or not isinstance(regress, Calibrated):
+        return None
+    union = model.steps[0][1]
+    if not isinstance(union, FeatureUnion) or not isinstance(regress.estimator_, Stacked):
+        return None
+    (_, ngrams), (_, dense) = union.transformer_list
+    return ngrams, dense, regress
 
 
 def predict_with_markov(model: Pipeline, passwords) -> tuple[np.ndarray, np.ndarray | None]:
@@ -336,9 +401,20 @@ def predict_with_markov(model: Pipeline, passwords) -> tuple[np.ndarray, np.ndar
     docs = _inputs(model, passwords)
     if len(docs) == 0:
         return np.zeros(0), np.zeros(0)
+    column = _markov_column(model)
+    blocks = _stacked_blocks(model)
+    if blocks is not None:
+        ngrams, dense_step, regress = blocks
+        dense = _transform(dense_step, docs)
+        raw = regress.estimator_.predict_blocks(_transform(ngrams, docs), dense)
+        pred = regress.calibrated(raw).astype(np.float64)
+        if column is None:
+            return pred, None
+        index, scale, mean = column
+        scaled = dense[:, index - regress.estimator_.dense_from]
+        return pred, scaled.astype(np.float64) * scale + mean
     features = _transform(model[:-1], docs)
     pred = model[-1].predict(features).astype(np.float64)
-    column = _markov_column(model)
     if column is None:
         return pred, None
     index, scale, mean = column

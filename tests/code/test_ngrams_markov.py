@@ -99,3 +99,12 @@ def test_fast_feature_path_equals_sklearns_pipeline_exactly(stacked):
     slow = stacked[:-1].transform(probe)
     assert (fast != slow).nnz == 0 and fast.shape == slow.shape
     assert np.array_equal(model_lib.predict(stacked, probe), stacked.predict(probe))
+
+
+def test_one_password_at_a_time_equals_one_batch(stacked):
+    """The API scores one password per request, batch predict 100,000: same numbers."""
+    probe = ["", "null", " a\t", "Zq!9é", "aa", "pw12x3pw12x3"] + STACK_WORDS[:100]
+    batch, logp = model_lib.predict_with_markov(stacked, probe)
+    for i, word in enumerate(probe):
+        one, one_logp = model_lib.predict_with_markov(stacked, [word])
+        assert one[0] == batch[i] and one_logp[0] == logp[i]

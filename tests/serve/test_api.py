@@ -1,5 +1,6 @@
 """The HTTP API in-process (TestClient): contract, validation, parity with batch predict."""
 
+import gc
 import json
 
 import numpy as np
@@ -33,6 +34,11 @@ def test_health_and_version(client, served):
     assert version["gate"]["passed"] is True
     assert version["lookup"]["enabled"] is True and len(version["lookup"]["sha256"]) == 64
     assert version["lookup"]["entries"] > 0
+
+
+def test_loaded_model_is_frozen_out_of_garbage_collection(client):
+    # a full collection walking the model's objects stalls every queued request (~60 ms)
+    assert client.get("/health").status_code == 200 and gc.get_freeze_count() > 1000
 
 
 def test_leaked_passwords_get_exact_ranks_and_others_the_model(client, small_run):
