@@ -106,9 +106,8 @@ class Scorer:
             found, rank, _ = self.lookup.find(arr)
             log10[found] = np.log10(rank[found])
         if not found.all():
-            pred, log10_prob = model_lib.predict_with_markov(
-                self.model, arr.filter(pa.array(~found))
-            )
+            rest = arr.filter(pa.array(~found)) if found.any() else arr
+            pred, log10_prob = model_lib.predict_with_markov(self.model, rest)
             if self.beyond_leak is not None:
                 pred = beyond_leak(pred, log10_prob, *self.beyond_leak)
             log10[~found] = pred
