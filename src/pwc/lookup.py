@@ -68,7 +68,11 @@ class LookupTable:
     def find(self, passwords) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(found, guess_rank, times) per password; rank NaN and times -1 where not found."""
         q = keyed_hash(passwords, self.key)
-        pos = np.searchsorted(self.hashes, q)
+        # Probing in ascending order walks the mapped file forward: neighbouring queries share
+        # pages and cache lines (about half the time of probing in request order).
+        order = np.argsort(q)
+        pos = np.empty(q.size, dtype=np.int64)
+        pos[order] = np.searchsorted(self.hashes, q[order])
         pos_ok = np.minimum(pos, max(self.entries - 1, 0))
         found = (pos < self.entries) & (self.hashes[pos_ok] == q) if self.entries else pos < 0
         tiers = self.tier[pos_ok[found]]
