@@ -139,7 +139,7 @@ def _byte_features(arr: pa.LargeStringArray) -> dict[str, np.ndarray]:
         "sequential": ~start & (np.abs(diff) == 1),
     }
     out = {name: _per_row_sum(flag, offsets) for name, flag in flags.items()}
-    lengths = np.diff(offsets)
+    lengths = out["n_bytes"] = np.diff(offsets)
     nonempty = lengths > 0
     first = np.zeros(n, dtype=np.uint8)
     last = np.zeros(n, dtype=np.uint8)
@@ -179,9 +179,7 @@ def hand_features(passwords: Iterable[str] | pa.Array | pa.ChunkedArray) -> np.n
     """Hand-made features, one row per password, columns in FEATURE_NAMES order."""
     arr = as_arrow(passwords)
     cols = _byte_features(arr)
-    n_bytes = np.diff(_buffers(arr)[0])
-    cols["n_bytes"] = n_bytes
-    length = (n_bytes - cols.pop("continuation")).astype(np.float64)  # characters
+    length = (cols["n_bytes"] - cols.pop("continuation")).astype(np.float64)  # characters
     cols["length"] = length
     for name, pattern in _REGEX_COUNTS.items():
         cols[name] = pc.count_substring_regex(arr, pattern).to_numpy()

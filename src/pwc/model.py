@@ -158,8 +158,8 @@ def _scaled(scaler: StandardScaler, X: np.ndarray) -> np.ndarray:  # noqa: N803
 
 
 def _boosted(booster: HistGradientBoostingRegressor, X: np.ndarray) -> np.ndarray:  # noqa: N803
-    raw = np.zeros((X.shape[0], booster.n_trees_per_iteration_), order="F")
-    raw = raw.astype(booster._baseline_prediction.dtype, order="F")
+    shape = (X.shape[0], booster.n_trees_per_iteration_)
+    raw = np.zeros(shape, dtype=booster._baseline_prediction.dtype, order="F")
     raw += booster._baseline_prediction
     X = np.asarray(X, dtype=np.float64)  # noqa: N806 - the trees' dtype
     n_threads = _openmp_effective_n_threads()
@@ -391,6 +391,8 @@ def _stacked_blocks(model: Pipeline) -> tuple | None:
         return None
     union = model.steps[0][1]
     if not isinstance(union, FeatureUnion) or not isinstance(regress.estimator_, Stacked):
+        return None
+    if len(union.transformer_list) != 2:
         return None
     (_, ngrams), (_, dense) = union.transformer_list
     return ngrams, dense, regress
