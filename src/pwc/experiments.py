@@ -14,13 +14,20 @@ import subprocess
 import sys
 import time
 
+from pwc.errors import PwcError
+
 # The gate's primary metric: Spearman on test_head (README "Evaluation").
 METRICS_FILE = "metrics/evaluate/metrics.json"
 PRIMARY = ("test_head", "model", "spearman")
 
 
 def dvc(*args: str) -> str:
-    return subprocess.run(["dvc", *args], capture_output=True, text=True, check=True).stdout
+    """stdout of `dvc ARGS` run by this interpreter's DVC (the venv's, whatever PATH says);
+    a failure names the command and DVC's message."""
+    proc = subprocess.run([sys.executable, "-m", "dvc", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PwcError(f"`dvc {' '.join(args)}` failed: {proc.stderr.strip()[-500:]}")
+    return proc.stdout
 
 
 def _workers(status: str) -> int:
@@ -53,12 +60,17 @@ def wait(poll: float = 3.0, timeout: float = 6 * 3600, jobs: int = 2, restarts: 
     raise SystemExit(f"queue still busy after {timeout:.0f} s")
 
 
+def primary(metrics: dict) -> float:
+    """The gate's primary metric in a metrics.json document."""
+    value = metrics
+    for key in PRIMARY:
+        value = value[key]
+    return float(value)
+
+
 def _primary(rev: dict) -> float | None:
     try:
-        value = rev["data"]["metrics"][METRICS_FILE]["data"]
-        for key in PRIMARY:
-            value = value[key]
-        return float(value)
+        return primary(rev["data"]["metrics"][METRICS_FILE]["data"])
     except (KeyError, TypeError):
         return None  # a failed experiment (e.g. rejected by the gate) has no metrics
 

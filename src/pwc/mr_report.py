@@ -14,20 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 
 import httpx
 
 from pwc.errors import PwcError
-
-
-def _dvc(*args: str) -> str:
-    proc = subprocess.run([sys.executable, "-m", "dvc", *args], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise PwcError(f"`dvc {' '.join(args)}` failed: {proc.stderr.strip()[-500:]}")
-    return proc.stdout
+from pwc.experiments import dvc
 
 
 @dataclass
@@ -119,9 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--post", action="store_true", help="post to the merge request")
     opts = args.parse_args(argv)
     try:
-        params_md = _dvc("params", "diff", opts.base, "--md")
-        metrics_md = _dvc("metrics", "diff", opts.base, "--md")
-        plots = changed_plots(json.loads(_dvc("plots", "diff", opts.base, "--json") or "{}"))
+        params_md = dvc("params", "diff", opts.base, "--md")
+        metrics_md = dvc("metrics", "diff", opts.base, "--md")
+        plots = changed_plots(json.loads(dvc("plots", "diff", opts.base, "--json") or "{}"))
         gitlab = GitLab.from_env() if opts.post else None
         links = []
         for i, plot in enumerate(plots):

@@ -13,14 +13,7 @@ import sys
 from pathlib import Path
 
 from pwc.config import load_params
-from pwc.experiments import PRIMARY
-
-
-def _primary(metrics: dict) -> float:
-    value = metrics
-    for key in PRIMARY:
-        value = value[key]
-    return float(value)
+from pwc.experiments import PRIMARY, primary
 
 
 def decide(
@@ -32,7 +25,7 @@ def decide(
         return f"the gate rejected the candidate (failed: {', '.join(failed) or 'unknown'})"
     if production is None:
         return None  # first model: the gate is the bar
-    new, old = _primary(candidate), _primary(production)
+    new, old = primary(candidate), primary(production)
     name = ".".join(PRIMARY)
     if new <= old + min_gain:
         return f"{name} {new:.6f} does not beat production {old:.6f} (by more than {min_gain:g})"
@@ -53,7 +46,7 @@ def main(argv: list[str]) -> int:
     if reason:
         print(f"retrain: not shipping: {reason}", file=sys.stderr)
         return 1
-    print(f"retrain: shipping, {'.'.join(PRIMARY)} = {_primary(candidate):.6f}")
+    print(f"retrain: shipping, {'.'.join(PRIMARY)} = {primary(candidate):.6f}")
     return 0
 
 

@@ -78,7 +78,7 @@ def test_report_is_posted_as_a_note_with_uploaded_plots(gitlab, monkeypatch, cap
         "metrics": "| Path | Metric | main | workspace |\n| m.json | spearman | 0.6 | 0.65 |",
         "plots": json.dumps(plots(0.8)),
     }
-    monkeypatch.setattr(mr_report, "_dvc", lambda *args: outputs[args[0]])
+    monkeypatch.setattr(mr_report, "dvc", lambda *args: outputs[args[0]])
     assert mr_report.main(["--base", "main", "--post"]) == 0
     upload, note = gitlab
     assert upload["path"] == "/api/v4/projects/42/uploads"
@@ -94,6 +94,6 @@ def test_report_is_posted_as_a_note_with_uploaded_plots(gitlab, monkeypatch, cap
 def test_missing_ci_variables_are_named(monkeypatch, capsys):
     for name in ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "PWC_GITLAB_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(mr_report, "_dvc", lambda *args: "{}" if args[0] == "plots" else "")
+    monkeypatch.setattr(mr_report, "dvc", lambda *args: "{}" if args[0] == "plots" else "")
     assert mr_report.main(["--post"]) == 1
     assert "set CI_API_V4_URL, CI_PROJECT_ID" in capsys.readouterr().err
