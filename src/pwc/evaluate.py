@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.stats import spearmanr
+from scipy.stats import rankdata
 from sklearn.metrics import mean_squared_error, r2_score, roc_auc_score, roc_curve
+
+from pwc import numerics
 
 TEST_SETS = ("test", "test_head")
 # Length buckets for slices: (name, lowest, highest) in characters.
@@ -19,15 +21,23 @@ LENGTH_BUCKETS = (
 
 
 def _round(x: float) -> float:
-    # Six decimals: stable JSON across BLAS builds, far finer than any decision made on it.
+    # Six decimals: far finer than any decision made on a metric, and short diffs.
     return round(float(x), 6) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation with numpy's pairwise sums (an order fixed by the length), not
+    BLAS dot products (scipy's), whose order depends on the CPU kernel and thread count."""
+    a = np.asarray(a, dtype=np.float64) - np.mean(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64) - np.mean(b, dtype=np.float64)
+    return float(np.sum(a * b) / np.sqrt(np.sum(a * a) * np.sum(b * b)))
+
+
 def spearman(y: np.ndarray, pred: np.ndarray) -> float | None:
-    """Rank correlation; None when either side is constant (undefined)."""
+    """Rank correlation (average ranks for ties); None when either side is constant."""
     if y.size < 2 or np.ptp(y) == 0 or np.ptp(pred) == 0:
         return None
-    return _round(spearmanr(y, pred).statistic)
+    return _round(pearson(rankdata(y), rankdata(pred)))
 
 
 def metrics(y: np.ndarray, pred: np.ndarray, seen_once: np.ndarray) -> dict:
@@ -71,7 +81,7 @@ def slice_metrics(y: np.ndarray, pred: np.ndarray, masks: dict) -> dict:
             continue
         entry = {
             "n": int(mask.sum()),
-            "rmse": _round(np.sqrt(np.mean((y[mask] - pred[mask]) ** 2))),
+            "rmse": _round(np.sqrt(np.mean(np.square(y[mask] - pred[mask])))),
             "bias": _round(np.mean(pred[mask] - y[mask])),
         }
         rho = spearman(y[mask], pred[mask])
@@ -79,6 +89,11 @@ def slice_metrics(y: np.ndarray, pred: np.ndarray, masks: dict) -> dict:
             entry["spearman"] = rho
         out[name] = entry
     return out
+
+
+def _log1p(counts: np.ndarray) -> np.ndarray:
+    """log(1 + count) for whole counts (1 + count is exact below 2^53)."""
+    return numerics.log(1.0 + np.asarray(counts, dtype=np.float64))
 
 
 class TimesMap:
@@ -89,7 +104,7 @@ class TimesMap:
     """
 
     def __init__(self, target: np.ndarray, times: np.ndarray):
-        pairs = np.unique(np.column_stack([target, np.log1p(times)]), axis=0)
+        pairs = np.unique(np.column_stack([target, _log1p(times)]), axis=0)
         self.target, self.log1p_times = pairs[:, 0], pairs[:, 1]
 
     @classmethod
@@ -102,7 +117,7 @@ class TimesMap:
 
     def rmsle(self, pred: np.ndarray, times: np.ndarray) -> float:
         guess = np.interp(pred, self.target, self.log1p_times)
-        return _round(np.sqrt(np.mean((guess - np.log1p(times)) ** 2)))
+        return _round(np.sqrt(np.mean(np.square(guess - _log1p(times)))))
 
 
 def evaluate_set(
@@ -169,7 +184,7 @@ def end_to_end(
     """
     y = queries["target"].to_numpy()
     seen_once = queries["seen_once"].to_numpy(zero_copy_only=False)
-    combined = np.where(found, np.log10(np.where(found, rank, 1.0)), model_pred)
+    combined = np.where(found, numerics.log10(np.where(found, rank, 1.0)), model_pred)
     return {
         "queries": int(y.size),
         "found_share": _round(found.mean()) if y.size else 0.0,

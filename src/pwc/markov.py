@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from pwc import numerics
 from pwc.features import as_arrow
 from pwc.ngrams import padded_bytes
 
@@ -139,7 +140,7 @@ class MarkovScores(TransformerMixin, BaseEstimator):
             usable = (np.asarray(seen) > 0) & (np.asarray(distinct) > 0)
             prob[valid] = np.minimum(np.where(usable, mixed, lower), 1.0)
         rows = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
-        return np.log10(prob[predicted]), rows[predicted]
+        return numerics.log10(prob[predicted]), rows[predicted]
 
     def transform(self, X):  # noqa: N803
         logp, rows = self.log10_probs(X)

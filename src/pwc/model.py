@@ -23,11 +23,12 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import Ridge, SGDRegressor
+from sklearn.linear_model import SGDRegressor
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
+from pwc import numerics
 from pwc.config import TrainParams
 from pwc.data.split import inclusion_weights, password_hash, training_rows
 from pwc.errors import ModelError
@@ -35,6 +36,7 @@ from pwc.features import FEATURE_NAMES, HandFeatures, as_arrow
 from pwc.io import write_bytes
 from pwc.markov import MarkovScores
 from pwc.ngrams import HashedNgrams
+from pwc.ridge import LsqrRidge
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,9 @@ TRUSTED_TYPES = [
     "pwc.ngrams.HashedNgrams",
     "pwc.model.Calibrated",
     "pwc.model.Stacked",
+    "pwc.model.Tfidf",
+    "pwc.model.CharCounts",
+    "pwc.ridge.LsqrRidge",
     "numpy.dtype",
     "numpy.float32",
     "numpy.float64",
@@ -55,7 +60,7 @@ TRUSTED_TYPES = [
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # Bumped whenever a model file's layout or meaning changes. A file of another format could
 # load and still compute garbage, so `load` refuses it.
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3
 
 
 # Isotonic maps have flat steps; a tiny share of the raw score keeps the order strict.
@@ -120,6 +125,10 @@ class Stacked(RegressorMixin, BaseEstimator):
 
     def fit_booster(self, X, y, sample_weight=None):  # noqa: N803
         self.booster_ = clone(self.booster).fit(self._stack(X), y, sample_weight=sample_weight)
+        # The binner records the OpenMP thread count it ran with: a fact about the machine
+        # that trained, not about the model (the trees are the same for any count). Reset to
+        # its default so the file is the same on every machine.
+        self.booster_._bin_mapper.n_threads = None
         return self
 
     def predict(self, X):  # noqa: N803
@@ -141,6 +150,47 @@ class Stacked(RegressorMixin, BaseEstimator):
         if self.booster_ is None:
             return score
         return _boosted(self.booster_, np.column_stack([score, dense]))
+
+
+class CharCounts(CountVectorizer):
+    """sklearn's CountVectorizer whose `max_features` cut breaks ties by the term.
+
+    sklearn keeps the most frequent terms with an unstable argsort, and numpy's sort kernel
+    (and so which of several equally frequent terms survive) depends on the CPU's SIMD.
+    """
+
+    def fit_transform(self, raw_documents, y=None):
+        limit = self.max_features
+        self.set_params(max_features=None)
+        try:
+            X = super().fit_transform(raw_documents)  # noqa: N806 - columns in term order
+        finally:
+            self.set_params(max_features=limit)
+        if limit is not None and X.shape[1] > limit:
+            counts = np.asarray(X.sum(axis=0)).ravel()
+            keep = np.sort(np.argsort(-counts, kind="stable")[:limit])
+            terms = self.get_feature_names_out()[keep]
+            self.vocabulary_ = {str(term): i for i, term in enumerate(terms)}
+            X = X[:, keep]  # noqa: N806
+        return X
+
+    def fit(self, raw_documents, y=None):
+        self.fit_transform(raw_documents)
+        return self
+
+
+class Tfidf(TfidfTransformer):
+    """sklearn's TfidfTransformer with its idf taken by pwc.numerics.log: sklearn's np.log
+    runs CPU-specific SIMD code, and its last bit differed between machines."""
+
+    def fit(self, X, y=None):  # noqa: N803 - sklearn's signature
+        super().fit(X, y)
+        if self.use_idf:
+            df = np.bincount(sp.csr_matrix(X).indices, minlength=X.shape[1])  # sklearn's df
+            smooth = int(self.smooth_idf)
+            idf = numerics.log((X.shape[0] + smooth) / (df + smooth)) + 1.0
+            self.idf_ = idf.astype(self.idf_.dtype)
+        return self
 
 
 # sklearn's predict for one password spent more time checking its input (4 x check_array)
@@ -191,7 +241,7 @@ def build(params: TrainParams, seed: int) -> Pipeline:
             [
                 (
                     "vectorize",
-                    CountVectorizer(
+                    CharCounts(
                         analyzer="char",
                         ngram_range=ngrams,
                         lowercase=False,
@@ -200,7 +250,7 @@ def build(params: TrainParams, seed: int) -> Pipeline:
                         dtype=np.float32,
                     ),
                 ),
-                ("tfidf", TfidfTransformer()),
+                ("tfidf", Tfidf()),
                 (
                     "regress",
                     Calibrated(
@@ -222,7 +272,7 @@ def build(params: TrainParams, seed: int) -> Pipeline:
             markov = MarkovScores(params.markov_order, params.markov_bits)
             dense.append((f"markov_{sampling}", markov))
     hand = Pipeline([("extract", FeatureUnion(dense)), ("scale", StandardScaler())])
-    linear = Ridge(alpha=params.alpha, solver="lsqr", tol=1e-4)
+    linear = LsqrRidge(alpha=params.alpha, tol=1e-4)
     booster = None
     if params.booster_iter:
         booster = HistGradientBoostingRegressor(
@@ -235,7 +285,7 @@ def build(params: TrainParams, seed: int) -> Pipeline:
     return Pipeline(
         [
             ("features", FeatureUnion([("ngrams", ngram_features), ("hand", hand)])),
-            ("regress", Calibrated(Stacked(linear, booster, dense_from=2**params.hash_bits))),
+            ("regress", Calibrated(Stacked(linear, booster, dense_from=1 << params.hash_bits))),
         ]
     )
 

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from pwc import numerics
 from pwc.features import _buffers, as_arrow
 
 # Markers around each password so prefixes and suffixes get n-grams of their own. Control
@@ -85,14 +86,14 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
         df = np.bincount(pairs & ((1 << self.bits) - 1), minlength=1 << self.bits)
         n_docs = indptr.size - 1
-        self.idf_ = (np.log((1 + n_docs) / (1 + df)) + 1).astype(np.float32)
+        self.idf_ = (numerics.log((1 + n_docs) / (1 + df)) + 1).astype(np.float32)
         self.n_features_out_ = 1 << self.bits
         return self
 
     def transform(self, X):  # noqa: N803
         columns, indptr = ngram_hashes(X, self.n_max, self.bits)
         values = self.idf_[columns]
-        sq = np.concatenate(([0.0], np.cumsum(values.astype(np.float64) ** 2)))
+        sq = np.concatenate(([0.0], np.cumsum(np.square(values.astype(np.float64)))))
         norms = np.sqrt(sq[indptr[1:]] - sq[indptr[:-1]])
         rows = np.diff(indptr)
         values /= np.repeat(np.maximum(norms, 1e-12), rows).astype(np.float32)

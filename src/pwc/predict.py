@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from pwc import lookup as lookup_lib
 from pwc import model as model_lib
+from pwc import numerics
 from pwc.config import Params
 from pwc.data.sources import decode_lines, ends_in_crlf, split_lines
 from pwc.errors import DataError
@@ -56,7 +57,7 @@ def beyond_leak(
     """
     if log10_prob is None:
         return pred
-    weight = 1.0 / (1.0 + np.exp(-(pred - start) / width))
+    weight = numerics.logistic((pred - start) / width)
     return pred + weight * np.maximum(-log10_prob - pred, 0.0)
 
 
@@ -104,7 +105,7 @@ class Scorer:
         found = np.zeros(len(arr), dtype=bool)
         if self.lookup is not None and len(arr):
             found, rank, _ = self.lookup.find(arr)
-            log10[found] = np.log10(rank[found])
+            log10[found] = numerics.log10(rank[found])
         if not found.all():
             rest = arr.filter(pa.array(~found)) if found.any() else arr
             pred, log10_prob = model_lib.predict_with_markov(self.model, rest)
@@ -114,7 +115,7 @@ class Scorer:
         log10 = np.maximum(log10, 0.0)  # at least one guess
         return {
             "guesses_log10": log10,
-            "guesses": 10.0**log10,
+            "guesses": numerics.exp10(log10),
             "score": strength(log10, self.thresholds),
             "source": np.where(found, "leak", "model"),
         }
@@ -208,7 +209,7 @@ def output_table(scorer: Scorer, passwords: pa.Array, max_length: int | None = N
         {
             "password": passwords,
             "guesses_log10": pa.array(log10, mask=too_long),
-            "guesses": pa.array(10.0**log10, mask=too_long),
+            "guesses": pa.array(numerics.exp10(log10), mask=too_long),
             "score": pa.array(score, mask=too_long) if too_long.any() else pa.array(score),
             "source": pa.array(source.tolist(), pa.string()),
             "model_version": pa.array([scorer.version] * n, pa.string()),

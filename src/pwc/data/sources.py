@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pwc import numerics
 from pwc.config import DataParams
 from pwc.errors import DataError
 
@@ -171,7 +172,7 @@ def block_targets(lines: pa.Array) -> dict[str, np.ndarray]:
         "rank": np.arange(1, n + 1, dtype=np.int64),
         "block": block,
         "guess_rank": guess_rank,
-        "target": np.log10(guess_rank),
+        "target": numerics.log10(guess_rank),
         "seen_once": block == block[-1],
     }
 
@@ -225,7 +226,7 @@ def count_targets(times: pd.Series, passwords: pd.Series) -> dict[str, np.ndarra
         "rank": rank,
         "block": block,
         "guess_rank": guess_rank,
-        "target": np.log10(guess_rank),
+        "target": numerics.log10(guess_rank),
         "seen_once": np.where(valid, counts == 1, False),
         "valid": valid,
     }

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pwc import numerics
 from pwc.config import SplitParams
 
 # pandas' documented default SipHash key.
@@ -64,12 +65,12 @@ def log_rank_sample(ranks: np.ndarray, size: int, rng: np.random.Generator) -> n
         return np.zeros(0, dtype=np.int64)
     if n == 1:
         return np.zeros(1, dtype=np.int64)
-    log_max = np.log(float(ranks[-1]))
+    log_max = float(numerics.log(float(ranks[-1])))
     taken = np.zeros(n, dtype=bool)
     chosen: list[np.ndarray] = []
     held = 0
     while held < size:
-        draws = np.exp(rng.uniform(0.0, log_max, size=max(2 * (size - held), 1024)))
+        draws = numerics.exp(rng.uniform(0.0, log_max, size=max(2 * (size - held), 1024)))
         right = np.clip(np.searchsorted(ranks, draws), 1, n - 1)
         left = right - 1
         nearest = np.where(draws - ranks[left] <= ranks[right] - draws, left, right)
@@ -121,7 +122,7 @@ def inclusion_weights(ranks: np.ndarray, chosen: np.ndarray, bins: int = 256) ->
     Weighting the chosen rows by this gives back the natural mix of all rows, whatever the
     sampling scheme: uniform gives equal weights, log-rank gives weights growing with rank.
     """
-    edges = np.geomspace(1.0, float(ranks.max()) + 1.0, bins + 1)
+    edges = numerics.exp(np.linspace(0.0, float(numerics.log(float(ranks.max()) + 1.0)), bins + 1))
     all_bins = np.clip(np.searchsorted(edges, ranks, side="right") - 1, 0, bins - 1)
     total = np.bincount(all_bins, minlength=bins)
     picked = np.bincount(all_bins[chosen], minlength=bins)

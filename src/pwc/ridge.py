@@ -1,0 +1,169 @@
+"""Ridge regression on a sparse design matrix, solved by LSQR with machine-independent sums.
+
+sklearn's `Ridge(solver="lsqr")` hands the problem to scipy's LSQR, whose vector norms are
+BLAS dot products: OpenBLAS sums them in an order set by its CPU kernel and its thread count,
+so the same data gave different coefficients (and model files) on different machines. This is
+the same algorithm (Paige & Saunders 1982, as in scipy, same stopping rules) with every
+reduction done by numpy's pairwise sum, whose order depends only on the vector's length, and
+the matrix products by scipy's sparse kernels, which walk the rows in order on one thread.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, RegressorMixin
+
+_EPS = float(np.finfo(np.float64).eps)
+# Python's float ** calls libm's pow, whose last bit can depend on the CPU: squares are x * x.
+
+
+def _sum(v: np.ndarray) -> float:
+    return float(np.sum(v, dtype=np.float64))  # pairwise, in an order fixed by len(v)
+
+
+def _norm(v: np.ndarray) -> float:
+    return math.sqrt(_sum(v * v))
+
+
+def _sym_ortho(a: float, b: float) -> tuple[float, float, float]:
+    """A stable Givens rotation (scipy's _sym_ortho): (c, s, r) with [c s; -s c][a; b] = [r; 0]."""
+    if b == 0:
+        return math.copysign(1.0, a), 0.0, abs(a)
+    if a == 0:
+        return 0.0, math.copysign(1.0, b), abs(b)
+    if abs(b) > abs(a):
+        tau = a / b
+        s = math.copysign(1.0, b) / math.sqrt(1 + tau * tau)
+        return s * tau, s, b / s
+    tau = b / a
+    c = math.copysign(1.0, a) / math.sqrt(1 + tau * tau)
+    return c, c * tau, a / c
+
+
+class _Centered:
+    """X - 1 x_mean^T without forming it: products in X's dtype, the rest in float64."""
+
+    def __init__(self, X):  # noqa: N803 - sklearn's naming
+        self.X = sp.csr_matrix(X)
+        self.XT = self.X.T  # CSC view: the transposed product walks X's rows in order
+        n, d = self.X.shape
+        sums = np.bincount(self.X.indices, weights=self.X.data, minlength=d)  # in row order
+        self.mean = sums / n
+        self.shape = (n, d)
+
+    def matvec(self, v: np.ndarray) -> np.ndarray:
+        out = (self.X @ v.astype(self.X.dtype)).astype(np.float64)
+        return out - _sum(self.mean * v)
+
+    def rmatvec(self, u: np.ndarray) -> np.ndarray:
+        out = (self.XT @ u.astype(self.X.dtype)).astype(np.float64)
+        return out - self.mean * _sum(u)
+
+
+def lsqr(A: _Centered, b: np.ndarray, damp: float, tol: float, iter_lim: int):  # noqa: N803
+    """min ||A x - b||^2 + damp^2 ||x||^2: scipy.sparse.linalg.lsqr with atol = btol = tol,
+    conlim 1e8, x0 = 0. Returns (x, iterations, stop reason 1-7 as in scipy)."""
+    n = A.shape[1]
+    ctol, dampsq = 1e-8, damp * damp
+    anorm = acond = ddnorm = res2 = xxnorm = z = sn2 = 0.0
+    cs2 = -1.0
+    x = np.zeros(n)
+    u = np.asarray(b, dtype=np.float64)
+    bnorm = beta = _norm(u)
+    if beta == 0:
+        return x, 0, 0
+    u = u / beta
+    v = A.rmatvec(u)
+    alfa = _norm(v)
+    if alfa == 0:
+        return x, 0, 0
+    v = v / alfa
+    w = v.copy()
+    rhobar, phibar = alfa, beta
+    itn = istop = 0
+    while itn < iter_lim:
+        itn += 1
+        u = A.matvec(v) - alfa * u
+        beta = _norm(u)
+        if beta > 0:
+            u = u / beta
+            anorm = math.sqrt(anorm * anorm + alfa * alfa + beta * beta + dampsq)
+            v = A.rmatvec(u) - beta * v
+            alfa = _norm(v)
+            if alfa > 0:
+                v = v / alfa
+        psi = 0.0
+        rhobar1 = rhobar
+        if damp > 0:
+            rhobar1 = math.sqrt(rhobar * rhobar + dampsq)
+            cs1, sn1 = rhobar / rhobar1, damp / rhobar1
+            psi, phibar = sn1 * phibar, cs1 * phibar
+        cs, sn, rho = _sym_ortho(rhobar1, beta)
+        theta, rhobar = sn * alfa, -cs * alfa
+        phi, phibar = cs * phibar, sn * phibar
+        tau = sn * phi
+        dk = w / rho
+        x = x + (phi / rho) * w
+        w = v + (-theta / rho) * w
+        ddnorm += _sum(dk * dk)
+        delta, gambar = sn2 * rho, -cs2 * rho
+        rhs = phi - delta * z
+        zbar = rhs / gambar
+        xnorm = math.sqrt(xxnorm + zbar * zbar)
+        gamma = math.sqrt(gambar * gambar + theta * theta)
+        cs2, sn2, z = gambar / gamma, theta / gamma, rhs / gamma
+        xxnorm += z * z
+        acond = anorm * math.sqrt(ddnorm)
+        res2 += psi * psi
+        rnorm = math.sqrt(phibar * phibar + res2)
+        arnorm = alfa * abs(tau)
+        test1 = rnorm / bnorm
+        test2 = arnorm / (anorm * rnorm + _EPS)
+        test3 = 1 / (acond + _EPS)
+        t1 = test1 / (1 + anorm * xnorm / bnorm)
+        rtol = tol + tol * anorm * xnorm / bnorm
+        for stop, met in (
+            (7, itn >= iter_lim),
+            (6, 1 + test3 <= 1),
+            (5, 1 + test2 <= 1),
+            (4, 1 + t1 <= 1),
+            (3, test3 <= ctol),
+            (2, test2 <= tol),
+            (1, test1 <= rtol),
+        ):
+            if met:
+                istop = stop  # the last rule met wins, as in scipy
+        if istop:
+            break
+    return x, itn, istop
+
+
+class LsqrRidge(RegressorMixin, BaseEstimator):
+    """Ridge regression with an intercept: sklearn's Ridge(solver="lsqr") objective and
+    stopping rule, and the same answers on every machine. Coefficients in X's dtype."""
+
+    def __init__(self, alpha: float = 1.0, tol: float = 1e-4, max_iter: int | None = None):
+        self.alpha = alpha
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def fit(self, X, y):  # noqa: N803 - sklearn's signature
+        A = _Centered(X)  # noqa: N806
+        y = np.asarray(y, dtype=np.float64)
+        y_mean = _sum(y) / y.size
+        iter_lim = self.max_iter or 2 * A.shape[1]
+        coef, self.n_iter_, self.stop_reason_ = lsqr(
+            A, y - y_mean, math.sqrt(self.alpha), self.tol, iter_lim
+        )
+        self.coef_ = coef.astype(A.X.dtype)
+        # a Python float: adding it keeps float32 predictions float32 (numpy's scalar rules)
+        self.intercept_ = float(y_mean - _sum(A.mean * coef))
+        self.n_features_in_ = A.shape[1]
+        return self
+
+    def predict(self, X):  # noqa: N803
+        # scipy's sparse product sums each row in order; a dense product would go to BLAS
+        return sp.csr_matrix(X) @ self.coef_ + self.intercept_

@@ -1,0 +1,50 @@
+"""pwc.ridge.LsqrRidge: sklearn's Ridge(solver="lsqr") problem, solved without BLAS sums."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import Ridge
+
+from pwc.ridge import LsqrRidge
+
+
+def problem(seed: int = 0, n: int = 3000, d: int = 400):
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, d, density=0.05, random_state=seed, format="csr", dtype=np.float32)  # noqa: N806
+    X.data += 0.5  # noqa: N806 - columns with non-zero means, so the centring matters
+    w = rng.normal(size=d)
+    y = X @ w + 3.0 + rng.normal(scale=0.1, size=n)
+    return X, y
+
+
+def test_solves_the_ridge_problem_sklearn_solves():
+    X, y = problem()  # noqa: N806
+    ours = LsqrRidge(alpha=2.0, tol=1e-10).fit(X, y)
+    exact = Ridge(alpha=2.0, solver="cholesky").fit(X.toarray().astype(np.float64), y)
+    assert np.allclose(ours.coef_, exact.coef_, rtol=1e-4, atol=1e-5)
+    assert ours.intercept_ == pytest.approx(exact.intercept_, abs=1e-4)
+    assert ours.coef_.dtype == np.float32  # X's dtype, as sklearn's Ridge keeps it
+
+
+def test_stops_like_sklearn_lsqr_at_the_same_tolerance():
+    X, y = problem(1)  # noqa: N806
+    ours = LsqrRidge(alpha=3.0, tol=1e-4).fit(X, y)
+    theirs = Ridge(alpha=3.0, solver="lsqr", tol=1e-4).fit(X, y)
+    assert abs(ours.n_iter_ - int(theirs.n_iter_[0])) <= 2
+    pred_ours, pred_theirs = ours.predict(X), theirs.predict(X)
+    assert np.corrcoef(pred_ours, pred_theirs)[0, 1] > 0.9999
+
+
+def test_predict_is_the_sparse_product_plus_intercept_in_float32():
+    X, y = problem(2)  # noqa: N806
+    model = LsqrRidge(alpha=1.0).fit(X, y)
+    pred = model.predict(X)
+    assert pred.dtype == np.float32
+    assert np.array_equal(pred, X @ model.coef_ + model.intercept_)
+    assert np.array_equal(model.predict(X.toarray()), pred)  # dense input: same sparse path
+
+
+def test_zero_target_gives_the_mean_and_no_iterations():
+    X, _ = problem(3)  # noqa: N806
+    model = LsqrRidge(alpha=1.0).fit(X, np.full(X.shape[0], 5.0))
+    assert model.n_iter_ == 0 and not model.coef_.any() and model.intercept_ == 5.0

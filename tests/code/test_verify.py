@@ -1,0 +1,78 @@
+"""pwc.verify.compare: which outputs differ from dvc.lock, and the likely reason for each."""
+
+import copy
+
+from pwc.verify import compare
+
+LOCK = {
+    "schema": "2.0",
+    "stages": {
+        "ingest": {
+            "cmd": "python -m pwc.stages.ingest",
+            "deps": [
+                {"path": "src/pwc/stages/ingest.py", "md5": "a1"},
+                {"path": "data/raw", "md5": "r1.dir"},
+            ],
+            "params": {"params.yaml": {"seed": 1, "data": {"sample": None}}},
+            "outs": [{"path": "data/ingested.parquet", "md5": "i1"}],
+        },
+        "train": {
+            "cmd": "python -m pwc.stages.train",
+            "deps": [
+                {"path": "src/pwc/model.py", "md5": "m1"},
+                {"path": "data/ingested.parquet", "md5": "i1"},
+            ],
+            "params": {"params.yaml": {"train": {"alpha": 3.0}}},
+            "outs": [{"path": "models/model.skops", "md5": "k1"}],
+        },
+    },
+}
+
+
+def changed(**edits) -> dict:
+    lock = copy.deepcopy(LOCK)
+    for stage, (section, index, key, value) in edits.items():
+        target = lock["stages"][stage][section]
+        if section == "params":
+            target["params.yaml"][index] = value
+        else:
+            target[index][key] = value
+    return lock
+
+
+def test_identical_locks_mean_nothing_to_report():
+    assert compare(LOCK, copy.deepcopy(LOCK)) == []
+
+
+def test_same_inputs_other_bytes_is_blamed_on_the_machine():
+    after = changed(train=("outs", 0, "md5", "k2"))
+    (line,) = compare(LOCK, after)
+    assert line.startswith("models/model.skops (stage train): same code, params and inputs")
+    assert "environment" in line
+
+
+def test_code_params_and_data_changes_are_named():
+    after = changed(train=("deps", 0, "md5", "m2"))
+    after["stages"]["train"]["outs"][0]["md5"] = "k2"
+    assert "code changed (src/pwc/model.py)" in compare(LOCK, after)[0]
+    after = changed(train=("params", "train", None, {"alpha": 9.0}))
+    after["stages"]["train"]["outs"][0]["md5"] = "k2"
+    assert "params changed (train)" in compare(LOCK, after)[0]
+
+
+def test_a_changed_input_explains_everything_downstream():
+    after = changed(ingest=("deps", 1, "md5", "r2.dir"))
+    after["stages"]["ingest"]["outs"][0]["md5"] = "i2"
+    after["stages"]["train"]["deps"][1]["md5"] = "i2"
+    after["stages"]["train"]["outs"][0]["md5"] = "k2"
+    first, second = compare(LOCK, after)
+    assert first.startswith("data/ingested.parquet (stage ingest): input data changed (data/raw)")
+    assert "its input data/ingested.parquet differed" in second
+
+
+def test_a_stage_missing_from_the_reference_is_reported():
+    before = copy.deepcopy(LOCK)
+    del before["stages"]["train"]
+    assert compare(before, LOCK) == [
+        "models/model.skops: stage train is not in the reference dvc.lock"
+    ]
