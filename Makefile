@@ -8,8 +8,8 @@ STAMP := $(VENV)/.installed
 # dvc runs stage commands (`python -m pwc.stages.x`) through the shell: use the venv's python.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup repro test lint format lock bench serve openapi load-bench push pull sweep best report \
-	clean-venv
+.PHONY: setup repro verify test lint format lock bench serve openapi load-bench push pull sweep \
+	best report clean-venv
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ $(STAMP): requirements.txt pyproject.toml
 repro: setup
 	$(BIN)/dvc repro
 	$(BIN)/python -m pwc.report
+
+# Rerun every stage and check each output against dvc.lock (exit 1 names what differs, and why).
+verify: setup
+	$(BIN)/python -m pwc.verify
 
 test: setup lint
 	$(BIN)/python -m pytest

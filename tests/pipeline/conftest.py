@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 import yaml
 
@@ -37,9 +41,14 @@ SMALL = {
 
 
 def sh(
-    repo: Path, *args: str, check: bool = True, timeout: float = 540
+    repo: Path, *args: str, check: bool = True, timeout: float = 540, env: dict | None = None
 ) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "PYTHONPATH": str(repo / "src")}
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+        "PYTHONPATH": str(repo / "src"),
+        **(env or {}),
+    }
     env.pop("DVC_EXP_NAME", None)
     proc = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
@@ -95,3 +104,55 @@ def output_hashes(repo: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     return make_repo(tmp_path_factory.mktemp("pipeline"))
+
+
+# Fake credentials for moto's S3 server (tests only).
+S3_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@contextlib.contextmanager
+def running_s3(bucket: str = "pwc-test") -> Iterator[str]:
+    """A real S3 API (moto) on 127.0.0.1 with one bucket; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        client = boto3.client("s3", endpoint_url=endpoint, **_boto_credentials())
+        client.create_bucket(Bucket=bucket)
+        yield endpoint
+    finally:
+        server.stop()
+
+
+def _boto_credentials() -> dict:
+    return {
+        "aws_access_key_id": S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        "region_name": S3_CREDENTIALS["AWS_DEFAULT_REGION"],
+    }
+
+
+@pytest.fixture
+def s3_server(monkeypatch):
+    """moto's S3 on 127.0.0.1 for one test, its fake credentials in the environment."""
+    for name, value in S3_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    with running_s3() as endpoint:
+        yield endpoint
+
+
+def require_gitlab_ci_local() -> None:
+    """gitlab-ci-local's wrapper needs npm and rsync (.ci/run installs them in CI, where a
+    skip fails the run)."""
+    missing = [tool for tool in ("npm", "rsync") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"gitlab-ci-local needs {' and '.join(missing)}, not installed here")

@@ -3,10 +3,8 @@
 import json
 import re
 import shutil
-import socket
 
 import boto3
-import pytest
 
 from pwc.experiments import ranked
 
@@ -28,30 +26,6 @@ def test_committed_config_has_a_local_default_and_no_credentials():
         path = ROOT / name
         if path.is_file() and path.stat().st_size < 5_000_000:
             assert not aws_key.search(path.read_bytes()), name
-
-
-@pytest.fixture
-def s3_server(tmp_path, monkeypatch):
-    """A real S3 API (moto) on 127.0.0.1, stopped after the test; fake credentials in env."""
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    endpoint = f"http://127.0.0.1:{port}"
-    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="pwc-test")
-    try:
-        yield endpoint
-    finally:
-        server.stop()
 
 
 def _round_trip(repo) -> None:

@@ -1,0 +1,35 @@
+"""CI's rule that nothing skips (tests/conftest.py, PWC_NO_SKIPS set by .ci/run) can fail."""
+
+import os
+import subprocess
+import sys
+
+from ..conftest import ROOT
+
+
+def run_pytest(tmp_path, no_skips: bool) -> subprocess.CompletedProcess:
+    (tmp_path / "conftest.py").write_text("from tests.conftest import pytest_sessionfinish\n")
+    (tmp_path / "test_one.py").write_text(
+        "import pytest\n\ndef test_runs():\n    pass\n\n"
+        "def test_skips():\n    pytest.skip('a tool is missing')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PWC_NO_SKIPS", None)
+    if no_skips:
+        env["PWC_NO_SKIPS"] = "1"
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_skip_fails_the_run_in_ci_and_only_there(tmp_path):
+    ci = run_pytest(tmp_path, no_skips=True)
+    assert ci.returncode == 1, ci.stdout
+    assert "PWC_NO_SKIPS: 1 test(s) skipped: failing the run" in ci.stdout
+    local = run_pytest(tmp_path, no_skips=False)
+    assert local.returncode == 0, local.stdout

@@ -1,0 +1,73 @@
+"""Run every pipeline stage in this one process (cwd: a project copy) and print JSON: the
+sha256 of each output, and what this process's numerical environment really was.
+
+Used by test_cross_machine.py, which starts it under many environments. Stage by stage as
+`dvc repro` would (same modules, same params.yaml), without DVC's start-up per stage.
+"""
+
+import contextlib
+import hashlib
+import importlib
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+from numpy._core import _multiarray_umath as npcore
+from threadpoolctl import threadpool_info
+
+from pwc.config import load_params
+from pwc.errors import GateError
+
+STAGES = (
+    "ingest",
+    "validate",
+    "lookup",
+    "split",
+    "train",
+    "evaluate",
+    "compare",
+    "gate",
+    "predict",
+)
+
+
+def fingerprint(values) -> str:
+    return hashlib.sha256(np.asarray(values, dtype=np.float64).tobytes()).hexdigest()[:16]
+
+
+def environment() -> dict:
+    """Facts that the variables and taskset are meant to change (checked by the test)."""
+    probe = np.linspace(0.001, 50.0, 20_001)
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    openmp = [i for i in threadpool_info() if i["user_api"] == "openmp"]
+    return {
+        "blas_kernel": sorted({i.get("architecture") for i in blas}),
+        "blas_threads": sorted({i["num_threads"] for i in blas}),
+        "openmp_threads": sorted({i["num_threads"] for i in openmp}),
+        "cores": len(os.sched_getaffinity(0)),
+        "numpy_simd": [t for t in npcore.__cpu_dispatch__ if npcore.__cpu_features__.get(t)],
+        # the bits these functions return are what made outputs machine-dependent
+        "numpy_log10": fingerprint(np.log10(probe)),
+        "libm_exp": fingerprint([math.exp(v) for v in probe.tolist()]),
+    }
+
+
+def main() -> None:
+    params = load_params()
+    for name in STAGES:
+        # gate.json is written before a GateError: predict runs on regardless, for its bytes
+        with contextlib.suppress(GateError):
+            importlib.import_module(f"pwc.stages.{name}").main(params)
+    outputs = {}
+    for top in ("data", "models", "metrics"):
+        for path in sorted(Path(top).rglob("*")):
+            if path.is_file() and "raw" not in path.parts:
+                outputs[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    json.dump({"outputs": outputs, "environment": environment()}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

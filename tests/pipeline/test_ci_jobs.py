@@ -1,0 +1,161 @@
+"""`.gitlab-ci.yml` jobs executed for real, in a copy of the project at sample size.
+
+The reproduce job is the reproducibility gate: run as its script and under gitlab-ci-local
+(shell executor), it passes on a commit whose dvc.lock and metrics came from a real run, and
+fails when the committed dvc.lock (another machine's model hash) or a metrics file is not
+what the pipeline produces. The test job runs `make test` on a subset of the suite (the whole
+suite would run this test again).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from ..conftest import ROOT
+from .conftest import (
+    BIN,
+    S3_CREDENTIALS,
+    SMALL,
+    require_gitlab_ci_local,
+    running_s3,
+    set_params,
+    sh,
+)
+
+pytestmark = pytest.mark.slow
+
+GCL = ROOT / "ci/gitlab-ci-local.sh"
+LONG_AGO = (946684800, 946684800)  # 2000-01-01
+
+
+def job_script(job: str) -> str:
+    lines = []
+    for line in yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text())[job]["script"]:
+        lines.extend(line if isinstance(line, list) else [line])  # anchors nest lists
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def s3():
+    with running_s3() as endpoint:
+        yield endpoint
+
+
+def job_env(s3: str) -> dict:
+    """What GitLab would give the job: CI variables (here: moto's endpoint, fake keys)."""
+    return {**S3_CREDENTIALS, "S3_ENDPOINT_URL": s3, "CI_PIPELINE_SOURCE": "push"}
+
+
+@pytest.fixture(scope="module")
+def ci_repo(tmp_path_factory, s3):
+    """Every tracked file of the project, as a clone has them, with sample-size params; a
+    real `dvc repro` whose outputs are pushed to S3 and whose dvc.lock and metrics are
+    committed. The project's .venv is linked in with its stamp newer than the requirements,
+    so the jobs' `make setup` finds it ready (the install is not what is tested here)."""
+    repo = tmp_path_factory.mktemp("ci") / "repo"
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, (n.decode() for n in tracked)):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, repo / name)
+    set_params(repo, SMALL)
+    for name in ("requirements.txt", "pyproject.toml"):
+        os.utime(repo / name, LONG_AGO)
+    (repo / ".venv").symlink_to(ROOT / ".venv")
+    env = job_env(s3)
+    sh(repo, "git", "init", "-q")
+    sh(repo, "git", "config", "user.email", "test@example.invalid")
+    sh(repo, "git", "config", "user.name", "test")
+    sh(repo, "dvc", "remote", "modify", "s3", "url", "s3://pwc-test/dvc")
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-qm", "the project at sample size")
+    sh(repo, "dvc", "remote", "modify", "--local", "s3", "endpointurl", s3)
+    sh(repo, "dvc", "repro", env=env)
+    sh(repo, "dvc", "push", "-r", "s3", env=env)
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-qm", "a real run")
+    return repo
+
+
+def fresh_clone(repo) -> None:
+    """Back to what a runner checks out: no outputs, no DVC cache, no local config."""
+    sh(repo, "git", "reset", "-q", "--hard")
+    sh(repo, "git", "clean", "-q", "-fdx", "-e", ".venv")
+
+
+def commit_tampered(repo, path: str, old: str, new: str) -> None:
+    text = (repo / path).read_text()
+    assert old in text, (path, old)
+    (repo / path).write_text(text.replace(old, new))
+    sh(repo, "git", "commit", "-qam", f"tampered {path}")
+
+
+def run_script(repo, s3) -> subprocess.CompletedProcess:
+    """The reproduce job's script lines in one bash, as the runner runs them."""
+    fresh_clone(repo)
+    env = {**os.environ, **job_env(s3), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    return subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", job_script("reproduce")],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def gitlab_ci_local(repo, s3, *jobs: str, extra: dict | None = None):
+    require_gitlab_ci_local()
+    fresh_clone(repo)
+    variables = [f"--variable={k}={v}" for k, v in {**job_env(s3), **(extra or {})}.items()]
+    return subprocess.run(
+        ["bash", str(GCL), *jobs, *variables],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_reproduce_gate_passes_on_a_real_run_and_fails_on_a_tampered_metrics_file(ci_repo, s3):
+    passed = run_script(ci_repo, s3)
+    assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-3000:]
+    assert "verified: every output" in passed.stdout
+    commit_tampered(ci_repo, "metrics/evaluate/metrics.json", '"spearman": 0.', '"spearman": 0.9')
+    failed = run_script(ci_repo, s3)
+    assert failed.returncode != 0
+    assert "not reproduced, differs from the commit" in failed.stdout
+    assert "metrics/evaluate/metrics.json" in failed.stdout
+    sh(ci_repo, "git", "reset", "-q", "--hard", "HEAD~1")
+
+
+def test_reproduce_job_under_gitlab_ci_local_passes_then_catches_another_machines_lock(ci_repo, s3):
+    passed = gitlab_ci_local(ci_repo, s3, "reproduce")
+    assert passed.returncode == 0, passed.stdout[-4000:]
+    assert "PASS  reproduce" in passed.stdout
+    lock = yaml.safe_load((ci_repo / "dvc.lock").read_text())
+    model = next(o for o in lock["stages"]["train"]["outs"] if o["path"] == "models/model.skops")
+    # a lock whose model another machine trained: same code and data, other bytes
+    commit_tampered(ci_repo, "dvc.lock", model["md5"], "0123456789abcdef0123456789abcdef")
+    failed = gitlab_ci_local(ci_repo, s3, "reproduce")
+    assert failed.returncode != 0
+    assert "FAIL  reproduce" in failed.stdout
+    assert "models/model.skops (stage train): same code, params and inputs" in failed.stdout
+    sh(ci_repo, "git", "reset", "-q", "--hard", "HEAD~1")
+
+
+def test_test_job_under_gitlab_ci_local_lints_and_runs_pytest(ci_repo, s3):
+    subset = "tests/code/test_config.py tests/code/test_verify.py -p no:cacheprovider"
+    proc = gitlab_ci_local(ci_repo, s3, "test", extra={"PYTEST_ADDOPTS": subset})
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert "PASS  test" in proc.stdout
+    assert "All checks passed!" in proc.stdout  # ruff ran
+    ran = re.search(r"(\d+) passed", proc.stdout)
+    assert ran and int(ran[1]) >= 10 and " failed" not in proc.stdout, proc.stdout[-2000:]
