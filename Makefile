@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # dvc runs stage commands (`python -m pwc.stages.x`) through the shell: use the venv's python.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup repro verify test lint format lock bench serve openapi load-bench push pull sweep \
+.PHONY: setup repro verify test test-fast lint format lock bench serve openapi load-bench push pull sweep \
 	best report clean-venv
 
 setup: $(STAMP)
@@ -29,6 +29,10 @@ verify: setup
 
 test: setup lint
 	$(BIN)/python -m pytest
+
+# The unit tests only (tests/code, under a minute): the edit-test loop. CI runs `make test`.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
@@ -59,15 +63,16 @@ push: setup
 pull: setup
 	$(BIN)/dvc pull
 
-# A parameter grid as DVC experiments, two at a time, ranked by test_head Spearman.
+# A parameter grid as DVC experiments, two at a time, ranked by validation_head Spearman
+# (choices are made on validation; test figures are shown, never used to rank).
 SWEEP ?= -S 'train.alpha=1,3,10' -S 'train.sampling=log_rank,mixed'
 sweep: setup
 	$(BIN)/dvc exp run --queue $(SWEEP)
 	$(BIN)/dvc queue start -j 2
 	$(BIN)/python -m pwc.experiments wait
 	$(BIN)/dvc exp show --no-pager --md --sort-by \
-		metrics/evaluate/metrics.json:test_head.model.spearman --sort-order desc \
-		--keep 'Experiment|train\.|test_head\.model\.(spearman|auc)|test\.model\.spearman' \
+		metrics/evaluate/metrics.json:validation_head.served.spearman --sort-order desc \
+		--keep 'Experiment|train\.|validation_head\.served\.(spearman|auc)|test_head\.served\.spearman' \
 		--drop '.*'
 	$(BIN)/python -m pwc.experiments rank
 

@@ -4,7 +4,10 @@ model), pipeline/ (dvc.yaml wiring, reproducibility, reruns), serve/ (API, CLI, 
 
 from __future__ import annotations
 
+import json
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -34,10 +37,22 @@ def small_run(params):
     cache, so no full-data model): (fitted Pipeline, split tables)."""
     table = ingest(DataParams(sample=400_000, sha256=params.data.sha256), seed=params.seed)
     kept = validate(table, "rockyou", params.validate_.max_length).kept
-    parts = split(kept, SplitParams(test_size=20_000, test_head_size=20_000), params.seed)
+    sizes = ("test_size", "test_head_size", "validation_size", "validation_head_size")
+    parts = split(kept, SplitParams(**dict.fromkeys(sizes, 20_000)), params.seed)
     train = parts["train"]
     cfg = params.train.model_copy(update={"rows": 150_000})
     return model_lib.train(train, cfg, params.seed), parts
+
+
+# Units (tests/code) run in seconds: `make test-fast`. Everything else trains a model, runs DVC,
+# starts servers or reads the whole RockYou file: marked slow (still part of `make test`).
+SLOW_FOLDERS = {"data", "model", "pipeline", "serve"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.parent.name in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.hookimpl(trylast=True)
@@ -51,3 +66,39 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"PWC_NO_SKIPS: {len(skipped)} test(s) skipped: failing the run")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+class Recorder(BaseHTTPRequestHandler):
+    requests: list[dict] = []
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.requests.append(
+            {"path": self.path, "token": self.headers.get("PRIVATE-TOKEN"), "body": body}
+        )
+        reply = {"markdown": "![plot](/uploads/abc/plot-0.png)"} if "uploads" in self.path else {}
+        data = json.dumps({"id": 1, **reply}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def gitlab_api(monkeypatch):
+    """A GitLab API stand-in on 127.0.0.1 that records each request; CI variables point at it."""
+    Recorder.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("CI_API_V4_URL", f"http://127.0.0.1:{server.server_port}/api/v4")
+    monkeypatch.setenv("CI_PROJECT_ID", "42")
+    monkeypatch.setenv("CI_MERGE_REQUEST_IID", "7")
+    monkeypatch.setenv("PWC_GITLAB_TOKEN", "glpat-test-token")
+    yield Recorder.requests
+    server.shutdown()
+    thread.join()

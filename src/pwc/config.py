@@ -55,14 +55,20 @@ class ValidateParams(_Section):
 
 class SplitParams(_Section):
     buckets: int = Field(default=100, gt=1)
-    heldout_buckets: int = Field(default=10, gt=0)
+    heldout_buckets: int = Field(default=10, gt=0)  # test: buckets [0, heldout)
+    validation_buckets: int = Field(default=10, gt=0)  # validation: the next ones
     test_size: int = Field(default=200_000, gt=0)
     test_head_size: int = Field(default=200_000, gt=0)
+    validation_size: int = Field(default=200_000, gt=0)
+    validation_head_size: int = Field(default=200_000, gt=0)
 
     @model_validator(mode="after")
     def _fraction(self) -> SplitParams:
-        if self.heldout_buckets >= self.buckets:
-            raise ValueError("split.heldout_buckets must be smaller than split.buckets")
+        if self.heldout_buckets + self.validation_buckets >= self.buckets:
+            raise ValueError(
+                "split.heldout_buckets + split.validation_buckets must be smaller than "
+                "split.buckets (the rest is the train split)"
+            )
         return self
 
 
@@ -97,6 +103,7 @@ class TrainParams(_Section):
 
 class EvaluateParams(_Section):
     scatter_points: int = Field(default=1000, gt=0)
+    end_to_end_queries: int = Field(default=200_000, gt=0)
 
 
 class CompareParams(_Section):
@@ -104,9 +111,10 @@ class CompareParams(_Section):
 
 
 class GateParams(_Section):
-    min_spearman_test_head: float = 0.4
-    min_auc_test_head: float = 0.7
-    min_spearman_test: float = 0.2
+    # on the validation sets, of the served scorer (pwc.gate)
+    min_spearman_head: float
+    min_auc_head: float
+    min_spearman: float
 
 
 class LookupParams(_Section):
@@ -128,9 +136,10 @@ class PredictParams(_Section):
 class StrengthParams(_Section):
     score_thresholds: tuple[float, float, float, float] = (3.0, 6.0, 8.0, 10.0)
     # Beyond the leak (pwc.predict.beyond_leak): model answers near the top of the leak's
-    # range blend toward the Markov model's log10(1 / P(password)).
-    beyond_leak_from: float = 6.5
-    beyond_leak_width: float = Field(default=0.25, gt=0)
+    # range rise by the Markov model's log10(1 / P(password)) above beyond_leak_markov_from.
+    beyond_leak_from: float
+    beyond_leak_width: float = Field(gt=0)
+    beyond_leak_markov_from: float
 
     @model_validator(mode="after")
     def _increasing(self) -> StrengthParams:

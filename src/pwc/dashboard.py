@@ -17,10 +17,11 @@ import sys
 from pathlib import Path
 
 from pwc.config import load_params
+from pwc.data.split import TEST_SETS
 from pwc.experiments import PRIMARY, ranked
 from pwc.io import write_bytes
 
-HEADLINE = [(s, m) for s in ("test", "test_head") for m in ("spearman", "auc_seen_twice")]
+HEADLINE = [(s, m) for s in TEST_SETS for m in ("spearman", "auc_seen_twice")]
 
 
 def _run(*args: str) -> str:
@@ -39,11 +40,13 @@ def history(metrics_file: str, branch: str) -> list[dict]:
         except json.JSONDecodeError:
             continue
         for test_set, metric in HEADLINE:
-            value = (data.get(test_set) or {}).get("model", {}).get(metric)
+            figures = data.get(test_set) or {}
+            # commits before the served figures existed reported the model alone: say so
+            kind = "served" if "served" in figures else "model"
+            value = figures.get(kind, {}).get(metric)
             if value is not None:
-                rows.append(
-                    {"commit": f"{date} {rev}", "metric": f"{test_set} {metric}", "value": value}
-                )
+                label = f"{test_set} {metric}" + (" (model alone)" if kind == "model" else "")
+                rows.append({"commit": f"{date} {rev}", "metric": label, "value": value})
     return rows
 
 

@@ -19,12 +19,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pwc.config import load_params
 from pwc.io import atomic_path
-from pwc.predict import OUTPUT_SCHEMA, Scorer, open_parquet_input, output_table
+from pwc.predict import Scorer, open_parquet_input, output_table
 
 
 @dataclass(frozen=True)
@@ -117,11 +116,3 @@ def predict_dask(
         if cluster is not None:
             cluster.close()
     return sum(rows for _, rows in done)
-
-
-def read_parts(out_dir: Path) -> pa.Table:
-    """The output parts in input order, as one table."""
-    files = sorted(out_dir.glob("part-*.parquet"))
-    if not files:
-        return OUTPUT_SCHEMA.empty_table()
-    return pa.concat_tables(pq.read_table(f, schema=OUTPUT_SCHEMA) for f in files)

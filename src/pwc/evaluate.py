@@ -1,4 +1,8 @@
-"""Metrics of predicted vs true log10 guess rank (definitions: README "Evaluation")."""
+"""Metrics of predicted vs true log10 guess rank (definitions: README "Evaluation").
+
+"served" is what users get: the Scorer (lookup, model, beyond-leak extension) as batch
+predict, the API and the CLI run it; "model" is the model's estimate alone, beside it.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from sklearn.metrics import mean_squared_error, r2_score, roc_auc_score, roc_cur
 
 from pwc import numerics
 
-TEST_SETS = ("test", "test_head")
 # Length buckets for slices: (name, lowest, highest) in characters.
 LENGTH_BUCKETS = (
     ("len_1_5", 1, 5),
@@ -40,21 +43,31 @@ def spearman(y: np.ndarray, pred: np.ndarray) -> float | None:
     return _round(pearson(rankdata(y), rankdata(pred)))
 
 
-def metrics(y: np.ndarray, pred: np.ndarray, seen_once: np.ndarray) -> dict:
-    """Headline metrics on one test set. A constant prediction scores Spearman 0, AUC 0.5."""
+def metrics(
+    y: np.ndarray, pred: np.ndarray, seen_once: np.ndarray, cap: float | None = None
+) -> dict:
+    """Headline metrics on one evaluation set. A constant prediction scores Spearman 0, AUC
+    0.5. With `cap`, the error metrics (RMSE, R², within 1) score answers above it as `cap`:
+    a held-out password cannot be rarer than the leak's rarest class, and an answer beyond the
+    leak is a claim about passwords outside it, which no leak can score. The order metrics
+    (Spearman, AUC) use the answers as given; `rmse_uncapped` is reported beside."""
     rho = spearman(y, pred)
     seen_twice = ~seen_once
     # A weaker (smaller) prediction should mean "more common": score = -pred.
     both_classes = 0 < seen_twice.sum() < seen_twice.size
     auc = roc_auc_score(seen_twice, -pred) if both_classes else None
-    return {
+    scored = pred if cap is None else np.minimum(pred, cap)
+    out = {
         "n": int(y.size),
         "spearman": 0.0 if rho is None else rho,
-        "rmse": _round(np.sqrt(mean_squared_error(y, pred))),
-        "r2": _round(r2_score(y, pred)),
+        "rmse": _round(np.sqrt(mean_squared_error(y, scored))),
+        "r2": _round(r2_score(y, scored)),
         "auc_seen_twice": None if auc is None else _round(auc),
-        "within_1": _round(np.mean(np.abs(y - pred) <= 1.0)),
+        "within_1": _round(np.mean(np.abs(y - scored) <= 1.0)),
     }
+    if cap is not None:
+        out["rmse_uncapped"] = _round(np.sqrt(mean_squared_error(y, pred)))
+    return out
 
 
 def slice_masks(passwords: pa.ChunkedArray | pa.Array, seen_once: np.ndarray) -> dict:
@@ -121,21 +134,28 @@ class TimesMap:
 
 
 def evaluate_set(
-    table: pa.Table, pred: np.ndarray, constant: float, times_map: TimesMap | None = None
+    table: pa.Table,
+    served: np.ndarray,
+    model_pred: np.ndarray,
+    constant: float,
+    times_map: TimesMap | None = None,
+    cap: float | None = None,
 ) -> dict:
-    """Model and constant-baseline metrics plus slices for one test set."""
+    """Metrics of the served scorer (errors capped at `cap`, see `metrics`), the model alone
+    and the constant baseline on one evaluation set, and slices of the served scorer."""
     y = table["target"].to_numpy()
     seen_once = table["seen_once"].to_numpy(zero_copy_only=False)
     masks = slice_masks(table["password"], seen_once)
+    preds = {"served": served, "model": model_pred, "constant": np.full_like(y, constant)}
     out = {
-        "model": metrics(y, pred, seen_once),
-        "constant": metrics(y, np.full_like(y, constant), seen_once),
-        "slices": slice_metrics(y, pred, masks),
+        name: metrics(y, pred, seen_once, cap if name == "served" else None)
+        for name, pred in preds.items()
     }
+    out["slices"] = slice_metrics(y, served if cap is None else np.minimum(served, cap), masks)
     if times_map is not None:
         times = table["times"].to_numpy().astype(np.float64)
-        out["model"]["rmsle_times"] = times_map.rmsle(pred, times)
-        out["constant"]["rmsle_times"] = times_map.rmsle(np.full_like(y, constant), times)
+        for name, pred in preds.items():
+            out[name]["rmsle_times"] = times_map.rmsle(pred, times)
     return out
 
 
@@ -175,19 +195,21 @@ def roc_points(seen_twice: np.ndarray, pred: np.ndarray, points: int = 101) -> l
 
 
 def end_to_end(
-    queries: pa.Table, found: np.ndarray, rank: np.ndarray, model_pred: np.ndarray
+    queries: pa.Table, served: np.ndarray, found: np.ndarray, cap: float | None = None
 ) -> dict:
-    """The scorer as served (lookup first, model for the rest) against the model alone.
-
-    `found`/`rank` come from a lookup built on the training split only, so a password's exact
-    rank is known only if the model could have seen it in training.
-    """
+    """The served scorer (its lookup built from the training split only) on draws over the
+    leak's rows, and apart on the two kinds of row: those the lookup holds (training
+    passwords: answered exactly) and those it cannot hold (held-out passwords: the model)."""
     y = queries["target"].to_numpy()
     seen_once = queries["seen_once"].to_numpy(zero_copy_only=False)
-    combined = np.where(found, numerics.log10(np.where(found, rank, 1.0)), model_pred)
-    return {
+    out = {
         "queries": int(y.size),
         "found_share": _round(found.mean()) if y.size else 0.0,
-        "model_only": metrics(y, model_pred, seen_once),
-        "lookup_then_model": metrics(y, combined, seen_once),
+        "served": metrics(y, served, seen_once, cap),
     }
+    for name, rows in (("in_lookup", found), ("not_in_lookup", ~found)):
+        part = {"n": int(rows.sum())}
+        if rows.any():
+            part["served"] = metrics(y[rows], served[rows], seen_once[rows], cap)
+        out[name] = part
+    return out

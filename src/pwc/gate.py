@@ -1,4 +1,5 @@
-"""Model validation: thresholds from params.yaml, and the model must beat the constant baseline."""
+"""Model validation on the validation sets, of the scorer as served: thresholds from
+params.yaml, and it must beat the constant baseline. Test sets are never read here."""
 
 from __future__ import annotations
 
@@ -20,18 +21,29 @@ def _check(name: str, value: float | None, threshold: float, higher_is_better: b
 
 
 def decide(results: dict, params: GateParams) -> dict:
-    """Checks on evaluate's metrics; passed only if every check passes."""
-    head, test = results["test_head"], results["test"]
+    """Checks on evaluate's validation metrics; passed only if every check passes."""
+    head, uniform = results["validation_head"], results["validation"]
     checks = [
-        _check("test_head.spearman", head["model"]["spearman"], params.min_spearman_test_head),
         _check(
-            "test_head.auc_seen_twice", head["model"]["auc_seen_twice"], params.min_auc_test_head
+            "validation_head.served.spearman",
+            head["served"]["spearman"],
+            params.min_spearman_head,
         ),
-        _check("test.spearman", test["model"]["spearman"], params.min_spearman_test),
+        _check(
+            "validation_head.served.auc_seen_twice",
+            head["served"]["auc_seen_twice"],
+            params.min_auc_head,
+        ),
+        _check("validation.served.spearman", uniform["served"]["spearman"], params.min_spearman),
     ]
-    for name, res in (("test", test), ("test_head", head)):
+    for name, res in (("validation", uniform), ("validation_head", head)):
         checks.append(
-            _check(f"{name}.rmse vs constant", res["model"]["rmse"], res["constant"]["rmse"], False)
+            _check(
+                f"{name}.served.rmse vs constant",
+                res["served"]["rmse"],
+                res["constant"]["rmse"],
+                False,
+            )
         )
     return {"passed": all(c["passed"] for c in checks), "checks": checks}
 

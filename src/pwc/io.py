@@ -32,10 +32,19 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
 
 
+def writer_alive(pid: int) -> bool:
+    """Whether the process that named a temp file still runs. A killed writer whose parent
+    died too stays a zombie until something reaps it (in a container nothing may): dead."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _remove_stale_temps(path: Path) -> None:
     for old in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         pid = old.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not psutil.pid_exists(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not writer_alive(int(pid)):
             if old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)
             else:

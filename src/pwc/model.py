@@ -362,38 +362,53 @@ def _draw(table: pa.Table, size: int | None, sampling: str, seed: int, weighted:
     return Rows(picked["password"], picked["target"].to_numpy(), weights)
 
 
-def train(table: pa.Table, params: TrainParams, seed: int) -> Pipeline:
-    """Draw the training rows from a train split (password, rank, target) and fit on them.
+@dataclass
+class LearnerRows:
+    """The rows each learner of the model fits on, from disjoint shares of the train split."""
+
+    linear: Rows
+    markov: dict[str, pa.Array] | None = None  # {sampling: passwords} for the Markov counts
+    booster: Rows | None = None
+
+
+def draw_rows(table: pa.Table, params: TrainParams, seed: int) -> LearnerRows:
+    """Draw every learner's rows from a train split (password, rank, target).
 
     Each learner that needs its own rows (linear model, Markov counts, boosted trees) gets a
     disjoint share of the split, by a bit-mix of the password hash. With `params.calibrate`,
-    rows are weighted by 1 / (chance of being drawn) for the calibration, which maps
-    predictions back to the natural mix.
+    rows carry weights 1 / (chance of being drawn), for the calibration that maps predictions
+    back to the natural mix (fitted on the last learner's rows).
     """
     learners = ["linear"]
     if params.model != "baseline":
         learners += ["markov"] * bool(params.markov_order) + ["booster"] * bool(params.booster_iter)
     share = (password_hash(table["password"]) >> np.uint64(32)) % np.uint64(len(learners))
     part = {name: table.filter(pa.array(share == i)) for i, name in enumerate(learners)}
-    calibrate_linear = params.calibrate and "booster" not in part
-    rows = _draw(part["linear"], params.rows, params.sampling, seed, calibrate_linear)
-    log.info(
-        "training %s on %s %s-sampled rows", params.model, f"{rows.target.size:,}", params.sampling
-    )
-    markov_rows = booster_rows = None
+    drawn = LearnerRows(_draw(part["linear"], params.rows, params.sampling, seed, params.calibrate))
     if "markov" in part:
-        markov_rows = {
+        drawn.markov = {
             sampling: _draw(
                 part["markov"], params.markov_rows, sampling, seed + 1 + i, False
             ).passwords
             for i, sampling in enumerate(params.markov_samplings)
         }
     if "booster" in part:
-        booster_rows = _draw(
+        drawn.booster = _draw(
             part["booster"], params.booster_rows, params.sampling, seed + 2, params.calibrate
         )
-    del part  # copies of the split: free them before the memory-hungry fits
-    return fit(params, rows, seed, markov_rows, booster_rows)
+    return drawn
+
+
+def train(table: pa.Table, params: TrainParams, seed: int) -> Pipeline:
+    """Draw the training rows from a train split (`draw_rows`) and fit on them."""
+    rows = draw_rows(table, params, seed)
+    log.info(
+        "training %s on %s %s-sampled rows",
+        params.model,
+        f"{rows.linear.target.size:,}",
+        params.sampling,
+    )
+    return fit(params, rows.linear, seed, rows.markov, rows.booster)
 
 
 def predict(model: Pipeline, passwords) -> np.ndarray:

@@ -56,10 +56,17 @@ def changed_plots(plots_json: dict, render=None) -> list[Plot]:
     return out
 
 
+def _table_or_none(table_md: str) -> str | None:
+    """DVC's markdown diff table, or None when it has no rows: with nothing changed DVC
+    still prints the header and the separator."""
+    lines = [line for line in table_md.strip().splitlines() if line.startswith("|")]
+    return table_md.strip() if len(lines) > 2 else None
+
+
 def markdown(base: str, params_md: str, metrics_md: str, plot_links: list[str]) -> str:
     parts = [f"## Pipeline report against `{base}`"]
-    parts += ["### Params", params_md.strip() or "No params changed."]
-    parts += ["### Metrics", metrics_md.strip() or "No metrics changed."]
+    parts += ["### Params", _table_or_none(params_md) or "No params changed."]
+    parts += ["### Metrics", _table_or_none(metrics_md) or "No metrics changed."]
     parts += ["### Plots", "\n\n".join(plot_links) if plot_links else "No plot changed."]
     return "\n\n".join(parts) + "\n"
 

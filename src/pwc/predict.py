@@ -46,19 +46,25 @@ def strength(guesses_log10: np.ndarray, thresholds: Sequence[float]) -> np.ndarr
 
 
 def beyond_leak(
-    pred: np.ndarray, log10_prob: np.ndarray | None, start: float, width: float
+    pred: np.ndarray,
+    log10_prob: np.ndarray | None,
+    start: float,
+    width: float,
+    markov_from: float,
 ) -> np.ndarray:
     """Extend model answers past the leak's last rank (params.yaml `strength`).
 
-    The model learned log10 rank inside a 14.3M-row leak, so its answers stop near 10^7.2.
-    Near that top (logistic weight around `start`), the answer moves toward the Markov
-    model's log10(1 / P(password)), the guesses a Markov cracker would need: a random
-    16-character string gets ~10^30, while answers far below `start` are unchanged.
+    The model learned log10 rank inside a 14.3M-row leak, so its answers stop near 10^6.9
+    (the mid-rank of the passwords seen once). Where the answer is near that top (logistic
+    weight around `start`) AND the Markov model finds the password less likely than leaked
+    passwords ever are (log10(1 / P) above `markov_from`), the excess is added: a random
+    16-character string reaches ~10^25, while answers inside the leak's range keep their
+    order (served and model-only metrics agree within 0.002 on held-out rows).
     """
     if log10_prob is None:
         return pred
     weight = numerics.logistic((pred - start) / width)
-    return pred + weight * np.maximum(-log10_prob - pred, 0.0)
+    return pred + weight * np.maximum(-log10_prob - markov_from, 0.0)
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,8 @@ class Scorer:
     thresholds: tuple[float, ...]
     lookup: lookup_lib.LookupTable | None = None
     lookup_sha256: str | None = None
-    beyond_leak: tuple[float, float] | None = None  # (start, width); None: model answers only
+    # (start, width, markov_from) of `beyond_leak`; None: model answers only
+    beyond_leak: tuple[float, float, float] | None = None
 
     @property
     def version(self) -> str:
@@ -94,10 +101,23 @@ class Scorer:
         if params.lookup.enabled if use_lookup is None else use_lookup:
             table = lookup_lib.load(params.paths.lookup, params.lookup.key)
             table_sha256 = sha256_file(params.paths.lookup)
-        strength_ = params.strength
-        beyond = (strength_.beyond_leak_from, strength_.beyond_leak_width)
-        thresholds = tuple(strength_.score_thresholds)
-        return cls(model, sha256_file(model_path), thresholds, table, table_sha256, beyond)
+        return cls.build(params, model, sha256_file(model_path), table, table_sha256)
+
+    @classmethod
+    def build(
+        cls,
+        params: Params,
+        model: Pipeline,
+        model_sha256: str,
+        lookup: lookup_lib.LookupTable | None = None,
+        lookup_sha256: str | None = None,
+    ) -> Scorer:
+        """A scorer from loaded parts, with params.yaml's strength settings (evaluate uses it
+        with a lookup of the training split only)."""
+        s = params.strength
+        beyond = (s.beyond_leak_from, s.beyond_leak_width, s.beyond_leak_markov_from)
+        thresholds = tuple(s.score_thresholds)
+        return cls(model, model_sha256, thresholds, lookup, lookup_sha256, beyond)
 
     def __call__(self, passwords) -> dict[str, np.ndarray]:
         arr = as_arrow(passwords)

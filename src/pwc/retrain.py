@@ -25,7 +25,13 @@ def decide(
         return f"the gate rejected the candidate (failed: {', '.join(failed) or 'unknown'})"
     if production is None:
         return None  # first model: the gate is the bar
-    new, old = primary(candidate), primary(production)
+    try:
+        old = primary(production)
+    except (KeyError, TypeError, ValueError):
+        # production's metrics predate this figure (e.g. before the validation split): there
+        # is nothing comparable to beat, so the gate is the bar, as for a first model
+        return None
+    new = primary(candidate)
     name = ".".join(PRIMARY)
     if new <= old + min_gain:
         return f"{name} {new:.6f} does not beat production {old:.6f} (by more than {min_gain:g})"

@@ -1,5 +1,6 @@
 import numpy as np
 import pyarrow as pa
+import pytest
 from scipy.stats import spearmanr
 
 from pwc import compare
@@ -41,11 +42,17 @@ def test_every_peer_is_scored_on_the_same_rows():
     peers = {
         "good": recorder("good", lambda pw: np.array([len(p) for p in pw], dtype=float)),
         "flat": recorder("flat", lambda pw: np.full(len(pw), 2.5)),
+        # the same order, but the longest answered far beyond the leak's rarest class
+        "beyond": recorder("beyond", lambda pw: np.array([1.0, 2.0, 3.0, 30.0])),
     }
-    out = compare.compare_set(table, peers)
-    assert seen["good"] == seen["flat"] == ["a", "bb", "ccc", "dddd"]
+    out = compare.compare_set(table, peers, cap=4.0)
+    assert seen["good"] == seen["flat"] == seen["beyond"] == ["a", "bb", "ccc", "dddd"]
     assert out["rows"] == 4
-    assert out["models"]["good"]["spearman"] == 1.0 and out["models"]["flat"]["spearman"] == 0.0
+    models = out["models"]
+    assert models["good"]["spearman"] == 1.0 and models["flat"]["spearman"] == 0.0
+    # every peer is scored alike: an answer above the cap counts as the cap
+    assert models["beyond"]["spearman"] == 1.0 and models["beyond"]["rmse"] == 0.0
+    assert models["beyond"]["rmse_uncapped"] == pytest.approx(13.0)
 
 
 def test_subsample_is_seeded():

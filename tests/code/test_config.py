@@ -45,3 +45,28 @@ def test_unknown_key_is_rejected(tmp_path, root):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_params(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"split.heldout_buckets": 60, "split.validation_buckets": 40}, "must be smaller than"),
+        ({"lookup.key": "short"}, r"lookup\.key must be exactly 16 bytes"),
+        ({"strength.score_thresholds": [3.0, 6.0, 6.0, 10.0]}, "strictly increasing"),
+        ({"data.sample": 0}, r"data\.sample"),
+        ({"strength.beyond_leak_width": 0.0}, r"strength\.beyond_leak_width"),
+        ({"train.sampling": "sideways"}, r"train\.sampling"),
+    ],
+)
+def test_each_validator_names_the_file_and_the_field(tmp_path, root, changes, message):
+    path = _write(tmp_path, root, **changes)
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_params(path)
+    assert str(path) in str(caught.value)
+
+
+def test_invalid_yaml_is_named(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("seed: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_params(path)

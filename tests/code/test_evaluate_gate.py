@@ -27,41 +27,58 @@ def test_slices_skip_undefined_spearman():
             "seen_once": [False, True, True, True],
         }
     )
-    pred = np.array([1.5, 6.0, 6.5, 6.9])
-    out = evaluate.evaluate_set(table, pred, constant=5.0)
+    served = np.array([1.5, 6.0, 6.5, 6.9])
+    model = np.array([1.5, 6.0, 6.5, 9.0])
+    out = evaluate.evaluate_set(table, served, model, constant=5.0)
     slices = out["slices"]
     assert slices["digits_only"]["n"] == 1 and slices["letters_only"]["n"] == 2
     assert slices["len_13_up"]["n"] == 1 and slices["len_9_12"] == {"n": 0}
     assert "spearman" not in slices["tail"]  # targets all equal there
-    assert out["constant"]["rmse"] > out["model"]["rmse"]
+    assert out["constant"]["rmse"] > out["served"]["rmse"]
+    # served and model are scored apart; slices describe the served scorer
+    assert out["model"]["rmse"] > out["served"]["rmse"]
+    assert slices["len_13_up"]["rmse"] == pytest.approx(abs(6.0 - 7.0))
 
 
-def test_roc_points_are_on_a_fixed_grid():
+def test_roc_points_are_on_a_fixed_grid_and_agree_with_the_auc():
     rng = np.random.default_rng(0)
-    pred = rng.normal(size=1000)
-    seen = pred + rng.normal(size=1000) < 0
-    pts = evaluate.roc_points(seen, pred, points=11)
-    assert [p["fpr"] for p in pts] == pytest.approx(np.linspace(0, 1, 11))
-    assert pts[0]["tpr"] >= 0.0 and pts[-1]["tpr"] == 1.0
+    pred = rng.normal(size=5000)
+    seen = pred + rng.normal(size=5000) < 0  # weaker (lower) predictions: seen more often
+    pts = evaluate.roc_points(seen, pred, points=101)
+    fpr, tpr = np.array([p["fpr"] for p in pts]), np.array([p["tpr"] for p in pts])
+    assert fpr == pytest.approx(np.linspace(0, 1, 101))
+    assert tpr[-1] == 1.0 and (np.diff(tpr) >= 0).all()  # a curve ends at (1, 1), never falls
+    area = float(np.sum((tpr[1:] + tpr[:-1]) / 2 * np.diff(fpr)))
+    auc = evaluate.metrics(np.where(seen, 0.0, 1.0), pred, ~seen)["auc_seen_twice"]
+    assert auc > 0.7 and area == pytest.approx(auc, abs=0.01)
+    # a useless score gives the diagonal
+    flat = evaluate.roc_points(seen, np.zeros(5000), points=11)
+    assert [p["tpr"] for p in flat] == pytest.approx(np.linspace(0, 1, 11))
 
 
 def _results(spearman_head, rmse, const_rmse):
     block = {"spearman": 0.3, "auc_seen_twice": 0.75, "rmse": rmse}
     head = {**block, "spearman": spearman_head}
+    perfect = {"spearman": 1.0, "auc_seen_twice": 1.0, "rmse": 0.0}
     return {
-        "test": {"model": block, "constant": {"rmse": const_rmse}},
-        "test_head": {"model": head, "constant": {"rmse": const_rmse}},
+        "validation": {"served": block, "model": perfect, "constant": {"rmse": const_rmse}},
+        "validation_head": {"served": head, "model": perfect, "constant": {"rmse": const_rmse}},
+        # test figures never decide: a failing test set must not move the gate
+        "test": {"served": {**block, "spearman": -1.0}, "constant": {"rmse": 0.0}},
+        "test_head": {"served": {**head, "spearman": -1.0}, "constant": {"rmse": 0.0}},
     }
 
 
-def test_gate_passes_and_fails_with_reasons():
-    params = GateParams(min_spearman_test_head=0.5, min_auc_test_head=0.7, min_spearman_test=0.2)
+def test_gate_decides_on_the_served_validation_figures_with_reasons():
+    params = GateParams(min_spearman_head=0.5, min_auc_head=0.7, min_spearman=0.2)
     assert decide(_results(0.6, 1.0, 2.0), params)["passed"]
     low = decide(_results(0.4, 1.0, 2.0), params)
-    assert not low["passed"]
-    assert failures(low) == "test_head.spearman = 0.4 (needs >= 0.5)"
+    assert not low["passed"]  # the model-alone figures (perfect here) are not what ships
+    assert failures(low) == "validation_head.served.spearman = 0.4 (needs >= 0.5)"
     worse = decide(_results(0.6, 2.0, 2.0), params)
-    assert "test.rmse vs constant = 2.0 (needs < 2.0)" in failures(worse)
+    assert "validation.served.rmse vs constant = 2.0 (needs < 2.0)" in failures(worse)
+    checked = {c["check"].split(".")[0] for c in decide(_results(0.6, 1, 2), params)["checks"]}
+    assert checked == {"validation", "validation_head"}
 
 
 def test_rmsle_on_times_where_the_source_has_counts():
@@ -76,8 +93,9 @@ def test_rmsle_on_times_where_the_source_has_counts():
             "times": pa.array([99, 1], pa.int64()),
         }
     )
-    out = evaluate.evaluate_set(test, np.array([0.0, 2.0]), constant=1.0, times_map=times_map)
-    assert out["model"]["rmsle_times"] == 0.0
+    exact = np.array([0.0, 2.0])
+    out = evaluate.evaluate_set(test, exact, exact, constant=1.0, times_map=times_map)
+    assert out["served"]["rmsle_times"] == 0.0 and out["model"]["rmsle_times"] == 0.0
     assert out["constant"]["rmsle_times"] > 1.0
     rockyou_like = pa.table({"target": [1.0], "times": pa.nulls(1, pa.int64())})
     assert evaluate.TimesMap.from_table(rockyou_like) is None

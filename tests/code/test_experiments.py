@@ -1,4 +1,5 @@
-"""The sweep helper: ranking by the gate's metric and a queue wait that cannot hang."""
+"""The sweep helper's logic on scripted queue states (tests/pipeline/test_experiments_queue.py
+runs the same against real DVC): ranking by the validation metric, a wait that cannot hang."""
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_wait_fails_loudly_instead_of_hanging(monkeypatch):
 
 def test_ranked_orders_by_primary_metric_and_skips_failed():
     def rev(name, value):
-        data = {} if value is None else {"test_head": {"model": {"spearman": value}}}
+        data = {} if value is None else {"validation_head": {"served": {"spearman": value}}}
         metrics = {experiments.METRICS_FILE: {"data": data}}
         return {"name": name, "revs": [{"rev": name * 7, "data": {"metrics": metrics}}]}
 

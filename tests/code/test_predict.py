@@ -70,17 +70,20 @@ def test_bad_inputs(model, tmp_path):
     assert not (tmp_path / "o.parquet").exists()
 
 
-def test_beyond_leak_extends_only_near_the_top_and_never_lowers():
+def test_beyond_leak_extends_only_improbable_answers_near_the_top():
     from pwc.predict import beyond_leak
 
-    pred = np.array([0.5, 3.0, 6.9, 6.9, 7.1])
-    log10_prob = np.array([-9.0, -9.0, -30.0, -5.0, -12.0])
-    out = beyond_leak(pred, log10_prob, start=6.5, width=0.25)
-    assert np.allclose(out[:2], pred[:2], atol=1e-3)  # far below the top: unchanged
-    assert out[2] > 25 and out[4] > 11  # near the top: toward log10(1 / P)
-    assert out[3] == pred[3]  # a likelier Markov answer never lowers the model's
+    pred = np.array([0.5, 3.0, 6.9, 6.9, 6.9, 7.1])
+    log10_prob = np.array([-40.0, -9.0, -40.0, -12.0, -15.9, -26.0])
+    out = beyond_leak(pred, log10_prob, start=6.5, width=0.25, markov_from=16.0)
+    assert out[0] - pred[0] < 0.01  # far below the top: (almost) unchanged
+    assert out[1] == pred[1]
+    assert out[2] > 25 and out[5] > 16  # near the top and improbable: raised by the excess
+    # likely to the Markov model as leaked passwords are: the model's answer, unchanged, so
+    # answers inside the leak's range keep their order
+    assert out[3] == pred[3] and out[4] == pred[4]
     assert (out >= pred).all()
-    assert beyond_leak(pred, None, 6.5, 0.25) is pred
+    assert beyond_leak(pred, None, 6.5, 0.25, 16.0) is pred
 
 
 def test_blank_chunks_crlf_and_a_10mb_line_stream(model, tmp_path, monkeypatch):

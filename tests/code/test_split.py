@@ -5,11 +5,14 @@ import pytest
 from pwc.config import SplitParams
 from pwc.data.sources import wordlist_table
 from pwc.data.split import (
+    EVAL_SETS,
+    bucket_of,
     heldout_mask,
     log_rank_sample,
     password_hash,
     split,
     training_rows,
+    uniform_sample,
 )
 
 
@@ -31,16 +34,40 @@ def fake_table(n: int):
     return wordlist_table(words, "f")
 
 
+SIZES = {"test_size": 1000, "test_head_size": 1000}
+SIZES |= {"validation_size": 1000, "validation_head_size": 1000}
+
+
 def test_no_password_in_two_splits_and_sizes():
-    table = fake_table(20_000)
-    params = SplitParams(test_size=1000, test_head_size=1000)
+    table = fake_table(40_000)
+    params = SplitParams(**SIZES)
     parts = split(table, params, seed=3)
+    assert set(parts) == {"train", *EVAL_SETS}
     train = set(parts["train"]["password"].to_pylist())
-    for name in ("test", "test_head"):
-        held = set(parts[name]["password"].to_pylist())
-        assert not train & held
-        assert len(held) == parts[name].num_rows == 1000
-    assert parts["train"].num_rows + int(heldout_mask(table["password"], params).sum()) == 20_000
+    test = set(parts["test"]["password"].to_pylist()) | set(parts["test_head"]["password"])
+    validation = set(parts["validation"]["password"].to_pylist())
+    validation |= set(parts["validation_head"]["password"].to_pylist())
+    assert not train & test and not train & validation and not test & validation
+    for name in EVAL_SETS:
+        assert len(set(parts[name]["password"].to_pylist())) == parts[name].num_rows == 1000
+    buckets = bucket_of(table["password"], params)
+    assert parts["train"].num_rows == int((buckets >= 20).sum())
+    assert {int(b) for b in bucket_of(parts["validation"]["password"], params)} <= set(
+        range(10, 20)
+    )
+
+
+def test_test_sets_are_the_ones_drawn_before_validation_existed():
+    """Adding the validation buckets took rows from train only: the test sets are the same
+    draws as with test buckets alone (the old split's code, kept here as the reference)."""
+    table = fake_table(20_000)
+    params = SplitParams(**SIZES)
+    parts = split(table, params, seed=5)
+    held = table.filter(pa.array(heldout_mask(table["password"], params))).sort_by("rank")
+    rng = np.random.default_rng(5)
+    test = held.take(uniform_sample(held.num_rows, 1000, rng))
+    head = held.take(np.sort(log_rank_sample(held["rank"].to_numpy(), 1000, rng)))
+    assert parts["test"].equals(test) and parts["test_head"].equals(head)
 
 
 def test_heldout_membership_survives_data_growth():
@@ -74,10 +101,13 @@ def test_log_rank_sample_favours_the_head():
 
 def test_head_set_is_capped_at_half_the_heldout_rows():
     table = fake_table(2_000)
-    parts = split(table, SplitParams(test_size=10**6, test_head_size=10**6), seed=0)
+    parts = split(table, SplitParams(**{k: 10**6 for k in SIZES}), seed=0)
     held = int(heldout_mask(table["password"], SplitParams()).sum())
     assert parts["test"].num_rows == held
     assert parts["test_head"].num_rows == held // 2
+    validation = int(((bucket_of(table["password"], SplitParams()) // 10) == 1).sum())
+    assert parts["validation"].num_rows == validation
+    assert parts["validation_head"].num_rows == validation // 2
 
 
 @pytest.mark.parametrize("sampling", ["uniform", "log_rank", "mixed"])

@@ -28,8 +28,6 @@ from .conftest import (
     sh,
 )
 
-pytestmark = pytest.mark.slow
-
 GCL = ROOT / "ci/gitlab-ci-local.sh"
 LONG_AGO = (946684800, 946684800)  # 2000-01-01
 

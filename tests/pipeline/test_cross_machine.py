@@ -24,8 +24,6 @@ from pwc.data.sources import read_rockyou
 
 from ..conftest import ROOT
 
-pytestmark = pytest.mark.slow
-
 FLAGS = set()
 for line in Path("/proc/cpuinfo").read_text().splitlines():
     if line.startswith("flags"):

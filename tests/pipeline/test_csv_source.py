@@ -52,7 +52,7 @@ def test_csv_source_runs_end_to_end_with_rmsle(csv_repo):
     assert report["quarantined"]["bad_times"] == 1
     metrics = json.loads((repo / "metrics/evaluate/metrics.json").read_text())
     for name in ("test", "test_head"):
-        assert metrics[name]["model"]["rmsle_times"] < metrics[name]["constant"]["rmsle_times"]
+        assert metrics[name]["served"]["rmsle_times"] < metrics[name]["constant"]["rmsle_times"]
     predicted = pq.read_table(repo / "data/predictions/test_head.parquet")
     assert predicted.num_rows == pq.read_metadata(repo / "data/split/test_head.parquet").num_rows
     kept = pq.read_table(repo / "data/validated.parquet")["password"].to_pylist()

@@ -5,8 +5,9 @@ import re
 import shutil
 
 import boto3
+import yaml
 
-from pwc.experiments import ranked
+from pwc.experiments import primary, ranked
 
 from ..conftest import ROOT
 from .conftest import output_hashes, ran_stages, sh
@@ -59,7 +60,7 @@ def test_s3_remote_round_trip_on_a_real_s3_api(repo, s3_server):
     assert listed["KeyCount"] > 0
 
 
-def test_tiny_sweep_runs_two_experiments_with_different_results(repo):
+def test_tiny_sweep_ranks_on_validation_applies_the_best_and_shows_them(repo):
     sh(repo, "git", "add", "-A")
     sh(repo, "git", "commit", "-qm", "state before the sweep", check=False)
     sh(repo, "dvc", "exp", "run", "--queue", "-S", "train.alpha=3,30")
@@ -67,5 +68,15 @@ def test_tiny_sweep_runs_two_experiments_with_different_results(repo):
     sh(repo, "python", "-m", "pwc.experiments", "wait", "400")
     results = ranked(json.loads(sh(repo, "dvc", "exp", "show", "--json").stdout))
     assert len(results) == 2, results
-    assert results[0][1] > results[1][1]
-    assert sh(repo, "python", "-m", "pwc.experiments", "best").returncode == 0
+    (best_name, best_value), (_, other_value) = results
+    assert best_value > other_value
+    best = sh(repo, "python", "-m", "pwc.experiments", "best").stdout
+    assert f"applying {best_name}" in best
+    applied = yaml.safe_load((repo / "params.yaml").read_text())["train"]["alpha"]
+    assert applied in (3, 30)
+    metrics = json.loads((repo / "metrics/evaluate/metrics.json").read_text())
+    assert primary(metrics) == best_value  # the workspace holds the best experiment's results
+    sh(repo, "python", "-m", "pwc.dashboard", "--out", "dashboard.html")
+    page = (repo / "dashboard.html").read_text()
+    assert page.count(best_name) >= 1 and f"{best_value:.4f}" in page
+    assert f"{other_value:.4f}" in page

@@ -1,21 +1,43 @@
-"""Real `dvc repro` runs in a temporary git repository, on a 100k-row sample of RockYou."""
+"""Real `dvc repro` runs in a temporary git repository, on a 100k-row sample of RockYou.
+One run is made per module; a test that changes params works on its own copy of it, so each
+test holds whatever order the tests run in."""
 
 import json
+import shutil
 
 import pyarrow.parquet as pq
+import pytest
 
-from .conftest import output_hashes, ran_stages, set_params, sh
+from .conftest import make_repo, output_hashes, ran_stages, set_params, sh
 
 CHAIN = ["ingest", "validate", "split", "train", "evaluate", "gate", "predict"]
 
 
-def test_repro_runs_every_stage_and_leaves_status_clean(repo):
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """A fresh repository, its first `dvc repro` (stdout), committed as a project would."""
+    repo = make_repo(tmp_path_factory.mktemp("pipeline"))
     proc = sh(repo, "dvc", "repro")
-    ran = ran_stages(proc.stdout)
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-qm", "first run")
+    return repo, proc.stdout
+
+
+@pytest.fixture
+def copy(first_run, tmp_path):
+    """The first run's repository, copied (git, DVC cache and outputs) for one test."""
+    repo, _ = first_run
+    clone = tmp_path / "repo"
+    shutil.copytree(repo, clone, symlinks=True)
+    return clone
+
+
+def test_repro_runs_every_stage_and_leaves_status_clean(first_run):
+    repo, stdout = first_run
+    ran = ran_stages(stdout)
     assert sorted(ran) == sorted([*CHAIN, "lookup", "compare"])
     assert [s for s in ran if s in CHAIN] == CHAIN
     assert ran.index("validate") < ran.index("lookup") < ran.index("predict")
-    assert "Data and pipelines are up to date" in sh(repo, "dvc", "status").stdout
     assert json.loads((repo / "metrics/gate.json").read_text())["passed"] is True
     report = json.loads((repo / "metrics/validate.json").read_text())
     assert report["rows_in"] == 100_000 == report["rows_kept"] + report["rows_quarantined"]
@@ -23,35 +45,39 @@ def test_repro_runs_every_stage_and_leaves_status_clean(repo):
     assert predictions.num_rows == pq.read_metadata(repo / "data/split/test.parquet").num_rows
     assert (repo / "models/model.skops").stat().st_size > 0
     assert set(predictions["source"].to_pylist()) == {"leak"}  # every test password leaked
-    e2e = json.loads((repo / "metrics/evaluate/metrics.json").read_text())["lookup_end_to_end"]
+    metrics = json.loads((repo / "metrics/evaluate/metrics.json").read_text())
+    for name in ("validation", "validation_head", "test", "test_head"):
+        assert {"served", "model", "constant", "slices"} <= set(metrics[name]), name
+    e2e = metrics["lookup_end_to_end"]
     assert 0 < e2e["found_share"] < 1
+    assert e2e["in_lookup"]["n"] + e2e["not_in_lookup"]["n"] == e2e["queries"]
 
 
-def test_nothing_changed_nothing_reruns(repo):
-    proc = sh(repo, "dvc", "repro")
-    assert ran_stages(proc.stdout) == []
+def test_nothing_changed_nothing_reruns(copy):
+    assert "Data and pipelines are up to date" in sh(copy, "dvc", "status").stdout
+    assert ran_stages(sh(copy, "dvc", "repro").stdout) == []
 
 
-def test_forced_rerun_is_byte_identical(repo):
-    before = output_hashes(repo)
-    lock = (repo / "dvc.lock").read_text()
-    assert len(before) >= 12
-    sh(repo, "dvc", "repro", "-f")
-    assert output_hashes(repo) == before
-    assert (repo / "dvc.lock").read_text() == lock
+def test_forced_rerun_is_byte_identical(copy):
+    before = output_hashes(copy)
+    lock = (copy / "dvc.lock").read_text()
+    assert len(before) >= 14
+    sh(copy, "dvc", "repro", "-f")
+    assert output_hashes(copy) == before
+    assert (copy / "dvc.lock").read_text() == lock
 
 
-def test_train_param_change_reruns_only_train_and_after(repo):
-    set_params(repo, {"train": {"alpha": 7.5}})
-    proc = sh(repo, "dvc", "repro")
+def test_train_param_change_reruns_only_train_and_after(copy):
+    set_params(copy, {"train": {"alpha": 7.5}})
+    proc = sh(copy, "dvc", "repro")
     assert sorted(ran_stages(proc.stdout)) == ["compare", "evaluate", "gate", "predict", "train"]
-    assert ran_stages(sh(repo, "dvc", "repro").stdout) == []
+    assert ran_stages(sh(copy, "dvc", "repro").stdout) == []
 
 
-def test_failed_gate_stops_before_predict_with_a_clear_message(repo):
-    set_params(repo, {"gate": {"min_spearman_test_head": 0.999}})
-    proc = sh(repo, "dvc", "repro", check=False)
+def test_failed_gate_stops_before_predict_with_a_clear_message(copy):
+    set_params(copy, {"gate": {"min_spearman_head": 0.999}})
+    proc = sh(copy, "dvc", "repro", check=False)
     assert proc.returncode != 0
-    assert "error in stage gate: model rejected: test_head.spearman" in proc.stderr
+    assert "error in stage gate: model rejected: validation_head.served.spearman" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert "predict" not in ran_stages(proc.stdout)

@@ -39,7 +39,7 @@ def served(small_run, tmp_path_factory) -> Path:
     )
     lookup.write(table, base / "lookup.bin")
     (base / "metrics/evaluate").mkdir(parents=True)
-    metrics = {"test": {"model": {"spearman": 0.3}}, "test_head": {"model": {"spearman": 0.5}}}
+    metrics = {"test": {"served": {"spearman": 0.3}}, "test_head": {"served": {"spearman": 0.5}}}
     (base / "metrics/evaluate/metrics.json").write_text(json.dumps(metrics))
     (base / "metrics/gate.json").write_text(json.dumps({"passed": True, "checks": []}))
     raw["paths"].update(

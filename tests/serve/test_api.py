@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pwc.config import load_params
+from pwc.errors import ModelError
 from pwc.predict import Scorer, predict_file
 from pwc.serve.app import Settings, create_app
 
@@ -148,7 +149,7 @@ def test_refuses_to_start_on_a_corrupt_model(served, tmp_path):
     (tmp_path / "m").write_bytes(b"PK\x03\x04 definitely not a model")
     (tmp_path / "params.yaml").write_text(raw)
     app = create_app(Settings(params=tmp_path / "params.yaml"))
-    with pytest.raises(Exception, match="not a loadable model file"), TestClient(app):
+    with pytest.raises(ModelError, match="not a loadable model file"), TestClient(app):
         pass
 
 

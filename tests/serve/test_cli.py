@@ -1,12 +1,18 @@
-"""`password-complexity score`: arguments, stdin, JSON; the same numbers as the API."""
+"""The command line: `score` (arguments, stdin, JSON, the same numbers as the API,
+--no-lookup), `predict` and `predict-dask` (the same numbers as the Scorer)."""
 
 import contextlib
 import json
 import subprocess
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 
 from pwc.cli import main
+from pwc.config import load_params
+from pwc.predict import Scorer
 from pwc.serve.app import Settings, create_app
 
 from .conftest import BIN
@@ -60,3 +66,62 @@ def test_missing_model_is_a_clear_error(served, tmp_path):
     proc = run_cli(served, "--model", str(tmp_path / "none.skops"), "x")
     assert proc.returncode == 1
     assert b"model file not found" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_no_lookup_answers_from_the_model_only(served, small_run):
+    _, parts = small_run
+    leaked = parts["train"]["password"][0].as_py()  # in the served lookup (train split)
+    with_lookup = json.loads(run_cli(served, "--json", stdin=f"{leaked}\n".encode()).stdout)
+    with_lookup = with_lookup["results"][0]
+    proc = run_cli(served, "--json", "--no-lookup", stdin=f"{leaked}\n".encode())
+    assert proc.returncode == 0, proc.stderr
+    without = json.loads(proc.stdout)["results"][0]
+    assert with_lookup["source"] == "leak" and without["source"] == "model"
+    assert without["guesses_log10"] != with_lookup["guesses_log10"]
+
+
+def test_predict_and_predict_dask_commands_write_what_the_scorer_says(served, tmp_path):
+    words = ["123456", "NaN", "=1+1", "x" * 200, "Xk9#mQ2$vL7!pR4@"]
+    (tmp_path / "in.txt").write_text("".join(w + "\n" for w in words))
+    cli = [str(BIN / "password-complexity"), "--params", str(served)]
+    proc = subprocess.run(
+        [*cli, "predict", str(tmp_path / "in.txt"), str(tmp_path / "out.parquet")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == {
+        "rows": 5,
+        "scored": 4,
+        "too_long": 1,
+    }
+    out = pq.read_table(tmp_path / "out.parquet")
+    assert out["password"].to_pylist() == words
+    scorer = Scorer.from_params(load_params(served))
+    want = scorer(words[:3] + words[4:])
+    got = out.filter(pc.not_equal(out["source"], "too_long"))
+    assert got["guesses_log10"].to_pylist() == want["guesses_log10"].tolist()
+    assert got["source"].to_pylist() == want["source"].tolist()
+
+    pq.write_table(pa.table({"password": words}), tmp_path / "in.parquet", row_group_size=2)
+    proc = subprocess.run(
+        [
+            *cli,
+            "predict-dask",
+            str(tmp_path / "in.parquet"),
+            "--output",
+            str(tmp_path / "parts"),
+            "--workers",
+            "1",
+            "--no-lookup",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "5 rows scored" in proc.stderr
+    parts = sorted((tmp_path / "parts").glob("part-*.parquet"))
+    assert len(parts) == 3  # one per row group
+    sources = [s for f in parts for s in pq.read_table(f)["source"].to_pylist()]
+    assert sources == ["model", "model", "model", "too_long", "model"]  # --no-lookup honoured

@@ -41,8 +41,22 @@ def password_hash(passwords: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return siphash(passwords)
 
 
+def bucket_of(passwords, params: SplitParams) -> np.ndarray:
+    """Each password's hash bucket: [0, heldout) test, the next validation_buckets
+    validation, the rest train."""
+    return password_hash(passwords) % np.uint64(params.buckets)
+
+
 def heldout_mask(passwords, params: SplitParams) -> np.ndarray:
-    return (password_hash(passwords) % np.uint64(params.buckets)) < params.heldout_buckets
+    """Rows of the test buckets."""
+    return bucket_of(passwords, params) < params.heldout_buckets
+
+
+def validation_mask(passwords, params: SplitParams) -> np.ndarray:
+    """Rows of the validation buckets."""
+    bucket = bucket_of(passwords, params)
+    first = params.heldout_buckets
+    return (bucket >= first) & (bucket < first + params.validation_buckets)
 
 
 def uniform_sample(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -83,17 +97,39 @@ def log_rank_sample(ranks: np.ndarray, size: int, rng: np.random.Generator) -> n
     return np.concatenate(chosen)
 
 
-def split(table: pa.Table, params: SplitParams, seed: int) -> dict[str, pa.Table]:
-    """train / test (uniform) / test_head (uniform in log rank) from the validated rows."""
-    rng = np.random.default_rng(seed)
-    heldout = heldout_mask(table["password"], params)
-    train = table.filter(pa.array(~heldout))
-    held = table.filter(pa.array(heldout)).sort_by("rank")
-    test = held.take(uniform_sample(held.num_rows, params.test_size, rng))
+# Evaluation sets, each drawn from its own hash buckets: validation sets choose (sweeps, the
+# gate, the retrain decision), test sets report. No figure is used for both.
+VALIDATION_SETS = ("validation", "validation_head")
+TEST_SETS = ("test", "test_head")
+EVAL_SETS = VALIDATION_SETS + TEST_SETS
+
+
+def _eval_sets(held: pa.Table, size: int, head_size: int, rng) -> tuple[pa.Table, pa.Table]:
+    """(uniform draw, log-rank draw) from held-out rows sorted by rank."""
+    uniform = held.take(uniform_sample(held.num_rows, size, rng))
     # On small data the head set is capped at half of the held-out rows (GUIDE section 2).
-    head_size = min(params.test_head_size, held.num_rows // 2)
+    head_size = min(head_size, held.num_rows // 2)
     head_idx = np.sort(log_rank_sample(held["rank"].to_numpy(), head_size, rng))
-    return {"train": train, "test": test, "test_head": held.take(head_idx)}
+    return uniform, held.take(head_idx)
+
+
+def split(table: pa.Table, params: SplitParams, seed: int) -> dict[str, pa.Table]:
+    """train, validation + validation_head, test + test_head (uniform / uniform in log rank)
+    from the validated rows, by hash bucket."""
+    test_rows = heldout_mask(table["password"], params)
+    validation_rows = validation_mask(table["password"], params)
+    parts = {"train": table.filter(pa.array(~test_rows & ~validation_rows))}
+    held = table.filter(pa.array(test_rows)).sort_by("rank")
+    rng = np.random.default_rng(seed)  # the test sets' draws are those before validation existed
+    parts["test"], parts["test_head"] = _eval_sets(
+        held, params.test_size, params.test_head_size, rng
+    )
+    held = table.filter(pa.array(validation_rows)).sort_by("rank")
+    rng = np.random.default_rng([seed, 1])
+    parts["validation"], parts["validation_head"] = _eval_sets(
+        held, params.validation_size, params.validation_head_size, rng
+    )
+    return parts
 
 
 def training_rows(ranks: np.ndarray, rows: int | None, sampling: str, seed: int) -> np.ndarray:

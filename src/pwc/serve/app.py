@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from pwc import __version__
 from pwc.config import Params, load_params
+from pwc.data.split import TEST_SETS
 from pwc.predict import Scorer
 from pwc.serve.limits import BodySizeLimit
 
@@ -116,7 +117,7 @@ def _read_json(path: Path) -> dict | None:
 def version_info(params: Params, scorer: Scorer, commit: str) -> dict:
     """What produced the model: file hash, code commit, training params and its metrics."""
     metrics = _read_json(params.paths.evaluate_dir / "metrics.json") or {}
-    headline = {name: metrics[name]["model"] for name in ("test", "test_head") if name in metrics}
+    headline = {name: metrics[name]["served"] for name in TEST_SETS if name in metrics}
     return {
         "package_version": __version__,
         "model_version": scorer.version,

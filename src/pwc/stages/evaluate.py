@@ -1,33 +1,57 @@
-"""evaluate: metrics on test and test_head, the constant baseline beside them, and plots."""
+"""evaluate: the served scorer, the model alone and the constant baseline on the validation
+and test sets; the lookup end to end; plots of the test sets."""
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from dvclive import Live
 
 from pwc import evaluate, lookup, model
 from pwc.config import Params
-from pwc.data.split import log_rank_sample
+from pwc.data.split import EVAL_SETS, TEST_SETS, log_rank_sample, validation_mask
 from pwc.errors import DataError
-from pwc.evaluate import TEST_SETS
-from pwc.io import atomic_dir
+from pwc.io import atomic_dir, sha256_file
+from pwc.predict import Scorer
 from pwc.stages import log, run
 
 
 def main(params: Params) -> None:
     paths = params.paths
     fitted = model.load(paths.model)
-    train = pq.read_table(paths.split("train"), columns=["target", "times"])
+    train = pq.read_table(
+        paths.split("train"), columns=["password", "guess_rank", "target", "times"]
+    )
     constant = float(np.mean(train["target"]))  # the constant baseline: mean training target
+    cap = float(pc.max(train["target"]).as_py())  # the leak's rarest class (evaluate.metrics)
     times_map = evaluate.TimesMap.from_table(train)  # for RMSLE where the source has counts
-    tables = {name: pq.read_table(paths.split(name)) for name in TEST_SETS}
-    preds = {name: model.predict(fitted, t["password"]) for name, t in tables.items()}
+    # The scorer users get, with a lookup of the training split only: no held-out password
+    # can be answered from it, exactly as for a password outside the leak.
+    key = params.lookup.key
+    table = lookup.build(train["password"], train["guess_rank"].to_numpy(), None, key)
+    del train
+    scorer = Scorer.build(params, fitted, sha256_file(paths.model), table)
+    sets = {name: pq.read_table(paths.split(name)) for name in EVAL_SETS}
+    served = {}
+    for name, rows in sets.items():
+        out = scorer(rows["password"])
+        if (hits := int((out["source"] == "leak").sum())) > 0:
+            raise DataError(f"{hits} {name} passwords found in the train-only lookup: split leak")
+        served[name] = out["guesses_log10"]
     results = {
-        n: evaluate.evaluate_set(tables[n], preds[n], constant, times_map) for n in TEST_SETS
+        name: evaluate.evaluate_set(
+            rows,
+            served[name],
+            model.predict(fitted, rows["password"]),
+            constant,
+            times_map,
+            cap,
+        )
+        for name, rows in sets.items()
     }
-    for name in TEST_SETS:
-        log.info("%s: %s", name, results[name]["model"])
-    results["lookup_end_to_end"] = lookup_figure(params, fitted, tables)
+    for name in EVAL_SETS:
+        log.info("%s: served %s", name, results[name]["served"])
+    results["lookup_end_to_end"] = lookup_figure(params, scorer, cap)
     log.info("lookup end to end: %s", results["lookup_end_to_end"])
 
     # dvcyaml=False: dvc.yaml declares these metrics and plots itself.
@@ -36,14 +60,14 @@ def main(params: Params) -> None:
         Live(str(out), dvcyaml=False, save_dvc_exp=False, report=None) as live,
     ):
         live.summary = {"constant_prediction": round(constant, 6), **results}
-        for name in TEST_SETS:
-            seen_twice = ~tables[name]["seen_once"].to_numpy(zero_copy_only=False)
-            roc = evaluate.roc_points(seen_twice, preds[name])
+        for name in TEST_SETS:  # plots report: the test sets, of what users get
+            seen_twice = ~sets[name]["seen_once"].to_numpy(zero_copy_only=False)
+            roc = evaluate.roc_points(seen_twice, served[name])
             live.log_plot(f"roc_{name}", roc, x="fpr", y="tpr", template="simple")
             live.log_plot(
                 f"predicted_vs_true_{name}",
                 evaluate.scatter_points(
-                    tables[name], preds[name], params.evaluate.scatter_points, params.seed
+                    sets[name], served[name], params.evaluate.scatter_points, params.seed
                 ),
                 x="target",
                 y="predicted",
@@ -58,25 +82,22 @@ def main(params: Params) -> None:
         )
 
 
-def lookup_figure(params: Params, fitted, tables: dict[str, pa.Table]) -> dict:
-    """Lookup (built from the training split only) + model, on log-rank draws over all rows."""
-    train = pq.read_table(params.paths.split("train"), columns=["password", "guess_rank"])
-    table = lookup.build(train["password"], train["guess_rank"].to_numpy(), None, params.lookup.key)
-    del train
-    for name, test in tables.items():
-        hits = int(table.find(test["password"])[0].sum())
-        if hits:
-            raise DataError(f"{hits} {name} passwords found in the train-only lookup: split leak")
+def lookup_figure(params: Params, scorer: Scorer, cap: float) -> dict:
+    """The served scorer (train-only lookup) on log-rank draws over the leak's training and
+    test rows (validation rows choose, so they are left out of a reported figure)."""
     rows = pq.read_table(
         params.paths.validated, columns=["password", "rank", "target", "seen_once"]
     )
-    rows = rows.sort_by("rank")
+    validation = validation_mask(rows["password"], params.split)
+    rows = rows.filter(pa.array(~validation)).sort_by("rank")
     rng = np.random.default_rng([params.seed, 7])
-    idx = np.sort(log_rank_sample(rows["rank"].to_numpy(), params.split.test_head_size, rng))
-    queries = rows.take(idx)
+    # like the head sets: on small samples at most half of the rows (log-rank draws slow
+    # down sharply as they near every row)
+    size = min(params.evaluate.end_to_end_queries, rows.num_rows // 2)
+    queries = rows.take(np.sort(log_rank_sample(rows["rank"].to_numpy(), size, rng)))
     del rows
-    found, rank, _ = table.find(queries["password"])
-    return evaluate.end_to_end(queries, found, rank, model.predict(fitted, queries["password"]))
+    out = scorer(queries["password"])
+    return evaluate.end_to_end(queries, out["guesses_log10"], out["source"] == "leak", cap)
 
 
 if __name__ == "__main__":
