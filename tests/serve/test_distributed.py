@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from dask.distributed import Client
 
 from pwc.config import load_params
 from pwc.distributed import predict_dask
@@ -63,6 +64,10 @@ def test_local_cluster_matches_single_process(served, inputs, tmp_path):
     assert got["source"][-1].as_py() == "too_long"  # the 200-character one, on both paths
 
 
+def _task_prefixes(dask_scheduler) -> list[str]:
+    return list(dask_scheduler.task_prefixes)
+
+
 @pytest.fixture
 def running_cluster(tmp_path):
     """`dask scheduler` and one `dask worker`, each its own process, as on a real cluster."""
@@ -94,4 +99,9 @@ def test_an_existing_scheduler_matches_single_process(served, inputs, running_cl
     assert running_cluster.startswith("tcp://127.0.0.1:")
     rows = predict_dask(files, tmp_path / "parts", served, scheduler=running_cluster)
     assert rows == len(words)
+    with Client(running_cluster) as client:  # the tasks ran there, not on a cluster of its own
+        prefixes = client.run_on_scheduler(
+            lambda dask_scheduler: list(dask_scheduler.task_prefixes)
+        )
+    assert "score_partition" in prefixes
     assert_same(read_parts(tmp_path / "parts"), single_process(served, words, tmp_path), words)
