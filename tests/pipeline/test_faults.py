@@ -146,7 +146,9 @@ def _kill_trial(repo, stage: str, aim: str, delay: float) -> str | None:
         time.sleep(delay)
     with contextlib.suppress(psutil.Error):
         alive = child.is_running() and child.status() != psutil.STATUS_ZOMBIE
-    os.killpg(proc.pid, signal.SIGKILL)
+    # the run may have ended (and been reaped by poll) since: then nothing is left to kill
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=60)
     if aim == "write":
         # a write cut short leaves its temp file, named with the writer's pid
