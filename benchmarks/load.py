@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from pwc.config import load_params
-from pwc.predict import Scorer
+from pwc.scorer import Scorer
 
 ROOT = Path(__file__).resolve().parents[1]
 

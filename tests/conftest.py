@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pwc import model as model_lib
-from pwc.config import DataParams, SplitParams, load_params
+from pwc.config import load_params, with_changes
 from pwc.data.sources import ingest
 from pwc.data.split import split
 from pwc.data.validate import validate
@@ -35,10 +35,10 @@ def params():
 def small_run(params):
     """A model trained by the pipeline's own code on a seeded RockYou sample (CI has no DVC
     cache, so no full-data model): (fitted Pipeline, split tables)."""
-    table = ingest(DataParams(sample=400_000, sha256=params.data.sha256), seed=params.seed)
+    table = ingest(with_changes(params.data, sample=400_000), seed=params.seed)
     kept = validate(table, "rockyou", params.validate_.max_length).kept
     sizes = ("test_size", "test_head_size", "validation_size", "validation_head_size")
-    parts = split(kept, SplitParams(**dict.fromkeys(sizes, 20_000)), params.seed)
+    parts = split(kept, with_changes(params.split, **dict.fromkeys(sizes, 20_000)), params.seed)
     train = parts["train"]
     cfg = params.train.model_copy(update={"rows": 150_000})
     return model_lib.train(train, cfg, params.seed), parts

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pwc.config import load_params
 from pwc.errors import PwcError
+from pwc.text import is_utf8
 
 SCORE_HELP = """\
 Score passwords with the pipeline's model. Prints, per password in input order, the same
@@ -35,24 +36,19 @@ def _read_stdin() -> list[str]:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from pwc.predict import Scorer  # heavy imports only for the command that needs them
+    # heavy imports only for the command that needs them
+    from pwc.scorer import Scorer, ScoreResponse, result_rows
 
     params = load_params(args.params)
     passwords = args.passwords if args.passwords else _read_stdin()
-    bad = [i + 1 for i, p in enumerate(passwords) if not _is_utf8(p)]
+    bad = [i + 1 for i, p in enumerate(passwords) if not is_utf8(p)]
     if bad:
         raise PwcError(f"input line(s) {bad[:10]} are not valid UTF-8")
     scorer = Scorer.from_params(params, args.model, use_lookup=False if args.no_lookup else None)
-    out = scorer(passwords)
-    rows = [
-        {"guesses_log10": float(g), "guesses": float(n), "score": int(s), "source": str(src)}
-        for g, n, s, src in zip(
-            out["guesses_log10"], out["guesses"], out["score"], out["source"], strict=True
-        )
-    ]
+    rows = result_rows(scorer(passwords))
     if args.json:
-        json.dump({"model_version": scorer.version, "results": rows}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        response = ScoreResponse(model_version=scorer.version, results=rows)
+        sys.stdout.write(response.model_dump_json(indent=2) + "\n")
     else:
         print(f"{'#':>4}  {'guesses_log10':>13}  {'guesses':>12}  score  source")
         for i, r in enumerate(rows, 1):
@@ -62,14 +58,6 @@ def _score(args: argparse.Namespace) -> int:
             )
         print(f"model {scorer.version}", file=sys.stderr)
     return 0
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -91,7 +79,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from pwc.predict import Scorer, predict_file
+    from pwc.predict import predict_file
+    from pwc.scorer import Scorer
 
     params = load_params(args.params)
     scorer = Scorer.from_params(params, args.model, use_lookup=False if args.no_lookup else None)

@@ -41,13 +41,6 @@ class ZxcvbnCalibrated:
         return self.iso.predict(raw) + 1e-6 * raw
 
 
-def subsample(table: pa.Table, size: int, seed: int) -> pa.Table:
-    rng = np.random.default_rng(seed)
-    if table.num_rows <= size:
-        return table
-    return table.take(np.sort(rng.choice(table.num_rows, size=size, replace=False)))
-
-
 def compare_set(
     table: pa.Table, peers: dict[str, Callable[[list[str]], np.ndarray]], cap: float
 ) -> dict:

@@ -1,9 +1,14 @@
-"""Typed, validated view of params.yaml: the one place paths and parameters live."""
+"""Typed, validated view of params.yaml: the one place paths and parameters live.
+
+No field has a default: params.yaml gives every value, so a value written here could only
+disagree with the file. Code that needs a variant (tests, sweeps) changes a loaded section
+with `with_changes`, which validates like the file does.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -15,6 +20,9 @@ PARAMS_FILE = "params.yaml"
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+S = TypeVar("S", bound=_Section)
 
 
 class Paths(_Section):
@@ -37,10 +45,10 @@ class Paths(_Section):
 
 
 class DataParams(_Section):
-    source: Literal["rockyou", "wordlist", "csv"] = "rockyou"
-    path: Path | None = None
-    sha256: str | None = None
-    sample: int | None = Field(default=None, gt=0)
+    source: Literal["rockyou", "wordlist", "csv"]
+    path: Path | None
+    sha256: str | None
+    sample: int | None = Field(gt=0)
 
     @model_validator(mode="after")
     def _path_for_files(self) -> DataParams:
@@ -50,17 +58,17 @@ class DataParams(_Section):
 
 
 class ValidateParams(_Section):
-    max_length: int = Field(default=128, gt=0)
+    max_length: int = Field(gt=0)
 
 
 class SplitParams(_Section):
-    buckets: int = Field(default=100, gt=1)
-    heldout_buckets: int = Field(default=10, gt=0)  # test: buckets [0, heldout)
-    validation_buckets: int = Field(default=10, gt=0)  # validation: the next ones
-    test_size: int = Field(default=200_000, gt=0)
-    test_head_size: int = Field(default=200_000, gt=0)
-    validation_size: int = Field(default=200_000, gt=0)
-    validation_head_size: int = Field(default=200_000, gt=0)
+    buckets: int = Field(gt=1)
+    heldout_buckets: int = Field(gt=0)  # test: buckets [0, heldout)
+    validation_buckets: int = Field(gt=0)  # validation: the next ones
+    test_size: int = Field(gt=0)
+    test_head_size: int = Field(gt=0)
+    validation_size: int = Field(gt=0)
+    validation_head_size: int = Field(gt=0)
 
     @model_validator(mode="after")
     def _fraction(self) -> SplitParams:
@@ -73,41 +81,39 @@ class SplitParams(_Section):
 
 
 class TrainParams(_Section):
-    model: Literal["baseline", "ngram_ridge"] = "ngram_ridge"
-    rows: int | None = Field(default=1_000_000, gt=0)
-    sampling: Literal["uniform", "log_rank", "mixed"] = "log_rank"
+    model: Literal["baseline", "ngram_ridge"]
+    rows: int | None = Field(gt=0)
+    sampling: Literal["uniform", "log_rank", "mixed"]
     # Map predictions back to the natural mix (isotonic, inverse-draw-probability weights).
-    calibrate: bool = True
-    ngram_max: int = Field(default=4, ge=1, le=6)
-    hash_bits: int = Field(default=20, ge=10, le=24)
-    vocabulary_size: int = Field(default=50_000, gt=0)
+    calibrate: bool
+    ngram_max: int = Field(ge=1, le=6)
+    hash_bits: int = Field(ge=10, le=24)
+    vocabulary_size: int = Field(gt=0)
     # ngram_ridge: byte Markov model features (order 0 = off), fitted on train rows disjoint
     # from the regressor's rows; `markov_rows` drawn log-rank from them.
-    markov_order: int = Field(default=0, ge=0, le=8)
-    markov_bits: int = Field(default=22, ge=10, le=26)
-    markov_rows: int = Field(default=2_000_000, gt=0)
+    markov_order: int = Field(ge=0, le=8)
+    markov_bits: int = Field(ge=10, le=26)
+    markov_rows: int = Field(gt=0)
     # one Markov model per sampling of its rows (log_rank: head-heavy; uniform: the tail)
-    markov_samplings: list[Literal["uniform", "log_rank", "mixed"]] = Field(
-        default=["log_rank"], min_length=1
-    )
+    markov_samplings: list[Literal["uniform", "log_rank", "mixed"]] = Field(min_length=1)
     # ngram_ridge: boosted trees over the linear score + dense features (0 iterations = off),
     # fitted on `booster_rows` train rows disjoint from the others.
-    booster_iter: int = Field(default=0, ge=0)
-    booster_rows: int = Field(default=1_000_000, gt=0)
-    booster_leaves: int = Field(default=63, ge=2)
-    booster_learning_rate: float = Field(default=0.1, gt=0)
-    alpha: float = Field(default=3.0, gt=0)
-    sgd_alpha: float = Field(default=1e-6, gt=0)
-    sgd_max_iter: int = Field(default=20, gt=0)
+    booster_iter: int = Field(ge=0)
+    booster_rows: int = Field(gt=0)
+    booster_leaves: int = Field(ge=2)
+    booster_learning_rate: float = Field(gt=0)
+    alpha: float = Field(gt=0)
+    sgd_alpha: float = Field(gt=0)
+    sgd_max_iter: int = Field(gt=0)
 
 
 class EvaluateParams(_Section):
-    scatter_points: int = Field(default=1000, gt=0)
-    end_to_end_queries: int = Field(default=200_000, gt=0)
+    scatter_points: int = Field(gt=0)
+    end_to_end_queries: int = Field(gt=0)
 
 
 class CompareParams(_Section):
-    rows: int = Field(default=20_000, gt=0)
+    rows: int = Field(gt=0)
 
 
 class GateParams(_Section):
@@ -118,7 +124,7 @@ class GateParams(_Section):
 
 
 class LookupParams(_Section):
-    enabled: bool = True
+    enabled: bool
     key: str
 
     @model_validator(mode="after")
@@ -130,12 +136,12 @@ class LookupParams(_Section):
 
 class PredictParams(_Section):
     input: Path
-    batch_size: int = Field(default=100_000, gt=0)
+    batch_size: int = Field(gt=0)
 
 
 class StrengthParams(_Section):
-    score_thresholds: tuple[float, float, float, float] = (3.0, 6.0, 8.0, 10.0)
-    # Beyond the leak (pwc.predict.beyond_leak): model answers near the top of the leak's
+    score_thresholds: tuple[float, float, float, float]
+    # Beyond the leak (pwc.scorer.beyond_leak): model answers near the top of the leak's
     # range rise by the Markov model's log10(1 / P(password)) above beyond_leak_markov_from.
     beyond_leak_from: float
     beyond_leak_width: float = Field(gt=0)
@@ -164,6 +170,18 @@ class Params(_Section):
     strength: StrengthParams
 
 
+def with_changes(section: S, **changes) -> S:
+    """A copy of a loaded params section with some fields changed, validated like the file."""
+    try:
+        return type(section).model_validate({**section.model_dump(by_alias=True), **changes})
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc)) from None
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+
+
 def load_params(path: str | Path = PARAMS_FILE) -> Params:
     """Read and validate params.yaml; errors name the file and the field."""
     path = Path(path)
@@ -176,7 +194,4 @@ def load_params(path: str | Path = PARAMS_FILE) -> Params:
     try:
         return Params.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"{path}: {problems}") from None
+        raise ConfigError(f"{path}: {_problems(exc)}") from None

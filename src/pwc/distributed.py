@@ -23,7 +23,8 @@ import pyarrow.parquet as pq
 
 from pwc.config import load_params
 from pwc.io import atomic_path
-from pwc.predict import Scorer, open_parquet_input, output_table
+from pwc.predict import open_parquet_input, output_table
+from pwc.scorer import Scorer
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from scipy.stats import rankdata
 from sklearn.metrics import mean_squared_error, r2_score, roc_auc_score, roc_curve
 
 from pwc import numerics
+from pwc.sampling import uniform_sample
 
 # Length buckets for slices: (name, lowest, highest) in characters.
 LENGTH_BUCKETS = (
@@ -161,8 +162,7 @@ def evaluate_set(
 
 def scatter_points(table: pa.Table, pred: np.ndarray, size: int, seed: int) -> list[dict]:
     """A seeded subsample for the predicted-vs-true plot (numbers only, no passwords)."""
-    rng = np.random.default_rng(seed)
-    idx = np.sort(rng.choice(table.num_rows, size=min(size, table.num_rows), replace=False))
+    idx = uniform_sample(table.num_rows, size, np.random.default_rng(seed))
     y = table["target"].to_numpy()[idx]
     return [
         {"target": _round(a), "predicted": _round(b)} for a, b in zip(y, pred[idx], strict=True)

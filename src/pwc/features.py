@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from sklearn.base import BaseEstimator, TransformerMixin
+
+from pwc.text import as_arrow, byte_buffers
 
 # Walks on a US keyboard that people type as passwords (rows, columns, diagonals).
 KEYBOARD_WALKS = (
@@ -78,21 +79,6 @@ FEATURE_NAMES = (
 )
 
 
-def as_arrow(passwords: Iterable[str] | pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
-    """Any sequence of strings as one contiguous Arrow large_string array."""
-    if isinstance(passwords, pa.ChunkedArray):
-        passwords = passwords.combine_chunks()
-    if isinstance(passwords, pd.Series | pd.Index):
-        passwords = pa.array(passwords.to_numpy(dtype=object), pa.large_string())
-    if not isinstance(passwords, pa.Array):
-        passwords = pa.array(np.asarray(passwords, dtype=object), pa.large_string())
-    if passwords.type != pa.large_string():
-        passwords = passwords.cast(pa.large_string())
-    if passwords.null_count:
-        raise ValueError("passwords must not be null")
-    return passwords
-
-
 def _per_row_sum(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Sum a per-byte flag over each row's bytes (rows may be empty)."""
     csum = np.zeros(flags.size + 1, dtype=np.int32 if flags.size < 2**31 else np.int64)
@@ -100,19 +86,9 @@ def _per_row_sum(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return csum[offsets[1:]] - csum[offsets[:-1]]
 
 
-def _buffers(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets from 0, UTF-8 bytes) of an Arrow large_string array, without copying."""
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
-        arr.offset : arr.offset + len(arr) + 1
-    ]
-    values = arr.buffers()[2]
-    data = np.frombuffer(values, dtype=np.uint8) if values is not None else np.zeros(0, np.uint8)
-    return offsets - offsets[0], data[offsets[0] : offsets[-1]]
-
-
 def _byte_features(arr: pa.LargeStringArray) -> dict[str, np.ndarray]:
     """Every count that is a question about bytes and their neighbours, one pass of cumsums."""
-    offsets, data = _buffers(arr)
+    offsets, data = byte_buffers(arr)
     n = len(arr)
     cls = _CLASS[data]
     # previous byte in the same row (a row start has none: class 0, and no pair)
@@ -166,7 +142,7 @@ def _unique_share(arr: pa.LargeStringArray, chunk: int = 1 << 18) -> np.ndarray:
     out = np.zeros(len(arr))
     for start in range(0, len(arr), chunk):
         part = arr.slice(start, chunk)
-        offsets, data = _buffers(part)
+        offsets, data = byte_buffers(part)
         lengths = np.diff(offsets)
         rows = np.repeat(np.arange(len(part)), lengths)
         seen = np.zeros((len(part), 256), dtype=bool)

@@ -21,11 +21,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
-from pwc.features import as_arrow
-from pwc.ngrams import padded_bytes
+from pwc.hashing import FIBONACCI, GRAM_STEP
+from pwc.text import as_arrow, padded_bytes
 
-_MULT = np.uint64(0x9E3779B97F4A7C15)
-_STEP = np.uint64(0x100000001B3)
 FEATURES = ("log10_prob", "log10_prob_per_byte", "max_surprisal")
 
 
@@ -36,7 +34,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 
 
 def _bucket(h: np.ndarray, salt: np.uint64, bits: int) -> np.ndarray:
-    return (((h + salt) * _MULT) >> np.uint64(64 - bits)).astype(np.int64)
+    return (((h + salt) * FIBONACCI) >> np.uint64(64 - bits)).astype(np.int64)
 
 
 def _windows(data: np.ndarray, offsets: np.ndarray, order: int):
@@ -56,7 +54,7 @@ def _windows(data: np.ndarray, offsets: np.ndarray, order: int):
         context[1:] = gram[:-1]  # the (k-1)-gram ending at p-1
         shifted = np.zeros(size, dtype=np.uint64)
         shifted[k - 1 :] = values[: max(size - k + 1, 0)]
-        gram = gram * _STEP + shifted
+        gram = gram * GRAM_STEP + shifted
         inside = position - k + 1 >= row_start
         yield k, predicted, inside, gram, context
 

@@ -18,30 +18,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
-from pwc.features import _buffers, as_arrow
-
-# Markers around each password so prefixes and suffixes get n-grams of their own. Control
-# bytes: validation quarantines passwords containing them.
-START, END = 0x02, 0x03
-_MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: good high bits from a multiply
-_STEP = np.uint64(0x100000001B3)
-
-
-def padded_bytes(passwords) -> tuple[np.ndarray, np.ndarray]:
-    """(bytes with START/END around each password, row offsets into them)."""
-    offsets, data = _buffers(as_arrow(passwords))
-    lengths = np.diff(offsets)
-    n = lengths.size
-    starts = offsets[:-1] + 2 * np.arange(n)  # row i gains 2 bytes per earlier row
-    out = np.empty(data.size + 2 * n, dtype=np.uint8)
-    out[starts] = START
-    out[starts + lengths + 1] = END
-    inner = np.ones(out.size, dtype=bool)
-    inner[starts] = False
-    inner[starts + lengths + 1] = False
-    out[inner] = data
-    padded_offsets = np.append(starts, out.size).astype(np.int64)
-    return out, padded_offsets
+from pwc.hashing import FIBONACCI, GRAM_STEP
+from pwc.text import padded_bytes
 
 
 def ngram_hashes(passwords, n_max: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,9 +37,9 @@ def ngram_hashes(passwords, n_max: int, bits: int) -> tuple[np.ndarray, np.ndarr
     for n in range(1, n_max + 1):
         nxt = np.zeros(size, dtype=np.uint64)
         nxt[: max(size - n + 1, 0)] = data[n - 1 :]
-        rolling = rolling * _STEP + nxt + np.uint64(1)
+        rolling = rolling * GRAM_STEP + nxt + np.uint64(1)
         # the order is mixed in so "ab" and the bigram-hash of other orders differ
-        hashes[:, n - 1] = ((rolling + np.uint64(n)) * _MULT) >> np.uint64(64 - bits)
+        hashes[:, n - 1] = ((rolling + np.uint64(n)) * FIBONACCI) >> np.uint64(64 - bits)
         valid[:, n - 1] = position + n <= row_end
     # C order walks position by position, so each row's n-grams are contiguous
     columns = hashes[valid].astype(np.int32)

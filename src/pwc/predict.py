@@ -1,13 +1,10 @@
-"""Scoring: model output -> guesses and a 0-4 score; streaming batch prediction over files.
-
-`Scorer` is the one object batch predict, the API and the CLI score passwords with.
-"""
+"""Batch prediction: score a Parquet or text file into Parquet or CSV, streaming (memory
+stays flat as inputs grow), with the `Scorer` the API and the CLI use."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,131 +12,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from sklearn.pipeline import Pipeline
 from tqdm import tqdm
 
-from pwc import lookup as lookup_lib
-from pwc import model as model_lib
-from pwc import numerics
-from pwc.config import Params
 from pwc.data.sources import decode_lines, ends_in_crlf, split_lines
 from pwc.errors import DataError
-from pwc.features import as_arrow
-from pwc.io import atomic_path, sha256_file
+from pwc.io import atomic_path
+from pwc.scorer import OUTPUT_SCHEMA, RESULT_FIELDS, Scorer
 
-OUTPUT_SCHEMA = pa.schema(
-    [
-        ("password", pa.large_string()),
-        ("guesses_log10", pa.float64()),
-        ("guesses", pa.float64()),
-        ("score", pa.int8()),
-        ("source", pa.string()),  # "leak": exact, from the lookup; "model": estimated
-        ("model_version", pa.string()),
-    ]
-)
 TEXT_CHUNK_BYTES = 8 << 20
-
-
-def strength(guesses_log10: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
-    """0-4 like zxcvbn: the number of thresholds at or below guesses_log10."""
-    return np.searchsorted(np.asarray(thresholds), guesses_log10, side="right").astype(np.int8)
-
-
-def beyond_leak(
-    pred: np.ndarray,
-    log10_prob: np.ndarray | None,
-    start: float,
-    width: float,
-    markov_from: float,
-) -> np.ndarray:
-    """Extend model answers past the leak's last rank (params.yaml `strength`).
-
-    The model learned log10 rank inside a 14.3M-row leak, so its answers stop near 10^6.9
-    (the mid-rank of the passwords seen once). Where the answer is near that top (logistic
-    weight around `start`) AND the Markov model finds the password less likely than leaked
-    passwords ever are (log10(1 / P) above `markov_from`), the excess is added: random
-    16-character strings get ~10^36 (median; 1% below 10^24), while answers inside the
-    leak's range keep their order (served and model-only metrics agree within 0.002 on
-    held-out rows).
-    """
-    if log10_prob is None:
-        return pred
-    weight = numerics.logistic((pred - start) / width)
-    return pred + weight * np.maximum(-log10_prob - markov_from, 0.0)
-
-
-@dataclass(frozen=True)
-class Scorer:
-    """A loaded model (and optionally the leak lookup) with versions and score thresholds.
-
-    Passwords found in the lookup get their exact guess rank (source "leak"); the model
-    estimates the rest (source "model").
-    """
-
-    model: Pipeline
-    model_sha256: str
-    thresholds: tuple[float, ...]
-    lookup: lookup_lib.LookupTable | None = None
-    lookup_sha256: str | None = None
-    # (start, width, markov_from) of `beyond_leak`; None: model answers only
-    beyond_leak: tuple[float, float, float] | None = None
-
-    @property
-    def version(self) -> str:
-        """The model's version: the first 12 hex digits of its file's sha256."""
-        return self.model_sha256[:12]
-
-    @classmethod
-    def from_params(
-        cls,
-        params: Params,
-        model_path: Path | None = None,
-        use_lookup: bool | None = None,
-    ) -> Scorer:
-        model_path = model_path or params.paths.model
-        model = model_lib.load(model_path)  # refuses files that would execute code
-        table, table_sha256 = None, None
-        if params.lookup.enabled if use_lookup is None else use_lookup:
-            table = lookup_lib.load(params.paths.lookup, params.lookup.key)
-            table_sha256 = sha256_file(params.paths.lookup)
-        return cls.build(params, model, sha256_file(model_path), table, table_sha256)
-
-    @classmethod
-    def build(
-        cls,
-        params: Params,
-        model: Pipeline,
-        model_sha256: str,
-        lookup: lookup_lib.LookupTable | None = None,
-        lookup_sha256: str | None = None,
-    ) -> Scorer:
-        """A scorer from loaded parts, with params.yaml's strength settings (evaluate uses it
-        with a lookup of the training split only)."""
-        s = params.strength
-        beyond = (s.beyond_leak_from, s.beyond_leak_width, s.beyond_leak_markov_from)
-        thresholds = tuple(s.score_thresholds)
-        return cls(model, model_sha256, thresholds, lookup, lookup_sha256, beyond)
-
-    def __call__(self, passwords) -> dict[str, np.ndarray]:
-        arr = as_arrow(passwords)
-        log10 = np.zeros(len(arr))
-        found = np.zeros(len(arr), dtype=bool)
-        if self.lookup is not None and len(arr):
-            found, rank, _ = self.lookup.find(arr)
-            log10[found] = numerics.log10(rank[found])
-        if not found.all():
-            rest = arr.filter(pa.array(~found)) if found.any() else arr
-            pred, log10_prob = model_lib.predict_with_markov(self.model, rest)
-            if self.beyond_leak is not None:
-                pred = beyond_leak(pred, log10_prob, *self.beyond_leak)
-            log10[~found] = pred
-        log10 = np.maximum(log10, 0.0)  # at least one guess
-        return {
-            "guesses_log10": log10,
-            "guesses": numerics.exp10(log10),
-            "score": strength(log10, self.thresholds),
-            "source": np.where(found, "leak", "model"),
-        }
+# the source of rows longer than validate.max_length: counted, not scored
+TOO_LONG = "too_long"
 
 
 def _text_batches(path: Path, batch_size: int) -> Iterator[pa.Array]:
@@ -218,25 +100,28 @@ def output_table(scorer: Scorer, passwords: pa.Array, max_length: int | None = N
     too_long = np.zeros(n, dtype=bool)
     if max_length is not None and n:
         too_long = pc.greater(pc.utf8_length(passwords), max_length).to_numpy(zero_copy_only=False)
-    log10 = np.full(n, np.nan)
-    score = np.zeros(n, dtype=np.int8)
-    source = np.full(n, "too_long", dtype=object)
+    # the record's columns; rows too long to score keep the fill: null, source "too_long"
+    columns = {}
+    for name in RESULT_FIELDS:
+        kind = OUTPUT_SCHEMA.field(name).type
+        text = pa.types.is_string(kind)
+        columns[name] = (
+            np.full(n, TOO_LONG, object) if text else np.zeros(n, kind.to_pandas_dtype())
+        )
     if (~too_long).any():
         out = scorer(passwords.filter(pa.array(~too_long)) if too_long.any() else passwords)
-        log10[~too_long] = out["guesses_log10"]
-        score[~too_long] = out["score"]
-        source[~too_long] = out["source"]
-    return pa.table(
-        {
-            "password": passwords,
-            "guesses_log10": pa.array(log10, mask=too_long),
-            "guesses": pa.array(numerics.exp10(log10), mask=too_long),
-            "score": pa.array(score, mask=too_long) if too_long.any() else pa.array(score),
-            "source": pa.array(source.tolist(), pa.string()),
-            "model_version": pa.array([scorer.version] * n, pa.string()),
-        },
-        schema=OUTPUT_SCHEMA,
-    )
+        for name, values in columns.items():
+            values[~too_long] = out[name]
+    mask = too_long if too_long.any() else None
+    table = {"password": passwords}
+    for name, values in columns.items():
+        field = OUTPUT_SCHEMA.field(name)
+        text = pa.types.is_string(field.type)
+        table[name] = pa.array(
+            values.tolist() if text else values, field.type, mask=None if text else mask
+        )
+    table["model_version"] = pa.array([scorer.version] * n, pa.string())
+    return pa.table(table, schema=OUTPUT_SCHEMA)
 
 
 def predict_file(
@@ -258,7 +143,7 @@ def predict_file(
         for passwords in batches:
             table = output_table(scorer, passwords, max_length)
             write(table)
-            rejected = int(pc.sum(pc.equal(table["source"], "too_long")).as_py() or 0)
+            rejected = int(pc.sum(pc.equal(table["source"], TOO_LONG)).as_py() or 0)
             counts["rows"] += table.num_rows
             counts["too_long"] += rejected
             counts["scored"] += table.num_rows - rejected

@@ -53,9 +53,3 @@ def test_every_peer_is_scored_on_the_same_rows():
     # every peer is scored alike: an answer above the cap counts as the cap
     assert models["beyond"]["spearman"] == 1.0 and models["beyond"]["rmse"] == 0.0
     assert models["beyond"]["rmse_uncapped"] == pytest.approx(13.0)
-
-
-def test_subsample_is_seeded():
-    table = pa.table({"x": list(range(100))})
-    assert compare.subsample(table, 10, 1).equals(compare.subsample(table, 10, 1))
-    assert compare.subsample(table, 500, 1).num_rows == 100

@@ -70,3 +70,39 @@ def test_invalid_yaml_is_named(tmp_path):
     path.write_text("seed: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_params(path)
+
+
+def test_no_field_has_a_default():
+    """params.yaml is the only source of values: a default here could disagree with it."""
+    from pydantic import BaseModel
+
+    from pwc.config import Params
+
+    def walk(model: type[BaseModel], where: str):
+        for name, field in model.model_fields.items():
+            assert field.is_required(), f"{where}.{name} has a default"
+            kind = field.annotation
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                walk(kind, f"{where}.{name}")
+
+    walk(Params, "params")
+
+
+def test_a_missing_key_names_it(tmp_path, root):
+    raw = yaml.safe_load((root / "params.yaml").read_text())
+    del raw["train"]["booster_leaves"]
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match=r"train\.booster_leaves: Field required"):
+        load_params(path)
+
+
+def test_with_changes_validates_like_the_file(params):
+    from pwc.config import with_changes
+
+    changed = with_changes(params.train, hash_bits=12, markov_order=0)
+    assert (changed.hash_bits, changed.markov_order, changed.alpha) == (12, 0, params.train.alpha)
+    with pytest.raises(ConfigError, match="hash_bits"):
+        with_changes(params.train, hash_bits=99)
+    with pytest.raises(ConfigError, match="nope"):
+        with_changes(params.train, nope=1)

@@ -4,6 +4,7 @@ import pytest
 
 from pwc import evaluate
 from pwc.config import GateParams
+from pwc.data.split import VALIDATION_SETS
 from pwc.gate import decide, failures
 
 
@@ -78,7 +79,7 @@ def test_gate_decides_on_the_served_validation_figures_with_reasons():
     worse = decide(_results(0.6, 2.0, 2.0), params)
     assert "validation.served.rmse vs constant = 2.0 (needs < 2.0)" in failures(worse)
     checked = {c["check"].split(".")[0] for c in decide(_results(0.6, 1, 2), params)["checks"]}
-    assert checked == {"validation", "validation_head"}
+    assert checked == set(VALIDATION_SETS)
 
 
 def test_rmsle_on_times_where_the_source_has_counts():

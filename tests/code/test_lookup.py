@@ -3,8 +3,8 @@ import pyarrow as pa
 import pytest
 
 from pwc import lookup
-from pwc.data.split import SMALL_BATCH
 from pwc.errors import ModelError
+from pwc.hashing import SMALL_BATCH
 
 KEY = "0123456789abcdef"
 WORDS = [f"user{i}pass" for i in range(5000)] + ["123456", "NaN", " ", "peña", ""]

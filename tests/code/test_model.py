@@ -6,15 +6,17 @@ import skops.io as sio
 from sklearn.linear_model import LinearRegression
 
 from pwc import model as model_lib
-from pwc.config import TrainParams
 from pwc.errors import ModelError
+from tests.project import section
 
 WORDS = [f"{w}{i}" for i in range(300) for w in ("pass", "Dragon!", "x")]
 
 
 @pytest.fixture(scope="module", params=["baseline", "ngram_ridge"])
 def fitted(request):
-    cfg = TrainParams(model=request.param, hash_bits=12, ngram_max=3)
+    cfg = section(
+        "train", model=request.param, hash_bits=12, ngram_max=3, markov_order=0, booster_iter=0
+    )
     y = np.array([len(w) / 3 for w in WORDS])
     return cfg, model_lib.fit(cfg, model_lib.Rows(WORDS, y), seed=5)
 

@@ -2,12 +2,10 @@
 
 import numpy as np
 import pyarrow as pa
-import pytest
 
-from pwc import model as model_lib
-from pwc.config import TrainParams
 from pwc.markov import MarkovScores
-from pwc.ngrams import END, START, HashedNgrams, ngram_hashes, padded_bytes
+from pwc.ngrams import HashedNgrams, ngram_hashes
+from pwc.text import END, START, padded_bytes
 
 WORDS = ["ab", "", "abc", "é1", "null", " a\t", "aaaa"]
 
@@ -63,48 +61,3 @@ def test_markov_scores_common_shapes_as_likelier():
     assert scores[0, 0] > scores[1, 0]  # log10 P
     assert scores.shape == (2, 3)
     assert model.transform([]).shape == (0, 3)
-
-
-STACK_WORDS = [f"pw{i}x{i * 7 % 13}" for i in range(3000)]
-STACK_CFG = TrainParams(
-    hash_bits=12, markov_order=3, markov_bits=12, booster_iter=5, rows=800, booster_rows=800
-)
-
-
-def _train_stack():
-    ranks = np.arange(1, len(STACK_WORDS) + 1)
-    table = pa.table({"password": STACK_WORDS, "rank": ranks, "target": np.log10(ranks)})
-    return model_lib.train(table, STACK_CFG, seed=1)
-
-
-@pytest.fixture(scope="module")
-def stacked():
-    """A small model with every part: n-grams, hand + Markov features, Ridge, trees."""
-    return _train_stack()
-
-
-def test_stacked_model_saves_byte_identically_and_loads(stacked, tmp_path):
-    assert model_lib.to_bytes(stacked) == model_lib.to_bytes(_train_stack())
-    model_lib.save(stacked, tmp_path / "m.skops")
-    loaded = model_lib.load(tmp_path / "m.skops")
-    assert loaded[-1].estimator_.booster_ is not None
-    words = STACK_WORDS
-    assert np.array_equal(model_lib.predict(stacked, words), model_lib.predict(loaded, words))
-
-
-def test_fast_feature_path_equals_sklearns_pipeline_exactly(stacked):
-    probe = ["", "null", " a\t", "pw12x3", "Zq!9é"] + STACK_WORDS[:50]
-    probe = pa.array(probe, pa.large_string())
-    fast = model_lib._transform(stacked[:-1], probe)
-    slow = stacked[:-1].transform(probe)
-    assert (fast != slow).nnz == 0 and fast.shape == slow.shape
-    assert np.array_equal(model_lib.predict(stacked, probe), stacked.predict(probe))
-
-
-def test_one_password_at_a_time_equals_one_batch(stacked):
-    """The API scores one password per request, batch predict 100,000: same numbers."""
-    probe = ["", "null", " a\t", "Zq!9é", "aa", "pw12x3pw12x3"] + STACK_WORDS[:100]
-    batch, logp = model_lib.predict_with_markov(stacked, probe)
-    for i, word in enumerate(probe):
-        one, one_logp = model_lib.predict_with_markov(stacked, [word])
-        assert one[0] == batch[i] and one_logp[0] == logp[i]

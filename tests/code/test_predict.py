@@ -3,9 +3,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from pwc import model as model_lib
-from pwc.config import TrainParams
 from pwc.errors import DataError
-from pwc.predict import Scorer, predict_file, strength
+from pwc.predict import predict_file
+from pwc.scorer import Scorer, strength
+from tests.project import section
 
 T = (3.0, 6.0, 8.0, 10.0)
 
@@ -14,7 +15,9 @@ T = (3.0, 6.0, 8.0, 10.0)
 def model():
     words = [f"{w}{i}" for i in range(200) for w in ("abc", "Zq!9", "")]
     fitted = model_lib.fit(
-        TrainParams(hash_bits=12), model_lib.Rows(words, np.arange(len(words)) % 7), seed=1
+        section("train", hash_bits=12, markov_order=0, booster_iter=0),
+        model_lib.Rows(words, np.arange(len(words)) % 7),
+        seed=1,
     )
     return Scorer(fitted, "v1" + "0" * 62, T)
 
@@ -71,7 +74,7 @@ def test_bad_inputs(model, tmp_path):
 
 
 def test_beyond_leak_extends_only_improbable_answers_near_the_top():
-    from pwc.predict import beyond_leak
+    from pwc.scorer import beyond_leak
 
     pred = np.array([0.5, 3.0, 6.9, 6.9, 6.9, 7.1])
     log10_prob = np.array([-40.0, -9.0, -40.0, -12.0, -15.9, -26.0])

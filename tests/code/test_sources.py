@@ -2,7 +2,6 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from pwc.config import DataParams
 from pwc.data.sources import (
     block_targets,
     csv_table,
@@ -14,6 +13,7 @@ from pwc.data.sources import (
 )
 from pwc.errors import DataError
 from pwc.io import write_parquet
+from tests.project import section
 
 NA_LIKE = ["null", "NaN", "NA", "None", "nan", " ", "0", "N/A", "#N/A", "  x\t"]
 
@@ -142,9 +142,9 @@ def test_sample_is_deterministic_and_in_file_order():
 
 def test_ingest_file_sources(tmp_path):
     (tmp_path / "w.txt").write_bytes(b"b\na\n")
-    table = ingest(DataParams(source="wordlist", path=tmp_path / "w.txt"), seed=0)
+    table = ingest(section("data", source="wordlist", path=tmp_path / "w.txt", sha256=None), seed=0)
     assert table["password"].to_pylist() == ["b", "a"]
     with pytest.raises(DataError, match="does not exist"):
-        ingest(DataParams(source="csv", path=tmp_path / "missing.csv"), seed=0)
+        ingest(section("data", source="csv", path=tmp_path / "missing.csv", sha256=None), seed=0)
     with pytest.raises(DataError, match="sha256 does not match"):
-        ingest(DataParams(source="wordlist", path=tmp_path / "w.txt", sha256="0" * 64), seed=0)
+        ingest(section("data", source="wordlist", path=tmp_path / "w.txt", sha256="0" * 64), seed=0)

@@ -1,19 +1,11 @@
 import numpy as np
 import pyarrow as pa
-import pytest
 
-from pwc.config import SplitParams
 from pwc.data.sources import wordlist_table
-from pwc.data.split import (
-    EVAL_SETS,
-    bucket_of,
-    heldout_mask,
-    log_rank_sample,
-    password_hash,
-    split,
-    training_rows,
-    uniform_sample,
-)
+from pwc.data.split import EVAL_SETS, bucket_of, heldout_mask, split
+from pwc.hashing import password_hash
+from pwc.sampling import log_rank_sample, uniform_sample
+from tests.project import section
 
 
 def test_hash_is_pinned():
@@ -40,7 +32,7 @@ SIZES |= {"validation_size": 1000, "validation_head_size": 1000}
 
 def test_no_password_in_two_splits_and_sizes():
     table = fake_table(40_000)
-    params = SplitParams(**SIZES)
+    params = section("split", **SIZES)
     parts = split(table, params, seed=3)
     assert set(parts) == {"train", *EVAL_SETS}
     train = set(parts["train"]["password"].to_pylist())
@@ -61,7 +53,7 @@ def test_test_sets_are_the_ones_drawn_before_validation_existed():
     """Adding the validation buckets took rows from train only: the test sets are the same
     draws as with test buckets alone (the old split's code, kept here as the reference)."""
     table = fake_table(20_000)
-    params = SplitParams(**SIZES)
+    params = section("split", **SIZES)
     parts = split(table, params, seed=5)
     held = table.filter(pa.array(heldout_mask(table["password"], params))).sort_by("rank")
     rng = np.random.default_rng(5)
@@ -71,7 +63,7 @@ def test_test_sets_are_the_ones_drawn_before_validation_existed():
 
 
 def test_heldout_membership_survives_data_growth():
-    params = SplitParams()
+    params = section("split")
     small = fake_table(5_000)["password"]
     grown = fake_table(50_000)["password"]
     small_held = dict(zip(small.to_pylist(), heldout_mask(small, params), strict=True))
@@ -83,37 +75,18 @@ def test_heldout_membership_survives_data_growth():
 
 def test_split_is_deterministic_and_seeded():
     table = fake_table(10_000)
-    params = SplitParams(test_size=500, test_head_size=500)
+    params = section("split", test_size=500, test_head_size=500)
     a, b = split(table, params, seed=1), split(table, params, seed=1)
     assert all(a[k].equals(b[k]) for k in a)
     assert not a["test"].equals(split(table, params, seed=2)["test"])
 
 
-def test_log_rank_sample_favours_the_head():
-    ranks = np.arange(1, 100_001)
-    rng = np.random.default_rng(0)
-    idx = log_rank_sample(ranks, 5_000, rng)
-    assert len(np.unique(idx)) == 5_000
-    # uniform in log rank: about a fifth of draws below rank 10 (= 100000^(1/5)) would be
-    # impossible without repeats; at least the median is far below the uniform median.
-    assert np.median(ranks[idx]) < 10_000
-
-
 def test_head_set_is_capped_at_half_the_heldout_rows():
     table = fake_table(2_000)
-    parts = split(table, SplitParams(**{k: 10**6 for k in SIZES}), seed=0)
-    held = int(heldout_mask(table["password"], SplitParams()).sum())
+    parts = split(table, section("split", **{k: 10**6 for k in SIZES}), seed=0)
+    held = int(heldout_mask(table["password"], section("split")).sum())
     assert parts["test"].num_rows == held
     assert parts["test_head"].num_rows == held // 2
-    validation = int(((bucket_of(table["password"], SplitParams()) // 10) == 1).sum())
+    validation = int(((bucket_of(table["password"], section("split")) // 10) == 1).sum())
     assert parts["validation"].num_rows == validation
     assert parts["validation_head"].num_rows == validation // 2
-
-
-@pytest.mark.parametrize("sampling", ["uniform", "log_rank", "mixed"])
-def test_training_rows(sampling):
-    ranks = np.random.default_rng(0).permutation(np.arange(1, 50_001))
-    idx = training_rows(ranks, 5_000, sampling, seed=4)
-    assert len(np.unique(idx)) == idx.size == 5_000
-    assert np.array_equal(idx, training_rows(ranks, 5_000, sampling, seed=4))
-    assert np.array_equal(training_rows(ranks, None, sampling, seed=4), np.arange(50_000))

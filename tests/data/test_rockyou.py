@@ -4,17 +4,17 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from pwc.config import DataParams
 from pwc.data.sources import ingest, read_rockyou
 from pwc.data.validate import validate
 from pwc.errors import DataError
+from tests.project import section
 
 ROCKYOU_SHA256 = "a8b8c7e44b29051ef3d65778ac44944986532cdeba9126c738d81e4b360169d6"
 
 
 @pytest.fixture(scope="module")
 def rockyou():
-    return ingest(DataParams(source="rockyou", sha256=ROCKYOU_SHA256), seed=0)
+    return ingest(section("data", source="rockyou", sha256=ROCKYOU_SHA256), seed=0)
 
 
 def test_pinned_sha_matches_params(params):

@@ -7,7 +7,8 @@ import numpy as np
 from pwc import evaluate, lookup
 from pwc import model as model_lib
 from pwc.data.sources import rockyou_zip_path
-from pwc.predict import Scorer
+from pwc.data.split import VALIDATION_SETS
+from pwc.scorer import Scorer
 
 COMMON = ["123456", "password", "iloveyou", "qwerty", "abc123", "111111"]
 RANDOM_16 = ["Xk9#mQ2$vL7!pR4@", "t8&Wz!3qLp0^Ny6e", "G5%rb@9Kx!2mVq7#"]
@@ -48,7 +49,7 @@ def test_predictions_are_repeatable_and_order_free(small_run):
 
 def test_beats_the_constant_baseline_on_held_out_rows(small_run):
     model, parts = small_run
-    for name in ("validation", "validation_head"):
+    for name in VALIDATION_SETS:
         table = parts[name]
         pred = model_lib.predict(model, table["password"])
         constant = float(np.mean(parts["train"]["target"]))

@@ -6,6 +6,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from pwc.data.split import TEST_SETS
+
 from .conftest import SMALL, make_repo, ran_stages, sh
 
 NA_LIKE = ["null", "NaN", "NA", "None", "nan", " ", "0"]
@@ -51,7 +53,7 @@ def test_csv_source_runs_end_to_end_with_rmsle(csv_repo):
     assert report["rows_in"] == rows
     assert report["quarantined"]["bad_times"] == 1
     metrics = json.loads((repo / "metrics/evaluate/metrics.json").read_text())
-    for name in ("test", "test_head"):
+    for name in TEST_SETS:
         assert metrics[name]["served"]["rmsle_times"] < metrics[name]["constant"]["rmsle_times"]
     predicted = pq.read_table(repo / "data/predictions/test_head.parquet")
     assert predicted.num_rows == pq.read_metadata(repo / "data/split/test_head.parquet").num_rows

@@ -1,4 +1,5 @@
-"""dvc.yaml lists, for every stage, each module file the stage runs (else edits never rerun it)."""
+"""dvc.yaml lists, for every stage, each module file the stage runs (else edits never rerun
+it), and no other (else edits rerun it for nothing)."""
 
 import subprocess
 import sys
@@ -38,6 +39,9 @@ def test_stage_deps_cover_every_imported_module(stage):
     deps = set(stages()[stage]["deps"])
     assert f"src/pwc/stages/{stage}.py" in imported
     assert imported <= deps, f"add to dvc.yaml {stage}.deps: {sorted(imported - deps)}"
+    # and nothing else: a listed module the stage never runs reruns it for nothing
+    stale = {d for d in deps if d.startswith("src/")} - imported
+    assert not stale, f"remove from dvc.yaml {stage}.deps: {sorted(stale)}"
 
 
 def test_stage_commands_match_stage_modules():

@@ -8,6 +8,8 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 
+from pwc.data.split import EVAL_SETS
+
 from .conftest import make_repo, output_hashes, ran_stages, set_params, sh
 
 CHAIN = ["ingest", "validate", "split", "train", "evaluate", "gate", "predict"]
@@ -46,7 +48,7 @@ def test_repro_runs_every_stage_and_leaves_status_clean(first_run):
     assert (repo / "models/model.skops").stat().st_size > 0
     assert set(predictions["source"].to_pylist()) == {"leak"}  # every test password leaked
     metrics = json.loads((repo / "metrics/evaluate/metrics.json").read_text())
-    for name in ("validation", "validation_head", "test", "test_head"):
+    for name in EVAL_SETS:
         assert {"served", "model", "constant", "slices"} <= set(metrics[name]), name
     e2e = metrics["lookup_end_to_end"]
     assert 0 < e2e["found_share"] < 1

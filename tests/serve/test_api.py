@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from pwc.config import load_params
 from pwc.errors import ModelError
-from pwc.predict import Scorer, predict_file
+from pwc.predict import predict_file
+from pwc.scorer import Scorer
 from pwc.serve.app import Settings, create_app
 
 from ..conftest import ROOT
@@ -53,10 +54,12 @@ def test_leaked_passwords_get_exact_ranks_and_others_the_model(client, small_run
     assert {r["source"] for r in fresh["results"]} == {"model"}
 
 
-def test_lookup_can_be_switched_off_at_serve_time(served, small_run):
+def test_lookup_can_be_switched_off_at_serve_time(served, small_run, monkeypatch):
     _, parts = small_run
     words = parts["train"]["password"].to_pylist()[:20]
-    settings = Settings.from_env({"PWC_PARAMS": str(served), "PWC_LOOKUP": "off"})
+    monkeypatch.setenv("PWC_PARAMS", str(served))
+    monkeypatch.setenv("PWC_LOOKUP", "off")
+    settings = Settings()
     with TestClient(create_app(settings)) as client:
         body = client.post("/v1/score", json={"passwords": words}).json()
         assert {r["source"] for r in body["results"]} == {"model"}
@@ -160,10 +163,12 @@ def test_scores_are_deterministic(client):
     assert np.isfinite([r["guesses_log10"] for r in a["results"]]).all()
 
 
-def test_limits_come_from_the_environment(served):
-    settings = Settings.from_env(
-        {"PWC_PARAMS": str(served), "PWC_MAX_BATCH": "2", "PWC_MAX_LENGTH": "5"}
-    )
+def test_limits_come_from_the_environment(served, monkeypatch):
+    env = {"PWC_PARAMS": str(served), "PWC_MAX_BATCH": "2", "PWC_MAX_LENGTH": "5", "PWC_MODEL": ""}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert settings.model is None  # empty: unset
     assert (settings.max_batch, settings.max_length) == (2, 5)
     with TestClient(create_app(settings)) as client:
         assert client.post("/v1/score", json={"passwords": ["a", "b"]}).status_code == 200

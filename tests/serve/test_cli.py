@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from pwc.cli import main
 from pwc.config import load_params
-from pwc.predict import Scorer
+from pwc.scorer import Scorer
 from pwc.serve.app import Settings, create_app
 
 from .conftest import BIN

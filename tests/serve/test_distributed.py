@@ -14,7 +14,8 @@ from dask.distributed import Client
 
 from pwc.config import load_params
 from pwc.distributed import predict_dask
-from pwc.predict import Scorer, predict_file
+from pwc.predict import predict_file
+from pwc.scorer import Scorer
 
 from .conftest import BIN
 

@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from pwc import numerics
 from pwc.config import DataParams
 from pwc.errors import DataError
+from pwc.sampling import take_uniform
 
 ROCKYOU_MEMBER = "rockyou.txt"
 CSV_HEADER = ("Password", "Times")
@@ -289,9 +290,7 @@ def sample_rows(table: pa.Table, sample: int | None, seed: int) -> pa.Table:
     """A seeded subset, kept in file order; targets were computed on the whole file first."""
     if sample is None or sample >= table.num_rows:
         return table
-    rng = np.random.default_rng(seed)
-    idx = np.sort(rng.choice(table.num_rows, size=sample, replace=False))
-    return table.take(idx)
+    return take_uniform(table, sample, seed)
 
 
 def ingest(params: DataParams, seed: int) -> pa.Table:

@@ -1,1 +1,1 @@
-"""Online scoring: the HTTP API (FastAPI) around pwc.predict.Scorer."""
+"""Online scoring: the HTTP API (FastAPI) around pwc.scorer.Scorer."""

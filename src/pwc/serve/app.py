@@ -7,84 +7,45 @@ Passwords travel only in request bodies. They are never logged, never echoed in 
 import gc
 import json
 import logging
-import os
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pwc import __version__
 from pwc.config import Params, load_params
 from pwc.data.split import TEST_SETS
-from pwc.predict import Scorer
+from pwc.scorer import Result, Scorer, ScoreResponse, result_rows
 from pwc.serve.limits import BodySizeLimit
+from pwc.text import check_utf8
 
 log = logging.getLogger("pwc.serve")
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Server settings; every field can be set by an environment variable (PWC_*)."""
+class Settings(BaseSettings):
+    """Server settings; each can be set by an environment variable (PWC_PARAMS, PWC_LOOKUP=off,
+    ...). Empty variables count as unset. Defaults of None come from params.yaml."""
+
+    model_config = SettingsConfigDict(env_prefix="PWC_", env_ignore_empty=True, frozen=True)
 
     params: Path = Path("params.yaml")
     model: Path | None = None  # default: paths.model from params
-    max_batch: int = 1000
-    max_length: int | None = None  # default: validate.max_length from params
-    max_body_bytes: int = 1 << 20
+    max_batch: int = Field(default=1000, gt=0)
+    max_length: int | None = Field(default=None, gt=0)  # default: validate.max_length
+    max_body_bytes: int = Field(default=1 << 20, gt=0)
     git_commit: str | None = None
-    lookup: bool | None = None  # default: lookup.enabled from params; PWC_LOOKUP=off disables
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
-        env = dict(os.environ if env is None else env)
-
-        def get(name, cast):
-            value = env.get(f"PWC_{name.upper()}")
-            return cast(value) if value else getattr(cls, name)
-
-        return cls(
-            params=get("params", Path),
-            model=get("model", Path),
-            max_batch=get("max_batch", int),
-            max_length=get("max_length", int),
-            max_body_bytes=get("max_body_bytes", int),
-            git_commit=get("git_commit", str),
-            lookup=get("lookup", lambda v: v.lower() not in {"0", "off", "false", "no"}),
-        )
-
-
-def _utf8(value: str) -> str:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode (no lone surrogates)") from None
-    return value
-
-
-class Result(BaseModel):
-    guesses_log10: float = Field(description="log10 of the estimated guesses, >= 0")
-    guesses: float = Field(description="estimated guesses an attacker needs")
-    score: int = Field(ge=0, le=4, description="0 (weakest) to 4, zxcvbn's scale")
-    source: Literal["leak", "model"] = Field(
-        description="leak: the password is in the leak, its guess rank is exact; "
-        "model: not in the leak (or lookup off), estimated by the model"
-    )
-
-
-class ScoreResponse(BaseModel):
-    model_version: str
-    results: list[Result] = Field(description="one result per password, in request order")
+    lookup: bool | None = None  # default: lookup.enabled from params
 
 
 def _request_model(max_batch: int, max_length: int) -> type[BaseModel]:
-    password = Annotated[str, Field(max_length=max_length), AfterValidator(_utf8)]
+    password = Annotated[str, Field(max_length=max_length), AfterValidator(check_utf8)]
     return create_model(
         "ScoreRequest",
         __config__=ConfigDict(extra="forbid"),
@@ -155,7 +116,7 @@ def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
+    settings = settings or Settings()
     params = load_params(settings.params)
     model_path = settings.model or params.paths.model
     max_length = settings.max_length or params.validate_.max_length
@@ -203,17 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/v1/score", response_model=ScoreResponse)
     async def score(body: ScoreRequest, request: Request) -> ScoreResponse:  # type: ignore[valid-type]
         scorer: Scorer = request.app.state.scorer
-        out = scorer(body.passwords)
-        results = [
-            Result(guesses_log10=g, guesses=n, score=s, source=src)
-            for g, n, s, src in zip(
-                out["guesses_log10"].tolist(),
-                out["guesses"].tolist(),
-                out["score"].tolist(),
-                out["source"].tolist(),
-                strict=True,
-            )
-        ]
+        results = [Result(**row) for row in result_rows(scorer(body.passwords))]
         return ScoreResponse(model_version=scorer.version, results=results)
 
     return app

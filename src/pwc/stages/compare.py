@@ -8,7 +8,8 @@ from pwc import compare, model
 from pwc.config import Params
 from pwc.data.split import TEST_SETS
 from pwc.io import sha256_file, write_json
-from pwc.predict import Scorer
+from pwc.sampling import take_uniform
+from pwc.scorer import Scorer
 from pwc.stages import log, run
 
 
@@ -25,7 +26,7 @@ def main(params: Params) -> None:
     linear_rows = model.draw_rows(train, params.train, params.seed).linear
     baseline_cfg = params.train.model_copy(update={"model": "baseline"})
     baseline = model.fit(baseline_cfg, linear_rows, params.seed)
-    cal = compare.subsample(train, cfg.rows, params.seed + 1)
+    cal = take_uniform(train, cfg.rows, params.seed + 1)
     zx = compare.ZxcvbnCalibrated(cal["password"].to_pylist(), cal["target"].to_numpy())
     peers = {
         "constant": lambda pw: np.full(len(pw), constant),
@@ -36,7 +37,7 @@ def main(params: Params) -> None:
     }
     results = {}
     for name in TEST_SETS:
-        rows = compare.subsample(pq.read_table(paths.split(name)), cfg.rows, params.seed)
+        rows = take_uniform(pq.read_table(paths.split(name)), cfg.rows, params.seed)
         results[name] = compare.compare_set(rows, peers, cap)
         log.info("%s: %s", name, results[name])
     write_json(paths.compare, results)

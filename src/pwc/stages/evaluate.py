@@ -9,10 +9,11 @@ from dvclive import Live
 
 from pwc import evaluate, lookup, model
 from pwc.config import Params
-from pwc.data.split import EVAL_SETS, TEST_SETS, log_rank_sample, validation_mask
+from pwc.data.split import EVAL_SETS, TEST_SETS, validation_mask
 from pwc.errors import DataError
 from pwc.io import atomic_dir, sha256_file
-from pwc.predict import Scorer
+from pwc.sampling import log_rank_sample
+from pwc.scorer import Scorer
 from pwc.stages import log, run
 
 

@@ -1,0 +1,114 @@
+"""The model file: skops, loaded with an explicit list of trusted types (nothing in the file
+is executed), written byte-identically (canonical ids and names, fixed zip timestamps) and
+stamped with a format number that `load` checks."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import skops.io as sio
+from sklearn.pipeline import Pipeline
+
+from pwc.errors import ModelError
+from pwc.io import write_bytes
+
+# Types a model file may contain beyond skops' defaults. Anything else refuses to load.
+TRUSTED_TYPES = [
+    "pwc.features.HandFeatures",
+    "pwc.markov.MarkovScores",
+    "pwc.ngrams.HashedNgrams",
+    "pwc.model.Calibrated",
+    "pwc.model.Stacked",
+    "pwc.model.Tfidf",
+    "pwc.model.CharCounts",
+    "pwc.ridge.LsqrRidge",
+    "numpy.dtype",
+    "numpy.float32",
+    "numpy.float64",
+    "scipy.sparse._csr.csr_matrix",
+    # the boosted trees' fitted nodes (plain arrays; skops' own loader for it)
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+]
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# Bumped whenever a model file's layout or meaning changes. A file of another format could
+# load and still compute garbage, so `load` refuses it.
+MODEL_FORMAT = 3
+
+
+def _canonical_schema(schema: dict) -> tuple[dict, dict[str, str]]:
+    """Replace skops' memory-address ids and file names by first-appearance counters."""
+    ids: dict[int, int] = {}
+    files: dict[str, str] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "__id__" and isinstance(value, int):
+                    out[key] = ids.setdefault(value, len(ids) + 1)
+                elif key == "file" and isinstance(value, str):
+                    suffix = Path(value).suffix
+                    out[key] = files.setdefault(value, f"{len(files)}{suffix}")
+                else:
+                    out[key] = walk(value)
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema), files
+
+
+def to_bytes(model: Pipeline) -> bytes:
+    """skops bytes that depend only on the model: equal models give equal files.
+
+    skops names array files and object references by memory address and stamps zip entries
+    with the current time; both are rewritten to counters and 1980-01-01.
+    """
+    raw = sio.dumps(model)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w") as dst:
+        schema, files = _canonical_schema(json.loads(src.read("schema.json")))
+        members = {"schema.json": json.dumps(schema, indent=2).encode("utf-8")}
+        for old, new in files.items():
+            members[new] = src.read(old)
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, members[name])
+    return out.getvalue()
+
+
+def save(model: Pipeline, path: str | Path) -> None:
+    write_bytes(path, to_bytes(model))
+
+
+def load(path: str | Path) -> Pipeline:
+    """Load a model file without executing code from it; refuse anything unexpected."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{path}: model file not found (run `dvc repro` or `dvc pull`)") from None
+    try:
+        untrusted = set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES)
+        if untrusted:
+            raise ModelError(f"{path}: refusing to load untrusted types {sorted(untrusted)}")
+        model = sio.loads(data, trusted=TRUSTED_TYPES)
+    except ModelError:
+        raise
+    except Exception as exc:  # a corrupt zip or a file from another version
+        raise ModelError(f"{path}: not a loadable model file ({type(exc).__name__})") from None
+    if not isinstance(model, Pipeline):
+        raise ModelError(f"{path}: expected an sklearn Pipeline, found {type(model).__name__}")
+    found = getattr(model, "pwc_format_", None)
+    if found != MODEL_FORMAT:
+        raise ModelError(
+            f"{path}: model format {found} but this code reads format {MODEL_FORMAT}: "
+            "retrain (`dvc repro`) or run the release that wrote it"
+        )
+    return model

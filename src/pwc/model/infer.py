@@ -1,0 +1,82 @@
+"""Inference: log10 guess rank (and the Markov log10 P the served scorer extends it with)
+for a batch of passwords, through the fast path (`fast_predict`), equal to sklearn's."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from pwc.features import FEATURE_NAMES
+from pwc.model.estimators import Calibrated, Stacked
+from pwc.model.fast_predict import transform
+from pwc.text import as_arrow
+
+
+def model_inputs(model: Pipeline, passwords):
+    """What the model's first step reads: Python strings for sklearn's CountVectorizer (the
+    baseline), the Arrow array itself for our vectorised features (no per-password objects)."""
+    arr = as_arrow(passwords)
+    if "vectorize" in model.named_steps:
+        return np.asarray(arr.to_pylist(), dtype=object)
+    return arr
+
+
+def predict(model: Pipeline, passwords) -> np.ndarray:
+    """Predicted log10 guess rank per password."""
+    return predict_with_markov(model, passwords)[0]
+
+
+def _markov_column(model: Pipeline) -> tuple[int, float, float] | None:
+    """(column, scale, mean) of the standardised Markov log10 P in the feature matrix."""
+    if "features" not in model.named_steps:
+        return None
+    dense = model.named_steps["features"].transformer_list[1][1]
+    parts = dict(dense.named_steps["extract"].transformer_list)
+    markovs = [name for name in parts if name.startswith("markov")]
+    if not markovs:
+        return None
+    scaler = dense.named_steps["scale"]
+    i = len(FEATURE_NAMES)  # markov's first column (log10 P) follows the hand features
+    return model[-1].estimator_.dense_from + i, float(scaler.scale_[i]), float(scaler.mean_[i])
+
+
+def _stacked_blocks(model: Pipeline) -> tuple | None:
+    """(n-gram step, dense step, Calibrated) when the model is ours: n-grams + dense columns
+    into a Stacked model. Then predict skips building the stacked sparse matrix."""
+    regress = model.steps[-1][1]
+    if len(model.steps) != 2 or not isinstance(regress, Calibrated):
+        return None
+    union = model.steps[0][1]
+    if not isinstance(union, FeatureUnion) or not isinstance(regress.estimator_, Stacked):
+        return None
+    if len(union.transformer_list) != 2:
+        return None
+    (_, ngrams), (_, dense) = union.transformer_list
+    return ngrams, dense, regress
+
+
+def predict_with_markov(model: Pipeline, passwords) -> tuple[np.ndarray, np.ndarray | None]:
+    """(predicted log10 guess rank, Markov log10 P(password) or None), features built once."""
+    docs = model_inputs(model, passwords)
+    if len(docs) == 0:
+        return np.zeros(0), np.zeros(0)
+    column = _markov_column(model)
+    blocks = _stacked_blocks(model)
+    if blocks is not None:
+        ngrams, dense_step, regress = blocks
+        dense = transform(dense_step, docs)
+        raw = regress.estimator_.predict_blocks(transform(ngrams, docs), dense)
+        pred = regress.calibrated(raw).astype(np.float64)
+        if column is None:
+            return pred, None
+        index, scale, mean = column
+        scaled = dense[:, index - regress.estimator_.dense_from]
+        return pred, scaled.astype(np.float64) * scale + mean
+    features = transform(model[:-1], docs)
+    pred = model[-1].predict(features).astype(np.float64)
+    if column is None:
+        return pred, None
+    index, scale, mean = column
+    scaled = features[:, index]
+    scaled = scaled.toarray().ravel() if hasattr(scaled, "toarray") else np.ravel(scaled)
+    return pred, scaled.astype(np.float64) * scale + mean

@@ -1,0 +1,141 @@
+"""Training: draw each learner's rows from the train split, fit the Pipeline on them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+from sklearn.pipeline import Pipeline
+
+from pwc.config import TrainParams
+from pwc.hashing import password_hash
+from pwc.model.estimators import build
+from pwc.model.file import MODEL_FORMAT
+from pwc.model.infer import model_inputs
+from pwc.sampling import inclusion_weights, training_rows
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Rows:
+    """Passwords with their target and optional weights (1 / chance of being drawn)."""
+
+    passwords: pa.Array | pa.ChunkedArray
+    target: np.ndarray
+    weights: np.ndarray | None = None
+
+
+def _timed(message: str, start: float, *args) -> None:
+    log.info(message + " in %.1f s", *args, time.perf_counter() - start)
+
+
+def fit(
+    params: TrainParams,
+    rows: Rows,
+    seed: int,
+    markov_rows=None,
+    booster_rows: Rows | None = None,
+) -> Pipeline:
+    """Fit the features and the linear model on `rows`; count Markov n-grams on `markov_rows`
+    ({sampling: passwords} for params.markov_samplings) and fit the boosted trees on
+    `booster_rows` (each disjoint from `rows`); calibrate on the last rows fitted when they
+    carry weights."""
+    model = build(params, seed)
+    linear_only = params.model == "baseline"
+    if params.markov_order and not linear_only:
+        if markov_rows is None:
+            raise ValueError("markov_order > 0 needs markov_rows to count n-grams on")
+        start = time.perf_counter()
+        dense = model.named_steps["features"].transformer_list[1][1].named_steps["extract"]
+        for sampling in params.markov_samplings:
+            dict(dense.transformer_list)[f"markov_{sampling}"].fit_counts(markov_rows[sampling])
+        _timed("Markov counts on %s x %s rows", start, len(markov_rows), f"{params.markov_rows:,}")
+    y = np.asarray(rows.target, dtype=np.float64)
+    start = time.perf_counter()
+    features = model[:-1].fit_transform(model_inputs(model, rows.passwords), y)
+    _timed("features: %s x %s", start, f"{features.shape[0]:,}", f"{features.shape[1]:,}")
+    start = time.perf_counter()
+    model[-1].fit(features, y)
+    _timed("linear model fitted", start)
+    vectorizer = model.named_steps.get("vectorize")
+    if vectorizer is not None:
+        # numpy ints become one file each in skops (minutes for 50k entries); plain ints are JSON
+        vectorizer.vocabulary_ = {k: int(v) for k, v in vectorizer.vocabulary_.items()}
+    model.pwc_format_ = MODEL_FORMAT
+    last = rows
+    if params.booster_iter and not linear_only:
+        if booster_rows is None:
+            raise ValueError("booster_iter > 0 needs booster_rows to fit the trees on")
+        start = time.perf_counter()
+        del features  # the linear model's rows: not needed any more, and 0.5 GB or more
+        features = model[:-1].transform(model_inputs(model, booster_rows.passwords))
+        y = np.asarray(booster_rows.target, dtype=np.float64)
+        model[-1].estimator_.fit_booster(features, y)
+        _timed("boosted trees fitted on %s rows", start, f"{y.size:,}")
+        last = booster_rows
+    if last.weights is not None:
+        start = time.perf_counter()
+        model[-1].calibrate(features, y, sample_weight=last.weights)
+        _timed("calibrated", start)
+    return model
+
+
+def _draw(table: pa.Table, size: int | None, sampling: str, seed: int, weighted: bool) -> Rows:
+    ranks = table["rank"].to_numpy()
+    idx = training_rows(ranks, size, sampling, seed)
+    picked = table.take(idx)
+    weights = inclusion_weights(ranks, idx) if weighted else None
+    return Rows(picked["password"], picked["target"].to_numpy(), weights)
+
+
+@dataclass
+class LearnerRows:
+    """The rows each learner of the model fits on, from disjoint shares of the train split."""
+
+    linear: Rows
+    markov: dict[str, pa.Array] | None = None  # {sampling: passwords} for the Markov counts
+    booster: Rows | None = None
+
+
+def draw_rows(table: pa.Table, params: TrainParams, seed: int) -> LearnerRows:
+    """Draw every learner's rows from a train split (password, rank, target).
+
+    Each learner that needs its own rows (linear model, Markov counts, boosted trees) gets a
+    disjoint share of the split, by a bit-mix of the password hash. With `params.calibrate`,
+    rows carry weights 1 / (chance of being drawn), for the calibration that maps predictions
+    back to the natural mix (fitted on the last learner's rows).
+    """
+    learners = ["linear"]
+    if params.model != "baseline":
+        learners += ["markov"] * bool(params.markov_order) + ["booster"] * bool(params.booster_iter)
+    share = (password_hash(table["password"]) >> np.uint64(32)) % np.uint64(len(learners))
+    part = {name: table.filter(pa.array(share == i)) for i, name in enumerate(learners)}
+    drawn = LearnerRows(_draw(part["linear"], params.rows, params.sampling, seed, params.calibrate))
+    if "markov" in part:
+        drawn.markov = {
+            sampling: _draw(
+                part["markov"], params.markov_rows, sampling, seed + 1 + i, False
+            ).passwords
+            for i, sampling in enumerate(params.markov_samplings)
+        }
+    if "booster" in part:
+        drawn.booster = _draw(
+            part["booster"], params.booster_rows, params.sampling, seed + 2, params.calibrate
+        )
+    return drawn
+
+
+def train(table: pa.Table, params: TrainParams, seed: int) -> Pipeline:
+    """Draw the training rows from a train split (`draw_rows`) and fit on them."""
+    rows = draw_rows(table, params, seed)
+    log.info(
+        "training %s on %s %s-sampled rows",
+        params.model,
+        f"{rows.linear.target.size:,}",
+        params.sampling,
+    )
+    return fit(params, rows.linear, seed, rows.markov, rows.booster)

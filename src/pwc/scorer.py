@@ -1,0 +1,175 @@
+"""The scorer users get: model output -> guesses and a 0-4 score, with exact answers for
+leaked passwords; and the one score record (`Result`) the API returns, the CLI prints and
+batch predict writes.
+
+`Scorer` is the one object batch predict, the API, the CLI and evaluate score passwords with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, get_args, get_origin
+
+import numpy as np
+import pyarrow as pa
+from pydantic import BaseModel, Field
+from sklearn.pipeline import Pipeline
+
+from pwc import lookup as lookup_lib
+from pwc import model as model_lib
+from pwc import numerics
+from pwc.config import Params
+from pwc.io import sha256_file
+from pwc.text import as_arrow
+
+
+class Result(BaseModel):
+    """One password's score. Batch files add the password, the model version and a third
+    source, "too_long" (not scored, null numbers)."""
+
+    guesses_log10: float = Field(description="log10 of the estimated guesses, >= 0")
+    guesses: float = Field(description="estimated guesses an attacker needs")
+    score: int = Field(ge=0, le=4, description="0 (weakest) to 4, zxcvbn's scale")
+    source: Literal["leak", "model"] = Field(
+        description="leak: the password is in the leak, its guess rank is exact; "
+        "model: not in the leak (or lookup off), estimated by the model"
+    )
+
+
+class ScoreResponse(BaseModel):
+    """What the API answers and `password-complexity score --json` prints."""
+
+    model_version: str
+    results: list[Result] = Field(description="one result per password, in request order")
+
+
+RESULT_FIELDS = tuple(Result.model_fields)
+# Arrow column types of the record's Python types (a 0-4 score fits int8)
+_ARROW_TYPES = {float: pa.float64(), int: pa.int8(), str: pa.string()}
+
+
+def _arrow_type(annotation) -> pa.DataType:
+    if get_origin(annotation) is Literal:
+        annotation = type(get_args(annotation)[0])
+    return _ARROW_TYPES[annotation]
+
+
+# Batch predict's Parquet / CSV columns: the password, the record, the model version.
+OUTPUT_SCHEMA = pa.schema(
+    [
+        ("password", pa.large_string()),
+        *((name, _arrow_type(f.annotation)) for name, f in Result.model_fields.items()),
+        ("model_version", pa.string()),
+    ]
+)
+
+
+def result_rows(columns: dict[str, np.ndarray]) -> list[dict]:
+    """A Scorer's columns as one dict per password (the fields of `Result`, in order)."""
+    values = [columns[name].tolist() for name in RESULT_FIELDS]
+    return [dict(zip(RESULT_FIELDS, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def strength(guesses_log10: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
+    """0-4 like zxcvbn: the number of thresholds at or below guesses_log10."""
+    return np.searchsorted(np.asarray(thresholds), guesses_log10, side="right").astype(np.int8)
+
+
+def beyond_leak(
+    pred: np.ndarray,
+    log10_prob: np.ndarray | None,
+    start: float,
+    width: float,
+    markov_from: float,
+) -> np.ndarray:
+    """Extend model answers past the leak's last rank (params.yaml `strength`).
+
+    The model learned log10 rank inside a 14.3M-row leak, so its answers stop near 10^6.9
+    (the mid-rank of the passwords seen once). Where the answer is near that top (logistic
+    weight around `start`) AND the Markov model finds the password less likely than leaked
+    passwords ever are (log10(1 / P) above `markov_from`), the excess is added: random
+    16-character strings get ~10^36 (median; 1% below 10^24), while answers inside the
+    leak's range keep their order (served and model-only metrics agree within 0.002 on
+    held-out rows).
+    """
+    if log10_prob is None:
+        return pred
+    weight = numerics.logistic((pred - start) / width)
+    return pred + weight * np.maximum(-log10_prob - markov_from, 0.0)
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """A loaded model (and optionally the leak lookup) with versions and score thresholds.
+
+    Passwords found in the lookup get their exact guess rank (source "leak"); the model
+    estimates the rest (source "model").
+    """
+
+    model: Pipeline
+    model_sha256: str
+    thresholds: tuple[float, ...]
+    lookup: lookup_lib.LookupTable | None = None
+    lookup_sha256: str | None = None
+    # (start, width, markov_from) of `beyond_leak`; None: model answers only
+    beyond_leak: tuple[float, float, float] | None = None
+
+    @property
+    def version(self) -> str:
+        """The model's version: the first 12 hex digits of its file's sha256."""
+        return self.model_sha256[:12]
+
+    @classmethod
+    def from_params(
+        cls,
+        params: Params,
+        model_path: Path | None = None,
+        use_lookup: bool | None = None,
+    ) -> Scorer:
+        model_path = model_path or params.paths.model
+        model = model_lib.load(model_path)  # refuses files that would execute code
+        table, table_sha256 = None, None
+        if params.lookup.enabled if use_lookup is None else use_lookup:
+            table = lookup_lib.load(params.paths.lookup, params.lookup.key)
+            table_sha256 = sha256_file(params.paths.lookup)
+        return cls.build(params, model, sha256_file(model_path), table, table_sha256)
+
+    @classmethod
+    def build(
+        cls,
+        params: Params,
+        model: Pipeline,
+        model_sha256: str,
+        lookup: lookup_lib.LookupTable | None = None,
+        lookup_sha256: str | None = None,
+    ) -> Scorer:
+        """A scorer from loaded parts, with params.yaml's strength settings (evaluate uses it
+        with a lookup of the training split only)."""
+        s = params.strength
+        beyond = (s.beyond_leak_from, s.beyond_leak_width, s.beyond_leak_markov_from)
+        thresholds = tuple(s.score_thresholds)
+        return cls(model, model_sha256, thresholds, lookup, lookup_sha256, beyond)
+
+    def __call__(self, passwords) -> dict[str, np.ndarray]:
+        arr = as_arrow(passwords)
+        log10 = np.zeros(len(arr))
+        found = np.zeros(len(arr), dtype=bool)
+        if self.lookup is not None and len(arr):
+            found, rank, _ = self.lookup.find(arr)
+            log10[found] = numerics.log10(rank[found])
+        if not found.all():
+            rest = arr.filter(pa.array(~found)) if found.any() else arr
+            pred, log10_prob = model_lib.predict_with_markov(self.model, rest)
+            if self.beyond_leak is not None:
+                pred = beyond_leak(pred, log10_prob, *self.beyond_leak)
+            log10[~found] = pred
+        log10 = np.maximum(log10, 0.0)  # at least one guess
+        # the fields of `Result`, as columns
+        return {
+            "guesses_log10": log10,
+            "guesses": numerics.exp10(log10),
+            "score": strength(log10, self.thresholds),
+            "source": np.where(found, "leak", "model"),
+        }

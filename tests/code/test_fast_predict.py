@@ -1,0 +1,130 @@
+"""The fast inference path (pwc.model.fast_predict, pwc.model.infer) equals sklearn's own
+result exactly, kernel by kernel and end to end: each private sklearn member it uses is pinned
+here, so a sklearn upgrade that changes one fails in this file."""
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
+
+from pwc import model as model_lib
+from pwc.model import fast_predict
+from tests.project import section
+
+STACK_WORDS = [f"pw{i}x{i * 7 % 13}" for i in range(3000)]
+STACK_CFG = section(
+    "train",
+    hash_bits=12,
+    markov_order=3,
+    markov_bits=12,
+    booster_iter=5,
+    rows=800,
+    booster_rows=800,
+)
+
+
+def _train_stack():
+    ranks = np.arange(1, len(STACK_WORDS) + 1)
+    table = pa.table({"password": STACK_WORDS, "rank": ranks, "target": np.log10(ranks)})
+    return model_lib.train(table, STACK_CFG, seed=1)
+
+
+@pytest.fixture(scope="module")
+def stacked():
+    """A small model with every part: n-grams, hand + Markov features, Ridge, trees."""
+    return _train_stack()
+
+
+def test_stacked_model_saves_byte_identically_and_loads(stacked, tmp_path):
+    assert model_lib.to_bytes(stacked) == model_lib.to_bytes(_train_stack())
+    model_lib.save(stacked, tmp_path / "m.skops")
+    loaded = model_lib.load(tmp_path / "m.skops")
+    assert loaded[-1].estimator_.booster_ is not None
+    words = STACK_WORDS
+    assert np.array_equal(model_lib.predict(stacked, words), model_lib.predict(loaded, words))
+
+
+def test_fast_feature_path_equals_sklearns_pipeline_exactly(stacked):
+    probe = ["", "null", " a\t", "pw12x3", "Zq!9é"] + STACK_WORDS[:50]
+    probe = pa.array(probe, pa.large_string())
+    fast = fast_predict.transform(stacked[:-1], probe)
+    slow = stacked[:-1].transform(probe)
+    assert (fast != slow).nnz == 0 and fast.shape == slow.shape
+    assert np.array_equal(model_lib.predict(stacked, probe), stacked.predict(probe))
+
+
+def test_one_password_at_a_time_equals_one_batch(stacked):
+    """The API scores one password per request, batch predict 100,000: same numbers."""
+    probe = ["", "null", " a\t", "Zq!9é", "aa", "pw12x3pw12x3"] + STACK_WORDS[:100]
+    batch, logp = model_lib.predict_with_markov(stacked, probe)
+    for i, word in enumerate(probe):
+        one, one_logp = model_lib.predict_with_markov(stacked, [word])
+        assert one[0] == batch[i] and one_logp[0] == logp[i]
+
+
+PROBE = ["", "null", " a\t", "pw12x3", "Zq!9é", "aa"] + STACK_WORDS[:200]
+
+
+def _parts(stacked):
+    """(dense feature step, Stacked, Calibrated) of the small model."""
+    (_, ngrams), (_, dense) = stacked.named_steps["features"].transformer_list
+    regress = stacked.named_steps["regress"]
+    return ngrams, dense, regress.estimator_, regress
+
+
+def test_scaled_is_standard_scalers_transform(stacked):
+    _, dense, _, _ = _parts(stacked)
+    scaler = dense.named_steps["scale"]
+    raw = dense.named_steps["extract"].transform(pa.array(PROBE, pa.large_string()))
+    assert raw.dtype == np.float32
+    assert np.array_equal(fast_predict.scaled(scaler, raw), scaler.transform(raw))
+    as_int = raw.astype(np.int64)  # integer input: float64 like sklearn's
+    assert np.array_equal(fast_predict.scaled(scaler, as_int), scaler.transform(as_int))
+
+
+def test_boosted_is_the_boosters_predict(stacked):
+    ngrams, dense, stack, _ = _parts(stacked)
+    arr = pa.array(PROBE, pa.large_string())
+    X = sp.hstack([ngrams.transform(arr), dense.transform(arr)]).tocsr()  # noqa: N806
+    stacked_input = stack._stack(X)
+    want = stack.booster_.predict(stacked_input)
+    assert np.array_equal(fast_predict.boosted(stack.booster_, stacked_input), want)
+
+
+def test_isotonic_is_the_calibrators_predict(stacked):
+    *_, regress = _parts(stacked)
+    iso = regress.calibrator_
+    raw = np.linspace(iso.X_min_ - 1, iso.X_max_ + 1, 2001)  # inside and outside the range
+    assert np.array_equal(fast_predict.isotonic(iso, raw), iso.predict(raw))
+
+
+def test_transform_is_the_pipelines_transform(stacked):
+    arr = pa.array(PROBE, pa.large_string())
+    fast = fast_predict.transform(stacked[:-1], arr)
+    slow = stacked[:-1].transform(arr)
+    assert (fast != slow).nnz == 0 and fast.shape == slow.shape
+
+
+def test_predict_blocks_is_predict_on_the_stacked_matrix(stacked):
+    ngrams, dense, stack, _ = _parts(stacked)
+    arr = pa.array(PROBE, pa.large_string())
+    sparse, dense_cols = ngrams.transform(arr), dense.transform(arr)
+    want = stack.predict(sp.hstack([sparse, dense_cols]).tocsr())
+    assert np.array_equal(stack.predict_blocks(sparse, dense_cols), want)
+
+
+def test_fast_predict_is_sklearns_predict(stacked):
+    arr = pa.array(PROBE, pa.large_string())
+    assert np.array_equal(model_lib.predict(stacked, arr), stacked.predict(arr))
+
+
+def test_the_model_file_does_not_record_the_thread_count():
+    """The booster's binner stores the OpenMP thread count it ran with; forget_thread_count
+    resets it, so 1 and 2 threads write the same bytes."""
+    with threadpool_limits(limits=1, user_api="openmp"):
+        one = _train_stack()
+    with threadpool_limits(limits=2, user_api="openmp"):
+        two = _train_stack()
+    assert one[-1].estimator_.booster_._bin_mapper.n_threads is None
+    assert model_lib.to_bytes(one) == model_lib.to_bytes(two)
