@@ -1,6 +1,6 @@
 # The scoring API. The model is baked in at build time, so a running container never depends
 # on DVC, a remote or credentials, and the image tag pins one model. Before building:
-#   make repro            (or: dvc pull)    -> models/model.skops, models/lookup.bin, metrics/
+#   make repro            (or: dvc pull)    -> the model, the lookup and the metrics
 #   docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) -t password-complexity .
 FROM python:3.11.7-slim-bookworm AS build
 WORKDIR /build
@@ -15,10 +15,11 @@ ARG GIT_COMMIT=unknown
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 COPY --from=build /venv /venv
+# The pipeline's output folders; the files in them the server reads are named by params.yaml
+# (paths: model, lookup, evaluate_dir, gate), so they are not repeated here.
 COPY params.yaml ./
-COPY models/model.skops models/lookup.bin ./models/
-COPY metrics/evaluate/metrics.json ./metrics/evaluate/
-COPY metrics/gate.json ./metrics/
+COPY models ./models/
+COPY metrics ./metrics/
 ENV PATH=/venv/bin:$PATH \
     PWC_PARAMS=/app/params.yaml \
     PWC_HOST=0.0.0.0 \

@@ -8,10 +8,14 @@ STAMP := $(VENV)/.installed
 # dvc runs stage commands (`python -m pwc.stages.x`) through the shell: use the venv's python.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup repro verify test test-fast lint format lock bench serve openapi load-bench push pull sweep \
+.DEFAULT_GOAL := help
+.PHONY: help docs docs-serve setup repro verify test test-fast lint format lock bench serve openapi load-bench push pull sweep \
 	best report clean-venv
 
-setup: $(STAMP)
+help:  ## list the targets
+	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: $(STAMP)  ## create .venv with the pinned requirements (every target does this first)
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,74 +23,71 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-repro: setup
+repro: setup  ## run the DVC pipeline (only changed stages), print a summary
 	$(BIN)/dvc repro
-	$(BIN)/python -m pwc.report
+	$(BIN)/python -m pwc.ops.report
 
 # Rerun every stage and check each output against dvc.lock (exit 1 names what differs, and why).
-verify: setup
-	$(BIN)/python -m pwc.verify
+verify: setup  ## rerun every stage and compare each output with dvc.lock
+	$(BIN)/python -m pwc.ops.verify
 
-test: setup lint
+test: setup lint  ## lint, build the docs, run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
 
 # The unit tests only (tests/code, under a minute): the edit-test loop. CI runs `make test`.
-test-fast: setup
+test-fast: setup  ## the unit tests only (tests/code, seconds)
 	$(BIN)/python -m pytest -m "not slow"
 
-lint: setup
+lint: setup  ## ruff check + ruff format --check
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-format: setup
+format: setup  ## ruff fix + format
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
 # Regenerate the pinned files from the .in files (needs uv: pip install uv).
-lock:
+lock:  ## re-pin requirements*.txt from the .in files (needs uv)
 	uv pip compile --quiet --python-version 3.11 --no-header --annotation-style line \
 		requirements.in -o requirements.txt
 	uv pip compile --quiet --python-version 3.11 --no-header --annotation-style line \
 		requirements-serve.in -o requirements-serve.txt
 
 # The API on http://127.0.0.1:8000 (docs at /docs), with the model `make repro` trained.
-serve: setup
+serve: setup  ## the API on http://127.0.0.1:8000 with the trained model
 	$(BIN)/password-complexity serve --host 127.0.0.1 --port 8000
 
 # Regenerate the committed OpenAPI schema (a test fails when it is stale).
-openapi: setup
+openapi: setup  ## regenerate docs/openapi.json
 	$(BIN)/python -m pwc.serve.openapi > docs/openapi.json
 
 # Data and models to / from the default DVC remote (.dvc/config; README "Remote storage").
-push: setup
+push: setup  ## data and models to the DVC remote
 	$(BIN)/dvc push
-pull: setup
+pull: setup  ## data and models from the DVC remote
 	$(BIN)/dvc pull
 
 # A parameter grid as DVC experiments, two at a time, ranked by validation_head Spearman
 # (choices are made on validation; test figures are shown, never used to rank).
 SWEEP ?= -S 'train.alpha=1,3,10' -S 'train.sampling=log_rank,mixed'
-sweep: setup
+sweep: setup  ## a parameter grid as DVC experiments, ranked on validation
 	$(BIN)/dvc exp run --queue $(SWEEP)
 	$(BIN)/dvc queue start -j 2
-	$(BIN)/python -m pwc.experiments wait
-	$(BIN)/dvc exp show --no-pager --md --sort-by \
-		metrics/evaluate/metrics.json:validation_head.served.spearman --sort-order desc \
-		--keep 'Experiment|train\.|validation_head\.served\.(spearman|auc)|test_head\.served\.spearman' \
-		--drop '.*'
-	$(BIN)/python -m pwc.experiments rank
+	$(BIN)/python -m pwc.ops.experiments wait
+	$(BIN)/python -m pwc.ops.experiments show
+	$(BIN)/python -m pwc.ops.experiments rank
 
-best: setup
-	$(BIN)/python -m pwc.experiments best
+best: setup  ## apply the best experiment (dvc exp apply)
+	$(BIN)/python -m pwc.ops.experiments best
 
-report: setup
-	$(BIN)/python -m pwc.dashboard --out reports/dashboard.html
+report: setup  ## the offline HTML dashboard (reports/dashboard.html)
+	$(BIN)/python -m pwc.ops.dashboard --out reports/dashboard.html
 
-load-bench: setup
+load-bench: setup  ## the API load benchmark
 	$(BIN)/python benchmarks/load.py
 
-bench: setup
+bench: setup  ## the pipeline benchmark
 	bash benchmarks/pipeline.sh
 
-clean-venv:
+clean-venv:  ## remove .venv
 	rm -rf $(VENV)

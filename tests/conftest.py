@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 
 from pwc import model as model_lib
-from pwc.config import load_params, with_changes
+from pwc.config import with_changes
 from pwc.data.sources import ingest
 from pwc.data.split import split
 from pwc.data.validate import validate
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.project import PARAMS, ROOT
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +27,7 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def params():
-    return load_params(ROOT / "params.yaml")
+    return PARAMS
 
 
 @pytest.fixture(scope="session")

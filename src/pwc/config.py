@@ -43,6 +43,15 @@ class Paths(_Section):
     def split(self, name: str) -> Path:
         return self.split_dir / f"{name}.parquet"
 
+    # dvclive's layout inside the evaluate stage's directory (dvc.yaml names the same files)
+    @property
+    def evaluate_metrics(self) -> Path:
+        return self.evaluate_dir / "metrics.json"
+
+    @property
+    def evaluate_plots(self) -> Path:
+        return self.evaluate_dir / "plots"
+
 
 class DataParams(_Section):
     source: Literal["rockyou", "wordlist", "csv"]
@@ -195,3 +204,25 @@ def load_params(path: str | Path = PARAMS_FILE) -> Params:
         return Params.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_problems(exc)}") from None
+
+
+def lookup_key(params: Params, dotted: str):
+    """The value at a dotted key of params.yaml (e.g. paths.raw_dir), after validation."""
+    value = params
+    for part in dotted.split("."):
+        name = "validate_" if part == "validate" else part
+        if not hasattr(value, name):
+            raise ConfigError(f"params.yaml has no key {dotted!r}")
+        value = getattr(value, name)
+    return value
+
+
+if __name__ == "__main__":
+    # `python -m pwc.config paths.raw_dir`: a value for shell scripts (CI), so paths are
+    # written only in params.yaml
+    import sys
+
+    try:
+        print(lookup_key(load_params(), sys.argv[1]))
+    except (ConfigError, IndexError) as exc:
+        sys.exit(f"error: {exc or 'usage: python -m pwc.config KEY (e.g. paths.raw_dir)'}")

@@ -106,3 +106,34 @@ def test_with_changes_validates_like_the_file(params):
         with_changes(params.train, hash_bits=99)
     with pytest.raises(ConfigError, match="nope"):
         with_changes(params.train, nope=1)
+
+
+def test_paths_are_written_only_in_params_yaml(root, params):
+    """Code, the Makefile, CI and the Dockerfile read paths through pwc.config (Python) or
+    `python -m pwc.config paths.x` (shell), and dvc.yaml interpolates ${paths.x}: a path
+    written out there would be a second place to change."""
+    import re
+
+    values = {str(v) for v in params.paths.model_dump().values()} | {str(params.predict.input)}
+    files = sorted((root / "src").rglob("*.py"))
+    files += [root / n for n in ("Makefile", ".gitlab-ci.yml", "Dockerfile", "dvc.yaml")]
+    found = []
+    for file in files:
+        text = file.read_text()
+        for value in values:
+            # the path itself, not a longer name containing it (src/pwc/data/split.py)
+            for match in re.finditer(rf"(?<![\w/.-]){re.escape(value)}(?![\w.-])", text):
+                line = text[: match.start()].count("\n") + 1
+                found.append(f"{file.relative_to(root)}:{line}: {value}")
+    assert not found, found
+
+
+def test_a_value_for_shell_scripts(root):
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "pwc.config"]
+    got = subprocess.run([*run, "paths.raw_dir"], cwd=root, capture_output=True, text=True)
+    assert got.returncode == 0 and got.stdout.strip() == "data/raw"
+    bad = subprocess.run([*run, "paths.nope"], cwd=root, capture_output=True, text=True)
+    assert bad.returncode == 1 and "no key 'paths.nope'" in bad.stderr

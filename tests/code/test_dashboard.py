@@ -12,7 +12,8 @@ import threading
 
 import pytest
 
-from pwc import dashboard
+from pwc.ops import dashboard
+from tests.project import PARAMS
 
 from ..conftest import ROOT
 
@@ -40,9 +41,17 @@ def test_page_is_self_contained(page):
 
 
 def test_history_has_one_point_per_metric_and_commit():
-    rows = dashboard.history("metrics/evaluate/metrics.json", "HEAD")
+    rows = dashboard.history(PARAMS.paths.evaluate_metrics.as_posix(), "HEAD")
     commits = {r["commit"] for r in rows}
     assert len(rows) == 4 * len(commits) and commits
+
+
+def test_an_unknown_branch_is_an_error_naming_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert dashboard.main(["--branch", "no-such-branch", "--out", str(tmp_path / "d.html")]) == 1
+    err = capsys.readouterr().err
+    assert "no-such-branch" in err and "Traceback" not in err
+    assert not (tmp_path / "d.html").exists()
 
 
 # Chromium's own housekeeping (clock, accounts, component updates) still goes out with

@@ -3,7 +3,7 @@ runs the same against real DVC): ranking by the validation metric, a wait that c
 
 import pytest
 
-from pwc import experiments
+from pwc.ops import experiments
 
 HEADER = "Task     Name   Created  Status\n"
 
@@ -51,8 +51,9 @@ def test_wait_fails_loudly_instead_of_hanging(monkeypatch):
 def test_ranked_orders_by_primary_metric_and_skips_failed():
     def rev(name, value):
         data = {} if value is None else {"validation_head": {"served": {"spearman": value}}}
-        metrics = {experiments.METRICS_FILE: {"data": data}}
+        metrics = {"m.json": {"data": data}}
         return {"name": name, "revs": [{"rev": name * 7, "data": {"metrics": metrics}}]}
 
     show = [{"experiments": [rev("a", 0.5), rev("b", 0.7), rev("c", None)]}]
-    assert experiments.ranked(show) == [("b", 0.7), ("a", 0.5)]
+    assert experiments.ranked(show, "m.json") == [("b", 0.7), ("a", 0.5)]
+    assert experiments.ranked(show, "other.json") == []

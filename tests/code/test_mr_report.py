@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from pwc import mr_report
+from pwc.ops import mr_report
 
 SPEC = {
     "$schema": "https://vega.github.io/schema/vega-lite/v5.json",

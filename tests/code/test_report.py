@@ -2,7 +2,7 @@
 
 import json
 
-from pwc import report
+from pwc.ops import report
 
 from ..conftest import ROOT
 
@@ -12,7 +12,7 @@ def test_readme_table_matches_the_metrics(params):
     speed = json.loads((ROOT / report.SPEED_FILE).read_text())
     readme = (ROOT / "README.md").read_text()
     expected = report.readme_with_table(readme, report.compare_table(results, speed))
-    assert readme == expected, "run `python -m pwc.report --readme` and commit README.md"
+    assert readme == expected, "run `python -m pwc.ops.report --readme` and commit README.md"
 
 
 def test_table_lists_every_peer_on_the_same_rows():

@@ -1,14 +1,16 @@
 """The scheduled retrain ships a candidate only past the gate and above production, judged
-on the validation figure the sweeps rank by; `python -m pwc.retrain check` is the CI step."""
+on the validation figure the sweeps rank by; `python -m pwc.ops.retrain check` is the CI step."""
 
+import hashlib
 import json
+import subprocess
 
 import pytest
 import yaml
 
-from pwc import retrain
-from pwc.experiments import PRIMARY
-from pwc.retrain import decide
+from pwc.ops import retrain
+from pwc.ops.experiments import PRIMARY
+from pwc.ops.retrain import decide
 
 from ..conftest import ROOT
 
@@ -51,37 +53,57 @@ def test_gate_failure_names_the_failed_checks():
     )
 
 
+def _git(repo, *args):
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
 @pytest.fixture
 def run_dir(tmp_path, monkeypatch):
-    """params.yaml and a candidate's metrics and gate decision, as `dvc repro` leaves them."""
+    """A git repository whose commits hold production metrics (tags first, worse, better)
+    and, in the working tree, a candidate's metrics and gate decision as `dvc repro` leaves
+    them (paths from params.yaml)."""
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     metrics_file = tmp_path / params["paths"]["evaluate_dir"] / "metrics.json"
     metrics_file.parent.mkdir(parents=True)
-    metrics_file.write_text(json.dumps(metrics(0.7)))
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "params.yaml")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    _git(tmp_path, "tag", "first")
+    for name, value in (("worse", 0.6), ("better", 0.8)):
+        metrics_file.write_text(json.dumps(metrics(value)))
+        _git(tmp_path, "add", "-A")
+        _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", name)
+        _git(tmp_path, "tag", name)
+    metrics_file.write_text(json.dumps(metrics(0.7)))  # the candidate, not committed
     (tmp_path / params["paths"]["gate"]).write_text(json.dumps(PASSED))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
 def test_ci_step_exit_codes(run_dir, capsys):
-    better, worse, empty = (run_dir / n for n in ("better.json", "worse.json", "empty.json"))
-    worse.write_text(json.dumps(metrics(0.6)))
-    better.write_text(json.dumps(metrics(0.8)))
-    empty.write_text("")  # `git show ... || true` on the first run: an empty file
-    assert retrain.main(["check", str(worse)]) == 0
+    assert retrain.main(["check", "worse"]) == 0
     assert "retrain: shipping" in capsys.readouterr().out
-    assert retrain.main(["check", str(better)]) == 1
+    assert retrain.main(["check", "better"]) == 1
     assert "does not beat production 0.800000" in capsys.readouterr().err
-    assert retrain.main(["check", str(empty)]) == 0  # no production model: the gate decides
-    assert retrain.main(["check", str(worse), "0.2"]) == 1  # must beat it by 0.2
+    assert retrain.main(["check", "first"]) == 0  # no production metrics yet: the gate decides
+    assert retrain.main(["check", "worse", "0.2"]) == 1  # must beat it by 0.2
+    assert retrain.main(["check", "no-such-rev"]) == 2
+    assert "'no-such-rev' not found" in capsys.readouterr().err
     assert retrain.main(["verify"]) == 2  # usage
     assert "usage" in capsys.readouterr().out
+
+
+def test_tag_names_the_model_file(run_dir, capsys):
+    model = run_dir / yaml.safe_load((run_dir / "params.yaml").read_text())["paths"]["model"]
+    model.parent.mkdir(parents=True)
+    model.write_bytes(b"a model")
+    assert retrain.main(["tag"]) == 0
+    assert capsys.readouterr().out.strip() == "model-" + hashlib.sha256(b"a model").hexdigest()[:12]
 
 
 def test_ci_step_refuses_a_candidate_the_gate_rejected(run_dir, capsys):
     gate = {"passed": False, "checks": [{"check": "validation_head.served.spearman"}]}
     (run_dir / "metrics/gate.json").write_text(json.dumps(gate))
-    (run_dir / "worse.json").write_text(json.dumps(metrics(0.1)))
-    assert retrain.main(["check", str(run_dir / "worse.json")]) == 1
+    assert retrain.main(["check", "first"]) == 1
     assert "gate rejected the candidate" in capsys.readouterr().err

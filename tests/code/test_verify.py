@@ -1,8 +1,8 @@
-"""pwc.verify.compare: which outputs differ from dvc.lock, and the likely reason for each."""
+"""pwc.ops.verify.compare: which outputs differ from dvc.lock, and the likely reason for each."""
 
 import copy
 
-from pwc.verify import compare
+from pwc.ops.verify import compare
 
 LOCK = {
     "schema": "2.0",

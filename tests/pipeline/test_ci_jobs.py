@@ -28,7 +28,7 @@ from .conftest import (
     sh,
 )
 
-GCL = ROOT / "ci/gitlab-ci-local.sh"
+GCL = ROOT / ".ci" / "gitlab-ci-local.sh"
 LONG_AGO = (946684800, 946684800)  # 2000-01-01
 
 

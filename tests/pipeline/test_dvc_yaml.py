@@ -47,3 +47,15 @@ def test_stage_deps_cover_every_imported_module(stage):
 def test_stage_commands_match_stage_modules():
     for name, stage in stages().items():
         assert stage["cmd"] == f"python -m pwc.stages.{name}"
+
+
+def test_evaluate_writes_where_the_code_reads(params):
+    """dvc.yaml's evaluate outputs are the files pwc.config.Paths names (dvclive's layout)."""
+    stage = stages()["evaluate"]
+
+    def resolved(entry) -> str:
+        (path,) = entry
+        return path.replace("${paths.evaluate_dir}", params.paths.evaluate_dir.as_posix())
+
+    assert [resolved(m) for m in stage["metrics"]] == [params.paths.evaluate_metrics.as_posix()]
+    assert [resolved(o) for o in stage["outs"]] == [params.paths.evaluate_plots.as_posix()]

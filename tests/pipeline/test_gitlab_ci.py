@@ -28,11 +28,11 @@ def test_jobs_and_what_they_run():
     assert set(JOBS) == {"test", "reproduce", "report", "retrain", "image-fetch", "image-build"}
     assert all(job["stage"] in CI["stages"] for job in JOBS.values())
     assert "make test" in _script("test")
-    assert "python -m pwc.verify" in _script("reproduce")  # every stage rerun, then compared
-    assert "git status --porcelain -- dvc.lock metrics" in _script("reproduce")
-    assert "pwc.mr_report" in _script("report") and "--post" in _script("report")
+    assert "python -m pwc.ops.verify" in _script("reproduce")  # every stage rerun, then compared
+    assert "git status --porcelain --untracked-files=no" in _script("reproduce")
+    assert "pwc.ops.mr_report" in _script("report") and "--post" in _script("report")
     retrain = _script("retrain")
-    for step in ("pwc.retrain check", "dvc push", "git tag", "git push"):
+    for step in ("pwc.ops.retrain check", "dvc push", "git tag", "git push"):
         assert step in retrain, step
     assert "/kaniko/executor" in _script("image-build")
     for module in re.findall(r"python -m ([\w.]+)", "\n".join(map(_script, JOBS))):
@@ -48,7 +48,7 @@ def test_no_secret_is_written_into_the_file():
 def _gitlab_ci_local(*args: str) -> subprocess.CompletedProcess:
     require_gitlab_ci_local()
     proc = subprocess.run(
-        ["bash", str(ROOT / "ci/gitlab-ci-local.sh"), *args],
+        ["bash", str(ROOT / ".ci/gitlab-ci-local.sh"), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

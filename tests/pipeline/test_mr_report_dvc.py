@@ -1,5 +1,5 @@
 """The merge-request report on real DVC output: a tiny DVC project with params, metrics and a
-plot; a change to a parameter; `python -m pwc.mr_report --base HEAD --post` must parse what
+plot; a change to a parameter; `python -m pwc.ops.mr_report --base HEAD --post` must parse what
 `dvc params/metrics/plots diff` really print and post it to a recording GitLab stand-in."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 import pytest
 import yaml
 
-from pwc import mr_report
+from pwc.ops import mr_report
 
 from .conftest import init_and_commit, sh
 

@@ -7,7 +7,8 @@ import shutil
 import boto3
 import yaml
 
-from pwc.experiments import primary, ranked
+from pwc.ops.experiments import primary, ranked
+from tests.project import PARAMS
 
 from ..conftest import ROOT
 from .conftest import output_hashes, ran_stages, sh
@@ -65,18 +66,21 @@ def test_tiny_sweep_ranks_on_validation_applies_the_best_and_shows_them(repo):
     sh(repo, "git", "commit", "-qm", "state before the sweep", check=False)
     sh(repo, "dvc", "exp", "run", "--queue", "-S", "train.alpha=3,30")
     sh(repo, "dvc", "queue", "start", "-j", "2")
-    sh(repo, "python", "-m", "pwc.experiments", "wait", "400")
-    results = ranked(json.loads(sh(repo, "dvc", "exp", "show", "--json").stdout))
+    sh(repo, "python", "-m", "pwc.ops.experiments", "wait", "400")
+    results = ranked(
+        json.loads(sh(repo, "dvc", "exp", "show", "--json").stdout),
+        PARAMS.paths.evaluate_metrics.as_posix(),
+    )
     assert len(results) == 2, results
     (best_name, best_value), (_, other_value) = results
     assert best_value > other_value
-    best = sh(repo, "python", "-m", "pwc.experiments", "best").stdout
+    best = sh(repo, "python", "-m", "pwc.ops.experiments", "best").stdout
     assert f"applying {best_name}" in best
     applied = yaml.safe_load((repo / "params.yaml").read_text())["train"]["alpha"]
     assert applied in (3, 30)
     metrics = json.loads((repo / "metrics/evaluate/metrics.json").read_text())
     assert primary(metrics) == best_value  # the workspace holds the best experiment's results
-    sh(repo, "python", "-m", "pwc.dashboard", "--out", "dashboard.html")
+    sh(repo, "python", "-m", "pwc.ops.dashboard", "--out", "dashboard.html")
     page = (repo / "dashboard.html").read_text()
     assert page.count(best_name) >= 1 and f"{best_value:.4f}" in page
     assert f"{other_value:.4f}" in page

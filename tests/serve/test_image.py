@@ -4,6 +4,7 @@ import shlex
 import subprocess
 
 import httpx
+import yaml
 
 from ..conftest import ROOT
 from .conftest import BIN, Server, free_port
@@ -66,3 +67,26 @@ def test_entrypoint_command_serves_outside_docker(served, tmp_path):
         assert len(scored["results"]) == 1
     finally:
         server.stop()
+
+
+def _copied_dirs() -> set[str]:
+    """Folders of the build context the final stage copies into the image's /app."""
+    copies = [line.split()[1:] for line in final_stage() if line.startswith("COPY ")]
+    return {src[0].rstrip("/") for src in copies if not src[0].startswith("--from")}
+
+
+def test_the_image_holds_every_file_the_server_reads(params):
+    """The Dockerfile copies folders; params.yaml names the files in them. Every path the
+    server reads must be inside a copied folder, and CI must fetch the DVC-tracked ones."""
+    paths = params.paths
+    needed = [paths.model, paths.lookup, paths.evaluate_metrics, paths.gate]
+    copied = _copied_dirs()
+    for path in needed:
+        assert path.parts[0] in copied, f"{path} is not in the image (COPY {path.parts[0]})"
+    assert "params.yaml" in copied
+    ci = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text())
+    pulled = ci["image-fetch"]["script"][-1].split("#")[0].split()[2:]
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    outs = {out for name in pulled for out in stages[name]["outs"]}
+    assert {"${paths.model}", "${paths.lookup}"} <= outs
+    assert ci["image-fetch"]["artifacts"]["paths"] == [f"{paths.model.parts[0]}/"]

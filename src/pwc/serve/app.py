@@ -77,7 +77,7 @@ def _read_json(path: Path) -> dict | None:
 
 def version_info(params: Params, scorer: Scorer, commit: str) -> dict:
     """What produced the model: file hash, code commit, training params and its metrics."""
-    metrics = _read_json(params.paths.evaluate_dir / "metrics.json") or {}
+    metrics = _read_json(params.paths.evaluate_metrics) or {}
     headline = {name: metrics[name]["served"] for name in TEST_SETS if name in metrics}
     return {
         "package_version": __version__,

@@ -10,7 +10,7 @@ from pwc.stages import log, run
 
 
 def main(params: Params) -> None:
-    metrics_file = params.paths.evaluate_dir / "metrics.json"
+    metrics_file = params.paths.evaluate_metrics
     decision = decide(json.loads(metrics_file.read_text()), params.gate)
     write_json(params.paths.gate, decision)
     if not decision["passed"]:

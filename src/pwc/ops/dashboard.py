@@ -4,7 +4,7 @@ Experiments (`dvc exp show`), the headline metrics over the git history of a bra
 the pipeline's plots. Plots are rendered to inline SVG by vl-convert (it bundles Vega), so
 the page has no script and makes no network request.
 
-    python -m pwc.dashboard [--branch main] [--out reports/dashboard.html]
+    python -m pwc.ops.dashboard [--branch main] [--out reports/dashboard.html]
 """
 
 from __future__ import annotations
@@ -12,31 +12,26 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-from pwc.config import load_params
 from pwc.data.split import TEST_SETS
-from pwc.experiments import PRIMARY, ranked
+from pwc.errors import PwcError
 from pwc.io import write_bytes
+from pwc.ops.experiments import PRIMARY, dvc, git, metrics_file, ranked
 
 HEADLINE = [(s, m) for s in TEST_SETS for m in ("spearman", "auc_seen_twice")]
-
-
-def _run(*args: str) -> str:
-    proc = subprocess.run(args, capture_output=True, text=True)
-    return proc.stdout if proc.returncode == 0 else ""
 
 
 def history(metrics_file: str, branch: str) -> list[dict]:
     """Headline metrics at each commit of `branch` that changed `metrics_file`, oldest first."""
     rows = []
-    log = _run("git", "log", "--reverse", "--format=%h %cs", branch, "--", metrics_file)
+    # a branch git does not know is an error (PwcError names it), not an empty history
+    log = git("log", "--reverse", "--format=%h %cs", branch, "--", metrics_file)
     for line in log.splitlines():
         rev, date = line.split()
         try:
-            data = json.loads(_run("git", "show", f"{rev}:{metrics_file}") or "{}")
+            data = json.loads(git("show", f"{rev}:{metrics_file}") or "{}")
         except json.JSONDecodeError:
             continue
         for test_set, metric in HEADLINE:
@@ -76,8 +71,8 @@ def pipeline_specs(plots_json: dict) -> list[tuple[str, dict]]:
     return out
 
 
-def experiments_table(exp_show: list[dict]) -> str:
-    rows = ranked(exp_show)
+def experiments_table(exp_show: list[dict], metrics_file: str) -> str:
+    rows = ranked(exp_show, metrics_file)
     if not rows:
         return "<p>No experiments in this repository yet: <code>make sweep</code> runs some.</p>"
     body = "".join(
@@ -108,13 +103,11 @@ def build(branch: str, svg=None) -> str:
         import vl_convert
 
         svg = vl_convert.vegalite_to_svg
-    params = load_params()
-    metrics_file = str(params.paths.evaluate_dir / "metrics.json")
-    dvc = (sys.executable, "-m", "dvc")  # the venv's DVC, whatever PATH says
-    exp_show = json.loads(_run(*dvc, "exp", "show", "--json") or "[]")
-    plots = json.loads(_run(*dvc, "plots", "show", "--json") or "{}")
-    sections = [("Experiments, best first", experiments_table(exp_show))]
-    rows = history(metrics_file, branch)
+    metrics = metrics_file()
+    exp_show = json.loads(dvc("exp", "show", "--json") or "[]")
+    plots = json.loads(dvc("plots", "show", "--json") or "{}")
+    sections = [("Experiments, best first", experiments_table(exp_show, metrics))]
+    rows = history(metrics, branch)
     sections.append(
         (
             f"Metrics over the history of {branch}",
@@ -131,7 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--branch", default="main")
     args.add_argument("--out", type=Path, default=Path("reports/dashboard.html"))
     opts = args.parse_args(argv)
-    write_bytes(opts.out, build(opts.branch).encode("utf-8"))
+    try:
+        page = build(opts.branch)
+    except PwcError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    write_bytes(opts.out, page.encode("utf-8"))
     print(f"wrote {opts.out}", file=sys.stderr)
     return 0
 

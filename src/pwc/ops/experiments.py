@@ -1,9 +1,10 @@
 """Sweeps with DVC experiments: run the queue to the end, rank by the gate's primary metric,
 apply the best. `make sweep` / `make best` call this; the grid is in the Makefile.
 
-    python -m pwc.experiments wait [S] # until `dvc queue` has nothing queued or running
-    python -m pwc.experiments rank     # experiments, best first
-    python -m pwc.experiments best     # `dvc exp apply` the best one
+    python -m pwc.ops.experiments wait [S] # until `dvc queue` has nothing queued or running
+    python -m pwc.ops.experiments show     # `dvc exp show` as a table, best first
+    python -m pwc.ops.experiments rank     # experiments, best first
+    python -m pwc.ops.experiments best     # `dvc exp apply` the best one
 """
 
 from __future__ import annotations
@@ -14,12 +15,21 @@ import subprocess
 import sys
 import time
 
+from pwc.config import load_params
 from pwc.errors import PwcError
 
 # The metric experiments are ranked by: the served scorer's Spearman on validation_head (the
-# gate's first check). Choices are made on validation; the test sets only report.
-METRICS_FILE = "metrics/evaluate/metrics.json"
+# gate's first check), in the evaluate stage's metrics file (params.yaml paths). Choices are
+# made on validation; the test sets only report.
 PRIMARY = ("validation_head", "served", "spearman")
+
+
+def git(*args: str) -> str:
+    """stdout of `git ARGS`; a failure names the command and git's message."""
+    proc = subprocess.run(["git", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PwcError(f"`git {' '.join(args)}` failed: {proc.stderr.strip()[-500:]}")
+    return proc.stdout
 
 
 def dvc(*args: str) -> str:
@@ -69,23 +79,41 @@ def primary(metrics: dict) -> float:
     return float(value)
 
 
-def _primary(rev: dict) -> float | None:
+def metrics_file() -> str:
+    """The evaluate stage's metrics file, as DVC names it (relative to the repository)."""
+    return load_params().paths.evaluate_metrics.as_posix()
+
+
+def _primary(rev: dict, metrics: str) -> float | None:
     try:
-        return primary(rev["data"]["metrics"][METRICS_FILE]["data"])
+        return primary(rev["data"]["metrics"][metrics]["data"])
     except (KeyError, TypeError):
         return None  # a failed experiment (e.g. rejected by the gate) has no metrics
 
 
-def ranked(exp_show: list[dict]) -> list[tuple[str, float]]:
-    """(experiment name, primary metric) for every finished experiment, best first."""
+def ranked(exp_show: list[dict], metrics: str) -> list[tuple[str, float]]:
+    """(experiment name, primary metric in the `metrics` file) for every finished experiment
+    in `dvc exp show --json`, best first."""
     found = []
     for baseline in exp_show:
         for exp in baseline.get("experiments") or []:
             for rev in exp.get("revs", []):
-                value = _primary(rev)
+                value = _primary(rev, metrics)
                 if value is not None:
                     found.append((exp.get("name") or rev["rev"][:7], value))
     return sorted(found, key=lambda item: -item[1])
+
+
+def show_table() -> str:
+    """`dvc exp show` as markdown, best first: the train params, the primary metric and its
+    test figure (shown, never ranked by)."""
+    split, kind, metric = PRIMARY
+    keep = rf"Experiment|train\.|{split}\.{kind}\.(spearman|auc)|test_head\.{kind}\.{metric}"
+    sort = f"{metrics_file()}:{'.'.join(PRIMARY)}"
+    return dvc(
+        "exp", "show", "--no-pager", "--md", "--sort-by", sort, "--sort-order", "desc",
+        "--keep", keep, "--drop", ".*",
+    )  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
@@ -93,7 +121,10 @@ def main(argv: list[str]) -> int:
     if command == "wait":
         wait(timeout=float(argv[1]) if len(argv) > 1 else 6 * 3600)
         return 0
-    ranking = ranked(json.loads(dvc("exp", "show", "--json")))
+    if command == "show":
+        print(show_table())
+        return 0
+    ranking = ranked(json.loads(dvc("exp", "show", "--json")), metrics_file())
     if command == "rank":
         for name, value in ranking:
             print(f"{value:.6f}  {name}")
@@ -105,7 +136,7 @@ def main(argv: list[str]) -> int:
         print(f"applying {name} ({'.'.join(PRIMARY)} = {value:.6f})")
         print(dvc("exp", "apply", name))
         return 0
-    raise SystemExit(f"unknown command {command!r}: wait, rank or best")
+    raise SystemExit(f"unknown command {command!r}: wait, show, rank or best")
 
 
 if __name__ == "__main__":

