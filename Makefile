@@ -31,7 +31,7 @@ repro: setup  ## run the DVC pipeline (only changed stages), print a summary
 verify: setup  ## rerun every stage and compare each output with dvc.lock
 	$(BIN)/python -m pwc.ops.verify
 
-test: setup lint  ## lint, build the docs, run the whole test suite (what CI runs)
+test: setup lint docs  ## lint, build the docs, run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
 
 # The unit tests only (tests/code, under a minute): the edit-test loop. CI runs `make test`.
@@ -45,6 +45,12 @@ lint: setup  ## ruff check + ruff format --check
 format: setup  ## ruff fix + format
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
+
+docs: setup  ## build the documentation site into site/ (offline, --strict)
+	$(BIN)/mkdocs build --strict --quiet
+
+docs-serve: setup  ## preview the documentation on http://127.0.0.1:8001
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 # Regenerate the pinned files from the .in files (needs uv: pip install uv).
 lock:  ## re-pin requirements*.txt from the .in files (needs uv)

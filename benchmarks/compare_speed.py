@@ -1,8 +1,8 @@
 """Speed, size and training time of the peers in the comparison table (not a DVC stage:
 timings differ run to run, and DVC outputs must be byte-identical).
 
-Writes benchmarks/compare_speed.json, which `python -m pwc.ops.report --readme` puts in the
-README table next to the compare stage's quality metrics.
+Writes benchmarks/compare_speed.json, which `python -m pwc.ops.report --docs` puts in the
+docs table (docs/models.md) next to the compare stage's quality metrics.
     python benchmarks/compare_speed.py      (~3 min on 2 cores)
 """
 

@@ -14,7 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from pwc.data.sources import decode_lines, ends_in_crlf, split_lines
+from pwc.data.lines import decode_lines, ends_in_crlf, split_lines
 from pwc.errors import DataError
 from pwc.io import atomic_path
 from pwc.scorer import OUTPUT_SCHEMA, RESULT_FIELDS, Scorer

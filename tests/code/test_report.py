@@ -1,4 +1,4 @@
-"""The README's comparison table is generated from the committed metrics, never typed."""
+"""The docs' comparison table is generated from the committed metrics, never typed."""
 
 import json
 
@@ -7,12 +7,12 @@ from pwc.ops import report
 from ..conftest import ROOT
 
 
-def test_readme_table_matches_the_metrics(params):
+def test_docs_table_matches_the_metrics(params):
     results = json.loads((ROOT / params.paths.compare).read_text())
     speed = json.loads((ROOT / report.SPEED_FILE).read_text())
-    readme = (ROOT / "README.md").read_text()
-    expected = report.readme_with_table(readme, report.compare_table(results, speed))
-    assert readme == expected, "run `python -m pwc.ops.report --readme` and commit README.md"
+    page = (ROOT / report.TABLE_PAGE).read_text()
+    expected = report.page_with_table(page, report.compare_table(results, speed))
+    assert page == expected, "run `python -m pwc.ops.report --docs` and commit the page"
 
 
 def test_table_lists_every_peer_on_the_same_rows():

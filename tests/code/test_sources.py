@@ -2,15 +2,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from pwc.data.sources import (
-    block_targets,
-    csv_table,
-    decode_lines,
-    ingest,
-    sample_rows,
-    split_lines,
-    wordlist_table,
-)
+from pwc.data.lines import decode_lines, split_lines
+from pwc.data.sources import block_targets, csv_table, ingest, sample_rows, wordlist_table
 from pwc.errors import DataError
 from pwc.io import write_parquet
 from tests.project import section

@@ -11,13 +11,15 @@ import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pwc import __version__
 from pwc.config import Params, load_params
@@ -99,6 +101,25 @@ def version_info(params: Params, scorer: Scorer, commit: str) -> dict:
     }
 
 
+class Health(BaseModel):
+    status: Literal["ok", "loading"]
+    model_version: str | None = None
+
+
+class TooLarge(BaseModel):
+    detail: str
+
+
+class Problem(BaseModel):
+    loc: list[int | str] = Field(description="where: body, passwords, index (never a value)")
+    msg: str
+    type: str
+
+
+class Invalid(BaseModel):
+    detail: list[Problem]
+
+
 _KNOWN_LOC = {"body", "passwords"}
 
 
@@ -113,6 +134,15 @@ def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         {"loc": _safe_loc(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
     ]
     return JSONResponse(status_code=422, content={"detail": detail})
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException):
+    # FastAPI answers 400 when a body cannot be decoded at all (not UTF-8): a malformed body
+    # like any other, so 422 in the documented shape, as for JSON that does not parse
+    if exc.status_code == 400:
+        problem = {"loc": ["body"], "msg": "body is not UTF-8 JSON", "type": "json_invalid"}
+        return JSONResponse(status_code=422, content={"detail": [problem]})
+    return await http_exception_handler(request, exc)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -147,8 +177,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scorer = None
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
-    @app.get("/health")
+    @app.get(
+        "/health",
+        responses={
+            200: {"description": "the model is loaded", "model": Health},
+            503: {"description": "the model is still loading", "model": Health},
+        },
+    )
     def health(request: Request) -> JSONResponse:
         scorer = request.app.state.scorer
         if scorer is None:
@@ -161,7 +198,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # async: scoring takes ~1 ms of CPU; running it on the event loop skips a thread hop
     # (one worker process scores one request at a time either way).
-    @app.post("/v1/score", response_model=ScoreResponse)
+    @app.post(
+        "/v1/score",
+        response_model=ScoreResponse,
+        responses={
+            413: {"description": "body over PWC_MAX_BODY_BYTES", "model": TooLarge},
+            422: {
+                "description": "not a valid request (malformed JSON included): where and "
+                "why, never the value",
+                "model": Invalid,
+            },
+        },
+    )
     async def score(body: ScoreRequest, request: Request) -> ScoreResponse:  # type: ignore[valid-type]
         scorer: Scorer = request.app.state.scorer
         results = [Result(**row) for row in result_rows(scorer(body.passwords))]
