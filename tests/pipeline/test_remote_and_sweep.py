@@ -74,6 +74,9 @@ def test_tiny_sweep_ranks_on_validation_applies_the_best_and_shows_them(repo):
     assert len(results) == 2, results
     (best_name, best_value), (_, other_value) = results
     assert best_value > other_value
+    table = sh(repo, "python", "-m", "pwc.ops.experiments", "show").stdout  # make sweep's view
+    rows = [line for line in table.splitlines() if best_name in line or "train.alpha" in line]
+    assert len(rows) >= 2 and "validation_head.served.spearman" in table, table
     best = sh(repo, "python", "-m", "pwc.ops.experiments", "best").stdout
     assert f"applying {best_name}" in best
     applied = yaml.safe_load((repo / "params.yaml").read_text())["train"]["alpha"]

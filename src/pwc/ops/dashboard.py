@@ -4,7 +4,7 @@ Experiments (`dvc exp show`), the headline metrics over the git history of a bra
 the pipeline's plots. Plots are rendered to inline SVG by vl-convert (it bundles Vega), so
 the page has no script and makes no network request.
 
-    python -m pwc.ops.dashboard [--branch main] [--out reports/dashboard.html]
+    python -m pwc.ops.dashboard [--branch HEAD] [--out reports/dashboard.html]
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def build(branch: str, svg=None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    args.add_argument("--branch", default="main")
+    args.add_argument("--branch", default="HEAD", help="whose metrics history (default: HEAD)")
     args.add_argument("--out", type=Path, default=Path("reports/dashboard.html"))
     opts = args.parse_args(argv)
     try:
