@@ -90,7 +90,7 @@ report: setup  ## the offline HTML dashboard (reports/dashboard.html)
 	$(BIN)/python -m pwc.ops.dashboard --out reports/dashboard.html
 
 load-bench: setup  ## the API load benchmark
-	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/load.py --write
 
 bench: setup  ## the pipeline benchmark
 	bash benchmarks/pipeline.sh

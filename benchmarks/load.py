@@ -1,14 +1,20 @@
-"""Load benchmark of the API on 127.0.0.1, next to in-process speeds (ours and zxcvbn's).
+"""Load benchmark of the API on 127.0.0.1: capacity, behaviour past it, batches, in process.
 
-Starts `password-complexity serve` (one worker) on a free loopback port with the model that
-`make repro` trained, then:
-Half the passwords are held-out test passwords (in the leak), half are altered so they are not.
-  1. single-password requests, open loop at --rate requests/s for --seconds: p50/p99 latency;
-  2. 1,000-password batches, back to back for --seconds: passwords/s;
-  3. in process: Scorer on 1,000-password batches, and zxcvbn on a 2,000-password sample.
-Every loop is bounded in count and time; nothing leaves the machine.
+Starts `password-complexity serve` (--workers N, the in-flight bound from PWC_MAX_IN_FLIGHT
+or --max-in-flight) with the model `make repro` trained, then:
+  1. single-password requests, open loop (sent on a fixed schedule whatever the replies, so
+     queueing shows as latency), at rising rates: capacity = the highest rate whose accepted
+     requests have p99 <= 10 ms with nothing shed;
+  2. the same at twice that capacity: accepted p99, how fast 503s come back, the slowest;
+  3. 1,000-password batches from two clients back to back: passwords/s;
+  4. in process: one password through the Scorer (p50 / p99), and the server's RSS.
+Half the passwords are held-out test passwords (in the leak), half altered so they are not.
+The client is --clients processes of raw keep-alive HTTP/1.1 on asyncio, on the same cores
+as the server. Every loop is bounded in count and time; nothing leaves the machine.
 
-    python benchmarks/load.py [--rate 200] [--seconds 15]
+    python benchmarks/load.py [--workers 2] [--rates 500,1000,...] [--seconds 5] [--write]
+
+--write puts the figures into benchmarks/RESULTS.md (between the load-benchmark markers).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
+import multiprocessing as mp
 import os
 import socket
 import subprocess
@@ -25,12 +33,14 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import psutil
 import pyarrow.parquet as pq
 
 from pwc.config import load_params
 from pwc.scorer import Scorer
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
 
 def free_port() -> int:
@@ -39,13 +49,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, max_in_flight: int | None) -> subprocess.Popen:
     cmd = [str(Path(sys.executable).parent / "password-complexity"), "serve", "--port", str(port)]
-    env = {**os.environ, "PWC_HOST": "127.0.0.1", "PWC_WORKERS": "1"}
+    env = {**os.environ, "PWC_HOST": "127.0.0.1", "PWC_WORKERS": str(workers)}
+    if max_in_flight:
+        env["PWC_MAX_IN_FLIGHT"] = str(max_in_flight)
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
@@ -56,94 +68,214 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit(f"server did not start: {proc.stderr.read().decode()[-2000:]}")
 
 
-async def open_loop(url: str, words: list[str], rate: float, seconds: float) -> np.ndarray:
-    """Requests sent on a fixed schedule (not waiting for replies): latency includes queueing."""
+def _request(body: bytes) -> bytes:
+    head = (
+        "POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _exchange(reader, writer, payload: bytes) -> int:
+    writer.write(payload)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    await reader.readexactly(length)
+    return status
+
+
+async def _open_loop(port, payloads, rate, seconds, connections, offset):
+    """Send len(payloads) requests at `rate`/s from `offset`; (due, latency, status) each."""
     n = int(rate * seconds)
-    latencies = np.full(n, np.nan)
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=url, timeout=10, limits=limits) as client:
+    pool: asyncio.Queue = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    out = np.zeros((n, 2))
+    start = time.perf_counter() + 0.2 + offset
 
-        async def one(i: int, due: float) -> None:
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+    async def one(i: int) -> None:
+        due = start + i / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        reader, writer = await pool.get()  # waiting for a connection counts as latency
+        try:
+            status = await _exchange(reader, writer, payloads[i % len(payloads)])
+        finally:
+            pool.put_nowait((reader, writer))
+        out[i] = (time.perf_counter() - due, status)
+
+    await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(n))), seconds + 30)
+    while not pool.empty():
+        pool.get_nowait()[1].close()
+    return out
+
+
+def _client(args) -> np.ndarray:
+    port, payloads, rate, seconds, connections, offset = args
+    gc.disable()  # the client's own collector pauses looked like server latency
+    return asyncio.run(_open_loop(port, payloads, rate, seconds, connections, offset))
+
+
+def run_rate(port, payloads, rate, seconds, clients, connections) -> dict:
+    """One open-loop run split over `clients` processes; the figures of the whole."""
+    jobs = [
+        (port, payloads[c::clients], rate / clients, seconds, connections, c / rate)
+        for c in range(clients)
+    ]
+    with mp.get_context("spawn").Pool(clients) as pool:
+        results = np.concatenate(pool.map(_client, jobs))
+    lat, status = results[:, 0] * 1000, results[:, 1]
+    ok, shed = lat[status == 200], lat[status == 503]
+    return {
+        "rate": rate,
+        "sent": int(lat.size),
+        "ok": int(ok.size),
+        "shed": int(shed.size),
+        "other": int(lat.size - ok.size - shed.size),
+        "ok_p50": float(np.percentile(ok, 50)) if ok.size else None,
+        "ok_p99": float(np.percentile(ok, 99)) if ok.size else None,
+        "shed_p99": float(np.percentile(shed, 99)) if shed.size else None,
+        "max": float(lat.max()),
+    }
+
+
+def batches(
+    url: str, words: list[str], seconds: float, size: int = 1000, clients: int = 2
+) -> float:
+    async def one_client(c: int) -> int:
+        sent = 0
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             start = time.perf_counter()
-            resp = await client.post("/v1/score", json={"passwords": [words[i % len(words)]]})
-            if resp.status_code == 200:
-                latencies[i] = time.perf_counter() - start
+            while time.perf_counter() - start < seconds:
+                chunk = words[(c * 7919 + sent) % (len(words) - size) :][:size]
+                (await client.post("/v1/score", json={"passwords": chunk})).raise_for_status()
+                sent += size
+        return sent
 
-        t0 = time.perf_counter() + 0.5
-        await asyncio.gather(*(one(i, t0 + i / rate) for i in range(n)))
-    return latencies
+    async def all_clients() -> int:
+        return sum(await asyncio.gather(*(one_client(c) for c in range(clients))))
+
+    start = time.perf_counter()
+    sent = asyncio.run(all_clients())
+    return sent / (time.perf_counter() - start)
 
 
-def batches(url: str, words: list[str], seconds: float, size: int = 1000) -> tuple[int, float]:
-    sent, start = 0, time.perf_counter()
-    with httpx.Client(base_url=url, timeout=30) as client:
-        while time.perf_counter() - start < seconds and sent < 10_000_000:
-            chunk = words[sent % (len(words) - size) :][:size]
-            client.post("/v1/score", json={"passwords": chunk}).raise_for_status()
-            sent += size
-    return sent, time.perf_counter() - start
+def in_process(params, words: list[str]) -> tuple[float, float]:
+    scorer = Scorer.from_params(params)
+    for w in words[:200]:
+        scorer([w])
+    times = []
+    for w in words[:3000]:
+        start = time.perf_counter()
+        scorer([w])
+        times.append(time.perf_counter() - start)
+    t = np.array(times) * 1e6
+    return float(np.percentile(t, 50)), float(np.percentile(t, 99))
+
+
+def fmt(row: dict, label: str = "") -> str:
+    def ms(v):
+        return "–" if v is None else f"{v:.2f}"
+
+    return (
+        f"| {label}{row['rate']:,.0f} | {row['ok']:,} / {row['sent']:,} | {row['shed']:,} | "
+        f"{ms(row['ok_p50'])} / {ms(row['ok_p99'])} | {ms(row['shed_p99'])} | {ms(row['max'])} |"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rate", type=float, default=200.0)
-    ap.add_argument("--seconds", type=float, default=15.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--max-in-flight", type=int, default=None)
+    ap.add_argument("--rates", default="500,1000,1500,2000,2500,3000,3500,4000")
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--clients", type=int, default=2)
+    ap.add_argument("--connections", type=int, default=32, help="per client process")
     ap.add_argument("--altered", type=float, default=0.5, help="share of passwords not in the leak")
+    ap.add_argument("--write", action="store_true", help="write the figures into RESULTS.md")
     args = ap.parse_args()
     params = load_params(ROOT / "params.yaml")
     words = pq.read_table(ROOT / params.paths.split("test"))["password"].to_pylist()[:50_000]
-    # A share of the passwords altered so they are not in the leak: that traffic takes the
-    # model path, the rest the lookup path (set PWC_LOOKUP=off to compare the model alone).
     step = 1.0 / args.altered if args.altered else float("inf")
     words = [f"{w}~q7" if i % step < 1 else w for i, w in enumerate(words)]
+    payloads = [_request(json.dumps({"passwords": [w]}).encode()) for w in words[:20_000]]
 
     port = free_port()
-    server = start_server(port)
+    server = start_server(port, args.workers, args.max_in_flight)
     url = f"http://127.0.0.1:{port}"
+    rows, capacity = [], None
     try:
-        for w in words[:200]:  # warm-up
-            httpx.post(f"{url}/v1/score", json={"passwords": [w]})
-        # The client's own garbage collector, walking the 50k test passwords, paused it for
-        # tens of ms and showed up as server latency (p99 14-26 ms instead of 7): off while
-        # the client measures.
-        gc.collect()
-        gc.disable()
-        try:
-            lat = asyncio.run(open_loop(url, words, args.rate, args.seconds)) * 1000
-        finally:
-            gc.enable()
-        ok = lat[~np.isnan(lat)]
-        print(
-            f"single password, {args.rate:.0f} req/s for {args.seconds:.0f} s, 1 worker: "
-            f"{ok.size}/{lat.size} ok, p50 {np.percentile(ok, 50):.2f} ms, "
-            f"p99 {np.percentile(ok, 99):.2f} ms, max {ok.max():.2f} ms"
-        )
-        sent, took = batches(url, words, args.seconds)
-        print(
-            f"1,000-password batches, back to back: {sent / took:,.0f} passwords/s "
-            f"({sent:,} in {took:.1f} s)"
-        )
+        run_rate(port, payloads, 200, 1.0, args.clients, args.connections)  # warm-up
+        for rate in [float(r) for r in args.rates.split(",")]:
+            row = run_rate(port, payloads, rate, args.seconds, args.clients, args.connections)
+            rows.append(row)
+            print(fmt(row), flush=True)
+            if row["shed"] == 0 and row["other"] == 0 and row["ok_p99"] <= 10.0:
+                capacity = rate
+            else:
+                break
+        over = None
+        if capacity:
+            over = run_rate(
+                port, payloads, 2 * capacity, args.seconds, args.clients, args.connections
+            )
+            print("2x capacity:", fmt(over), flush=True)
+        batch_rate = batches(url, words, args.seconds)
+        print(f"1,000-password batches, 2 clients: {batch_rate:,.0f} passwords/s", flush=True)
+        procs = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+        rss = {p.pid: p.memory_info().rss / 2**20 for p in procs}
+        uss = {p.pid: p.memory_full_info().uss / 2**20 for p in procs}
     finally:
         server.terminate()
-        server.wait(timeout=15)
+        server.wait(timeout=30)
+    p50, p99 = in_process(params, words)
+    print(f"in process, one password through the Scorer: p50 {p50:.0f} µs, p99 {p99:.0f} µs")
+    print("server processes RSS / USS (MB):", {k: (round(rss[k]), round(uss[k])) for k in rss})
+    if args.write:
+        write_results(args, rows, capacity, over, batch_rate, (p50, p99), rss, uss)
 
-    scorer = Scorer.from_params(params)
-    start = time.perf_counter()
-    for i in range(0, 50_000, 1000):
-        scorer(words[i : i + 1000])
-    rate = 50_000 / (time.perf_counter() - start)
-    print(f"in process, Scorer, 1,000-password batches: {rate:,.0f} pw/s")
-    try:
-        from zxcvbn import zxcvbn
-    except ImportError:
-        print("zxcvbn not installed: skipped its in-process figure")
-        return
-    sample = [w[:72] for w in words[:2000]]  # zxcvbn refuses inputs over 72 characters
-    start = time.perf_counter()
-    for w in sample:
-        zxcvbn(w)
-    print(f"in process, zxcvbn: {len(sample) / (time.perf_counter() - start):,.0f} pw/s")
+
+def write_results(args, rows, capacity, over, batch_rate, single, rss, uss) -> None:
+    """Replace this worker count's block in RESULTS.md (one block per worker count)."""
+    start = f"<!-- load-benchmark:workers={args.workers}:start -->"
+    end = f"<!-- load-benchmark:workers={args.workers}:end -->"
+    lines = [
+        start,
+        f"`python benchmarks/load.py --workers {args.workers} --write` "
+        f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, client on the same cores, "
+        f"{args.clients} client processes x {args.connections} connections, "
+        f"{args.seconds:.0f} s per rate, in-flight bound "
+        f"{args.max_in_flight or 'default'}):",
+        "",
+        "| rate (req/s) | accepted / sent | shed (503) | accepted p50 / p99 (ms) "
+        "| 503 p99 (ms) | slowest (ms) |",
+        "|---|---|---|---|---|---|",
+        *(fmt(r) for r in rows),
+    ]
+    if over:
+        lines.append(fmt(over, "**2× capacity:** "))
+    capacity_text = f"**{capacity:,.0f} req/s**" if capacity else "below the lowest rate tried"
+    lines += [
+        "",
+        f"Capacity (highest rate with p99 ≤ 10 ms and nothing shed): {capacity_text}; "
+        f"1,000-password batches: **{batch_rate:,.0f} passwords/s**; one password in process "
+        f"through the Scorer: p50 {single[0]:.0f} µs, p99 {single[1]:.0f} µs.",
+        "Server memory (RSS / unique): "
+        + ", ".join(f"{rss[k]:,.0f} / {uss[k]:,.0f} MB" for k in rss)
+        + " (the supervisor first, then each worker).",
+        end,
+    ]
+    text = RESULTS.read_text()
+    block = "\n".join(lines)
+    if start in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    RESULTS.write_text(text)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from pwc.config import load_params
@@ -67,6 +68,9 @@ def _serve(args: argparse.Namespace) -> int:
     # One OpenMP thread per worker: the boosted trees gain nothing from threads on one request,
     # and spinning OpenMP threads doubled p99 latency under load (benchmarks/load.py).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # each worker writes its metrics here; /metrics, answered by any one, sums them all
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pwc-metrics-")
     uvicorn.run(
         "pwc.serve.app:app",
         factory=True,

@@ -128,3 +128,44 @@ def test_the_model_file_does_not_record_the_thread_count():
         two = _train_stack()
     assert one[-1].estimator_.booster_._bin_mapper.n_threads is None
     assert model_lib.to_bytes(one) == model_lib.to_bytes(two)
+
+
+def _booster_inputs(stacked, words):
+    ngrams, dense, stack, _ = _parts(stacked)
+    arr = pa.array(words, pa.large_string())
+    stacked_matrix = sp.hstack([ngrams.transform(arr), dense.transform(arr)]).tocsr()
+    return stack.booster_, stack._stack(stacked_matrix)
+
+
+def test_forest_is_the_boosters_predict_row_by_row(stacked):
+    """The QuickScorer walk that one- and two-password requests take, on every probe row one
+    at a time and two at a time, with NaN in a feature (missing_go_to_left) too."""
+    booster, X = _booster_inputs(stacked, PROBE)  # noqa: N806
+    forest = fast_predict.Forest(booster)
+    want = booster.predict(X)
+    assert np.array_equal(
+        np.concatenate([forest.predict(X[i : i + 1]) for i in range(len(X))]), want
+    )
+    assert np.array_equal(forest.predict(X[:2]), want[:2])
+    holes = X.copy()
+    holes[::3, 1] = np.nan
+    assert np.array_equal(forest.predict(holes), booster.predict(holes))
+    # boosted() takes the walk for small batches, sklearn's loop for larger ones: same numbers
+    assert np.array_equal(fast_predict.boosted(booster, X[:1]), want[:1])
+    assert np.array_equal(fast_predict.boosted(booster, X), want)
+
+
+def test_forest_handles_many_leaves_across_mask_words():
+    """Trees with more than 64 leaves need two mask words: checked on a deep booster."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 5))  # noqa: N806
+    y = np.sin(X[:, 0] * 3) + X[:, 1] ** 2 + rng.normal(scale=0.1, size=4000)
+    booster = HistGradientBoostingRegressor(max_iter=5, max_leaf_nodes=127, random_state=0)
+    booster.fit(X, y)
+    forest = fast_predict.Forest(booster)
+    assert forest.words == 2
+    assert np.array_equal(
+        np.concatenate([forest.predict(X[i : i + 1]) for i in range(300)]), booster.predict(X[:300])
+    )

@@ -82,3 +82,18 @@ def test_user_facing_scores_on_zxcvbns_scale(small_run, params):
     assert (out["guesses_log10"][2:] >= plain).all()
     again = scorer(["123456", "password", *RANDOM_16])
     assert all(np.array_equal(out[k], again[k]) for k in out)
+
+
+def test_one_password_at_a_time_is_the_batch_answer_on_held_out_rows(small_run):
+    """The API's usual request is one password, batch predict's 100,000: the single-password
+    path (the trees walked QuickScorer-style, fast_predict.Forest) must give the batch path's
+    numbers exactly, on held-out passwords and on ones outside the leak."""
+    model, parts = small_run
+    scorer = Scorer(model, "0" * 64, (3.0, 6.0, 8.0, 10.0), beyond_leak=(6.5, 0.25, 16.0))
+    held = parts["test"]["password"].to_pylist()[:300]
+    words = held + [p + "~q7" for p in held[:100]] + RANDOM_16
+    batch = scorer(words)
+    for i, word in enumerate(words):
+        one = scorer([word])
+        assert one["guesses_log10"][0] == batch["guesses_log10"][i], word
+        assert one["score"][0] == batch["score"][i]

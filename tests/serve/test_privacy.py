@@ -5,6 +5,7 @@ import logging
 import httpx
 from fastapi.testclient import TestClient
 
+from pwc.hashing import siphash
 from pwc.serve.app import Settings, create_app
 
 CANARY = "canary-Zx81-secret"
@@ -33,6 +34,10 @@ def test_canaries_never_reach_logs_or_responses(server):
             assert resp.status_code < 500
             replies.append(resp.text)
         assert client.get("/version").status_code == 200
+        metrics = client.get("/metrics").text
+    assert "pwc_passwords_scored_total" in metrics  # counted, and by fixed labels only
+    assert CANARY not in metrics
+    assert str(int(siphash([CANARY])[0])) not in metrics and "canary" not in metrics
     log = server.stop()
     assert "POST /v1/score" in log  # the access log is on, so this test means something
     assert CANARY not in log

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,7 +25,8 @@ from pwc import __version__
 from pwc.config import Params, load_params
 from pwc.data.split import TEST_SETS
 from pwc.scorer import Result, Scorer, ScoreResponse, result_rows
-from pwc.serve.limits import BodySizeLimit
+from pwc.serve.limits import BodySizeLimit, InFlightLimit
+from pwc.serve.metrics import SCORED, RequestMetrics, metrics_response
 from pwc.text import check_utf8
 
 log = logging.getLogger("pwc.serve")
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     max_batch: int = Field(default=1000, gt=0)
     max_length: int | None = Field(default=None, gt=0)  # default: validate.max_length
     max_body_bytes: int = Field(default=1 << 20, gt=0)
+    # score requests one worker holds at once; more get 503 + Retry-After (docs/api.md,
+    # "Load shedding": sized from the measured capacity)
+    max_in_flight: int = Field(default=8, gt=0)
     git_commit: str | None = None
     lookup: bool | None = None  # default: lookup.enabled from params
 
@@ -106,7 +110,9 @@ class Health(BaseModel):
     model_version: str | None = None
 
 
-class TooLarge(BaseModel):
+class Refused(BaseModel):
+    """413 (body too large) and 503 (busy): the reason, in words."""
+
     detail: str
 
 
@@ -156,6 +162,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A model that cannot be loaded safely stops start-up: never serve garbage.
         scorer = Scorer.from_params(params, model_path, use_lookup=settings.lookup)
+        # one password through every path first: what the first call builds (the trees'
+        # single-row tables, ~60 ms) is built before the server says it is ready
+        scorer(["warm-up", "warm-up-2"])
+        scorer(["warm-up"])
         app.state.scorer = scorer
         app.state.version = version_info(params, scorer, _git_commit(settings.git_commit))
         log.info("model %s loaded from %s", scorer.version, model_path)
@@ -175,7 +185,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.scorer = None
+    # the last added runs first: metrics see every answer, shed ones included
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight, paths=("/v1/score",))
+    app.add_middleware(RequestMetrics)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
@@ -202,7 +215,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/v1/score",
         response_model=ScoreResponse,
         responses={
-            413: {"description": "body over PWC_MAX_BODY_BYTES", "model": TooLarge},
+            413: {"description": "body over PWC_MAX_BODY_BYTES", "model": Refused},
+            503: {
+                "description": "busy: PWC_MAX_IN_FLIGHT requests in flight; retry after the "
+                "Retry-After header's seconds",
+                "model": Refused,
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            },
             422: {
                 "description": "not a valid request (malformed JSON included): where and "
                 "why, never the value",
@@ -212,9 +231,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     async def score(body: ScoreRequest, request: Request) -> ScoreResponse:  # type: ignore[valid-type]
         scorer: Scorer = request.app.state.scorer
-        results = [Result(**row) for row in result_rows(scorer(body.passwords))]
+        columns = scorer(body.passwords)
+        leaked = int((columns["source"] == "leak").sum())
+        SCORED.labels("leak").inc(leaked)
+        SCORED.labels("model").inc(len(body.passwords) - leaked)
+        results = [Result(**row) for row in result_rows(columns)]
         return ScoreResponse(model_version=scorer.version, results=results)
 
+    app.add_api_route(
+        "/metrics",
+        metrics_response,
+        methods=["GET"],
+        response_class=Response,
+        responses={200: {"description": "Prometheus metrics", "content": {"text/plain": {}}}},
+        summary="Prometheus metrics (no password, no hash: fixed labels only)",
+    )
     return app
 
 

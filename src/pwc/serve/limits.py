@@ -1,10 +1,14 @@
-"""Refuse oversized request bodies with 413 before they are read into memory."""
+"""Request limits: oversized bodies refused with 413 before they are read into memory, and
+score requests over the in-flight bound shed with 503 (load shedding)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pwc.serve.metrics import IN_FLIGHT, SHED
 
 
 class BodySizeLimit:
@@ -67,3 +71,51 @@ def _replay(messages: list[Message], final: Message | None) -> Receive:
         return final or {"type": "http.disconnect"}
 
     return receive
+
+
+class InFlightLimit:
+    """Load shedding: at most `max_in_flight` score requests handled at once by this worker.
+
+    One more gets 503 with Retry-After at once, instead of a place in an unbounded queue
+    (past capacity every caller waited behind it, p50 44.6 s at 1,000 req/s). Other routes
+    (/health, /metrics) are never shed, so a busy server still says it is alive.
+    """
+
+    def __init__(self, app: ASGIApp, max_in_flight: int, paths: tuple[str, ...]) -> None:
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.paths = paths
+        self.in_flight = 0
+        self.body = json.dumps(
+            {"detail": f"busy: {max_in_flight} requests in flight, retry in 1 s"}
+        ).encode()
+
+    async def _shed(self, send: Send) -> None:
+        SHED.inc()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(self.body)).encode()),
+            (b"retry-after", b"1"),
+        ]
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_in_flight:
+            await self._shed(send)
+            return
+        self.in_flight += 1
+        IN_FLIGHT.inc()
+        try:
+            # Scoring runs on the event loop without yielding, so without this a request would
+            # be counted only when its turn came, and the bound would never be reached. One
+            # yield first lets every request that arrived with it be counted: the queue is
+            # then visible, and what is over the bound is refused before any is scored.
+            await asyncio.sleep(0)
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+            IN_FLIGHT.dec()

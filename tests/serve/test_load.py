@@ -1,0 +1,117 @@
+"""A real server past its capacity, on 127.0.0.1: load shedding (503 + Retry-After beyond the
+in-flight bound, /health still answering, every shed request counted), Prometheus metrics,
+and several workers giving the same answers. Counts and times are bounded; latency figures
+are the load benchmark's job (benchmarks/load.py), not asserted here."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import httpx
+import pytest
+
+from .conftest import Server, free_port
+
+WORDS = [f"pw{i}x{i * 7 % 13}" for i in range(1000)]
+
+
+def _start(served, tmp_path, *args, **env) -> Server:
+    port = free_port()
+    cmd = ["password-complexity", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    server = Server(cmd, {"PWC_PARAMS": str(served), **env}, tmp_path / "server.log", port)
+    server.wait_ready()
+    return server
+
+
+def _sample(metrics: str, name: str, **labels) -> float:
+    """The value of one sample in Prometheus text (0 when absent)."""
+    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    pattern = rf"^{name}(?:\{{{re.escape(want)}\}})? ([0-9.e+]+)$" if want else rf"^{name} (\S+)$"
+    found = re.search(pattern, metrics, re.M)
+    return float(found[1]) if found else 0.0
+
+
+async def _burst(url: str, n: int, size: int) -> tuple[list[httpx.Response], list[int]]:
+    """n batch requests at once, and /health asked while they are being handled."""
+    limits = httpx.Limits(max_connections=n + 4)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        body = {"passwords": WORDS[:size]}
+        scoring = [asyncio.create_task(client.post("/v1/score", json=body)) for _ in range(n)]
+        await asyncio.sleep(0.05)
+        health = [(await client.get("/health")).status_code for _ in range(3)]
+        return list(await asyncio.gather(*scoring)), health
+
+
+def test_past_its_bound_the_server_sheds_with_503_and_stays_healthy(served, tmp_path):
+    server = _start(served, tmp_path, PWC_MAX_IN_FLIGHT="2")
+    try:
+        replies, health = asyncio.run(_burst(server.url, n=40, size=1000))
+        codes = [r.status_code for r in replies]
+        shed = [r for r in replies if r.status_code == 503]
+        assert set(codes) == {200, 503} and codes.count(200) >= 2, codes
+        assert all(r.headers["retry-after"] == "1" and "busy" in r.json()["detail"] for r in shed)
+        assert all(len(r.json()["results"]) == 1000 for r in replies if r.status_code == 200)
+        assert health == [200, 200, 200]  # never shed
+        metrics = httpx.get(f"{server.url}/metrics").text
+        assert _sample(metrics, "pwc_requests_shed_total") == len(shed)
+        assert _sample(metrics, "pwc_requests_total", route="/v1/score", status="503") == len(shed)
+        assert _sample(metrics, "pwc_requests_in_flight") == 0  # every slot given back
+        # under the bound again: everything is accepted
+        after, _ = asyncio.run(_burst(server.url, n=2, size=10))
+        assert [r.status_code for r in after] == [200, 200]
+    finally:
+        server.stop()
+
+
+def test_metrics_count_requests_latency_and_sources(served, small_run, tmp_path):
+    _, parts = small_run
+    leaked = parts["train"]["password"].to_pylist()[:7]  # in the served lookup
+    server = _start(served, tmp_path)
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            assert client.post("/v1/score", json={"passwords": [*leaked, *WORDS[:3]]}).is_success
+            assert client.post("/v1/score", json={"passwords": []}).status_code == 422
+            metrics = client.get("/metrics").text
+        assert _sample(metrics, "pwc_passwords_scored_total", source="leak") == 7
+        assert _sample(metrics, "pwc_passwords_scored_total", source="model") == 3
+        assert _sample(metrics, "pwc_requests_total", route="/v1/score", status="200") == 1
+        assert _sample(metrics, "pwc_requests_total", route="/v1/score", status="422") == 1
+        assert _sample(metrics, "pwc_request_seconds_count", route="/v1/score") == 2
+        # an unknown path is counted under a fixed label, never its text (it could be a secret)
+        httpx.get(f"{server.url}/hunter2-secret")
+        metrics = httpx.get(f"{server.url}/metrics").text
+        assert "hunter2" not in metrics
+        assert _sample(metrics, "pwc_requests_total", route="other", status="404") == 1
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("workers", [2])
+def test_several_workers_give_the_same_answers_and_one_metrics_view(served, tmp_path, workers):
+    (tmp_path / "one").mkdir()
+    one = _start(served, tmp_path / "one")
+    try:
+        want = httpx.post(f"{one.url}/v1/score", json={"passwords": WORDS[:50]}).json()
+    finally:
+        one.stop()
+    (tmp_path / "many").mkdir()
+    many = _start(served, tmp_path / "many", "--workers", str(workers))
+    try:
+        with httpx.Client(base_url=many.url, timeout=30) as client:
+            # new connections each time, so the kernel spreads them over the workers
+            got = [
+                httpx.post(f"{many.url}/v1/score", json={"passwords": WORDS[:50]}).json()
+                for _ in range(20)
+            ]
+            metrics = client.get("/metrics").text
+        assert all(g == want for g in got)
+        # any worker answers /metrics with every worker's counts
+        assert _sample(metrics, "pwc_requests_total", route="/v1/score", status="200") == 20
+        assert (
+            _sample(metrics, "pwc_passwords_scored_total", source="model")
+            + _sample(metrics, "pwc_passwords_scored_total", source="leak")
+            == 20 * 50
+        )
+    finally:
+        many.stop()
