@@ -158,7 +158,8 @@ class Scorer:
         found = np.zeros(len(arr), dtype=bool)
         if self.lookup is not None and len(arr):
             found, rank, _ = self.lookup.find(arr)
-            log10[found] = numerics.log10(rank[found])
+            if found.any():
+                log10[found] = numerics.log10(rank[found])
         if not found.all():
             rest = arr.filter(pa.array(~found)) if found.any() else arr
             pred, log10_prob = model_lib.predict_with_markov(self.model, rest)

@@ -25,6 +25,8 @@ from pwc.model.fast_predict import boosted, forget_thread_count, isotonic
 from pwc.ngrams import HashedNgrams
 from pwc.ridge import LsqrRidge
 
+# Up to this many rows, predict_blocks adds the dense columns in Python floats.
+FEW_ROWS = 2
 # Isotonic maps have flat steps; a tiny share of the raw score keeps the order strict.
 _TIE_BREAK = 1e-6
 
@@ -103,8 +105,21 @@ class Stacked(RegressorMixin, BaseEstimator):
         sparse = sparse.copy()
         sparse.sum_duplicates()  # sorted columns, duplicates summed: what hstack produced
         score = sparse @ coef[: self.dense_from]
-        for j in range(dense.shape[1]):  # scipy adds the row's columns left to right
-            score += dense[:, j] * coef[self.dense_from + j]
+        if dense.shape[0] <= FEW_ROWS:
+            # For a password or two, a numpy call per column costs more than its arithmetic:
+            # the same products and sums in the same order, in Python floats rounded to the
+            # score's dtype after each operation (float32 operations done in float64 and then
+            # rounded give float32's own result: 53 >= 2 * 24 + 2 bits)
+            to_dtype = score.dtype.type
+            weights = coef[self.dense_from :].tolist()
+            for i, row in enumerate(dense.tolist()):
+                total = score[i]
+                for value, weight in zip(row, weights, strict=True):
+                    total = to_dtype(total + to_dtype(value * weight))
+                score[i] = total
+        else:
+            for j in range(dense.shape[1]):  # scipy adds the row's columns left to right
+                score += dense[:, j] * coef[self.dense_from + j]
         score = score + self.linear_.intercept_
         if self.booster_ is None:
             return score
