@@ -57,3 +57,12 @@ def test_ranked_orders_by_primary_metric_and_skips_failed():
     show = [{"experiments": [rev("a", 0.5), rev("b", 0.7), rev("c", None)]}]
     assert experiments.ranked(show, "m.json") == [("b", 0.7), ("a", 0.5)]
     assert experiments.ranked(show, "other.json") == []
+
+
+def test_run_returns_when_the_command_exits_not_when_its_children_do():
+    """`dvc queue start` leaves workers holding its output open; with pipes the caller waited
+    for them (a CI run hung there). Here a background child keeps the output open for 60 s;
+    the call must come back with the output long before (the timeout fails it otherwise)."""
+    script = "sleep 60 & echo started; echo oops >&2"
+    proc = experiments.run(["sh", "-c", script], timeout=20, start_new_session=True)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "started\n", "oops\n")

@@ -16,6 +16,8 @@ import boto3
 import pytest
 import yaml
 
+from pwc.ops.experiments import run
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 COPIED = ["dvc.yaml", "params.yaml", "src", "data/raw/README.md", ".gitattributes", ".gitignore"]
@@ -51,7 +53,8 @@ def sh(
         **(env or {}),
     }
     env.pop("DVC_EXP_NAME", None)
-    proc = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=timeout)
+    # output through files, not pipes: `dvc queue start`'s workers inherit it (experiments.run)
+    proc = run(list(args), cwd=repo, env=env, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
