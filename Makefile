@@ -73,18 +73,18 @@ push: setup  ## data and models to the DVC remote
 pull: setup  ## data and models from the DVC remote
 	$(BIN)/dvc pull
 
-# A parameter grid as DVC experiments, two at a time, ranked by validation_head Spearman
-# (choices are made on validation; test figures are shown, never used to rank).
-SWEEP ?= -S 'train.alpha=1,3,10' -S 'train.sampling=log_rank,mixed'
-sweep: setup  ## a parameter grid as DVC experiments, ranked on validation
-	$(BIN)/dvc exp run --queue $(SWEEP)
+# A sweep defined in sweeps/$(SWEEP).yaml (grid, metric, direction) as DVC experiments, two at
+# a time, ranked on validation (test figures are shown, never used to rank).
+SWEEP ?= default
+sweep: setup  ## the grid in sweeps/$(SWEEP).yaml as DVC experiments, ranked on validation
+	$(BIN)/python -m pwc.ops.sweeps queue $(SWEEP)
 	$(BIN)/dvc queue start -j 2
 	$(BIN)/python -m pwc.ops.experiments wait
 	$(BIN)/python -m pwc.ops.experiments show
-	$(BIN)/python -m pwc.ops.experiments rank
+	$(BIN)/python -m pwc.ops.experiments rank $(SWEEP)
 
-best: setup  ## apply the best experiment (dvc exp apply)
-	$(BIN)/python -m pwc.ops.experiments best
+best: setup  ## apply the best experiment of the sweep (dvc exp apply)
+	$(BIN)/python -m pwc.ops.experiments best $(SWEEP)
 
 report: setup  ## the offline HTML dashboard (reports/dashboard.html)
 	$(BIN)/python -m pwc.ops.dashboard --out reports/dashboard.html

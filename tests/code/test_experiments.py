@@ -3,7 +3,7 @@ runs the same against real DVC): ranking by the validation metric, a wait that c
 
 import pytest
 
-from pwc.ops import experiments
+from pwc.ops import experiments, tools
 
 HEADER = "Task     Name   Created  Status\n"
 
@@ -64,5 +64,5 @@ def test_run_returns_when_the_command_exits_not_when_its_children_do():
     for them (a CI run hung there). Here a background child keeps the output open for 60 s;
     the call must come back with the output long before (the timeout fails it otherwise)."""
     script = "sleep 60 & echo started; echo oops >&2"
-    proc = experiments.run(["sh", "-c", script], timeout=20, start_new_session=True)
+    proc = tools.run(["sh", "-c", script], timeout=20, start_new_session=True)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "started\n", "oops\n")

@@ -16,7 +16,7 @@ import boto3
 import pytest
 import yaml
 
-from pwc.ops.experiments import run
+from pwc.ops.tools import run
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -7,7 +7,7 @@ import shutil
 import boto3
 import yaml
 
-from pwc.ops.experiments import primary, ranked
+from pwc.ops.experiments import PRIMARY, primary, ranked
 from tests.project import PARAMS
 
 from ..conftest import ROOT
@@ -62,9 +62,13 @@ def test_s3_remote_round_trip_on_a_real_s3_api(repo, s3_server):
 
 
 def test_tiny_sweep_ranks_on_validation_applies_the_best_and_shows_them(repo):
+    (repo / "sweeps").mkdir(exist_ok=True)
+    sweep = {"rank_by": ".".join(PRIMARY), "direction": "max", "grid": {"train.alpha": [3, 30]}}
+    (repo / "sweeps" / "tiny.yaml").write_text(yaml.safe_dump(sweep))
     sh(repo, "git", "add", "-A")
     sh(repo, "git", "commit", "-qm", "state before the sweep", check=False)
-    sh(repo, "dvc", "exp", "run", "--queue", "-S", "train.alpha=3,30")
+    queued = sh(repo, "python", "-m", "pwc.ops.sweeps", "queue", "tiny").stdout
+    assert "queued 2 points" in queued, queued
     sh(repo, "dvc", "queue", "start", "-j", "2")
     sh(repo, "python", "-m", "pwc.ops.experiments", "wait", "400")
     results = ranked(
@@ -77,7 +81,7 @@ def test_tiny_sweep_ranks_on_validation_applies_the_best_and_shows_them(repo):
     table = sh(repo, "python", "-m", "pwc.ops.experiments", "show").stdout  # make sweep's view
     rows = [line for line in table.splitlines() if best_name in line or "train.alpha" in line]
     assert len(rows) >= 2 and "validation_head.served.spearman" in table, table
-    best = sh(repo, "python", "-m", "pwc.ops.experiments", "best").stdout
+    best = sh(repo, "python", "-m", "pwc.ops.experiments", "best", "tiny").stdout
     assert f"applying {best_name}" in best
     applied = yaml.safe_load((repo / "params.yaml").read_text())["train"]["alpha"]
     assert applied in (3, 30)

@@ -18,7 +18,8 @@ from pathlib import Path
 from pwc.data.split import TEST_SETS
 from pwc.errors import PwcError
 from pwc.io import write_bytes
-from pwc.ops.experiments import PRIMARY, dvc, git, metrics_file, ranked
+from pwc.ops.experiments import PRIMARY, metrics_file, ranked
+from pwc.ops.tools import dvc, git
 
 HEADLINE = [(s, m) for s in TEST_SETS for m in ("spearman", "auc_seen_twice")]
 

@@ -1,62 +1,27 @@
-"""Sweeps with DVC experiments: run the queue to the end, rank by the gate's primary metric,
-apply the best. `make sweep` / `make best` call this; the grid is in the Makefile.
+"""Sweeps with DVC experiments: run the queue to the end, rank by the gate's primary metric (or
+a sweep file's), apply the best. `make sweep` / `make best` call this; grids are in sweeps/.
 
     python -m pwc.ops.experiments wait [S] # until `dvc queue` has nothing queued or running
     python -m pwc.ops.experiments show     # `dvc exp show` as a table, best first
-    python -m pwc.ops.experiments rank     # experiments, best first
-    python -m pwc.ops.experiments best     # `dvc exp apply` the best one
+    python -m pwc.ops.experiments rank [SWEEP]  # experiments, best first (by the sweep's metric)
+    python -m pwc.ops.experiments best [SWEEP]  # `dvc exp apply` the best one
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
-import tempfile
 import time
 
 from pwc.config import load_params
-from pwc.errors import PwcError
+from pwc.ops.sweeps import load_sweep
+from pwc.ops.tools import dvc
 
 # The metric experiments are ranked by: the served scorer's Spearman on validation_head (the
 # gate's first check), in the evaluate stage's metrics file (params.yaml paths). Choices are
 # made on validation; the test sets only report.
 PRIMARY = ("validation_head", "served", "spearman")
-
-
-def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
-    """subprocess.run with stdout and stderr captured through temporary files, not pipes.
-
-    `dvc queue start` leaves queue workers running that inherit its output: with pipes, the
-    caller waits for end-of-file until the last worker exits, which a celery worker that
-    hangs in its shutdown never does (seen in CI: a sweep test stuck after both experiments
-    had succeeded). A file is read when the command itself has exited.
-    """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.run(args, stdout=out, stderr=err, **kwargs)
-        out.seek(0)
-        err.seek(0)
-        proc.stdout = out.read().decode(errors="replace")
-        proc.stderr = err.read().decode(errors="replace")
-    return proc
-
-
-def git(*args: str) -> str:
-    """stdout of `git ARGS`; a failure names the command and git's message."""
-    proc = run(["git", *args])
-    if proc.returncode != 0:
-        raise PwcError(f"`git {' '.join(args)}` failed: {proc.stderr.strip()[-500:]}")
-    return proc.stdout
-
-
-def dvc(*args: str) -> str:
-    """stdout of `dvc ARGS` run by this interpreter's DVC (the venv's, whatever PATH says);
-    a failure names the command and DVC's message."""
-    proc = run([sys.executable, "-m", "dvc", *args])
-    if proc.returncode != 0:
-        raise PwcError(f"`dvc {' '.join(args)}` failed: {proc.stderr.strip()[-500:]}")
-    return proc.stdout
 
 
 def _workers(status: str) -> int:
@@ -89,11 +54,11 @@ def wait(poll: float = 3.0, timeout: float = 6 * 3600, jobs: int = 2, restarts: 
     raise SystemExit(f"queue still busy after {timeout:.0f} s")
 
 
-def primary(metrics: dict) -> float:
-    """The gate's primary metric in a metrics.json document."""
+def primary(metrics: dict, key: tuple[str, ...] = PRIMARY) -> float:
+    """The gate's primary metric (or the metric at `key`) in a metrics.json document."""
     value = metrics
-    for key in PRIMARY:
-        value = value[key]
+    for part in key:
+        value = value[part]
     return float(value)
 
 
@@ -102,24 +67,26 @@ def metrics_file() -> str:
     return load_params().paths.evaluate_metrics.as_posix()
 
 
-def _primary(rev: dict, metrics: str) -> float | None:
+def _value(rev: dict, metrics: str, key: tuple[str, ...]) -> float | None:
     try:
-        return primary(rev["data"]["metrics"][metrics]["data"])
+        return primary(rev["data"]["metrics"][metrics]["data"], key)
     except (KeyError, TypeError):
         return None  # a failed experiment (e.g. rejected by the gate) has no metrics
 
 
-def ranked(exp_show: list[dict], metrics: str) -> list[tuple[str, float]]:
-    """(experiment name, primary metric in the `metrics` file) for every finished experiment
-    in `dvc exp show --json`, best first."""
+def ranked(
+    exp_show: list[dict], metrics: str, key: tuple[str, ...] = PRIMARY, direction: str = "max"
+) -> list[tuple[str, float]]:
+    """(experiment name, the metric at `key` in the `metrics` file) for every finished
+    experiment in `dvc exp show --json`, best first (highest for "max")."""
     found = []
     for baseline in exp_show:
         for exp in baseline.get("experiments") or []:
             for rev in exp.get("revs", []):
-                value = _primary(rev, metrics)
+                value = _value(rev, metrics, key)
                 if value is not None:
                     found.append((exp.get("name") or rev["rev"][:7], value))
-    return sorted(found, key=lambda item: -item[1])
+    return sorted(found, key=lambda item: -item[1] if direction == "max" else item[1])
 
 
 def show_table() -> str:
@@ -142,7 +109,13 @@ def main(argv: list[str]) -> int:
     if command == "show":
         print(show_table())
         return 0
-    ranking = ranked(json.loads(dvc("exp", "show", "--json")), metrics_file())
+    # rank/best [SWEEP]: by the sweep file's metric and direction, else the gate's primary
+    key, direction = PRIMARY, "max"
+    if len(argv) > 1:
+        sweep = load_sweep(argv[1], load_params())
+        key, direction = sweep.metric, sweep.direction
+    exp_show = json.loads(dvc("exp", "show", "--json"))
+    ranking = ranked(exp_show, metrics_file(), key, direction)
     if command == "rank":
         for name, value in ranking:
             print(f"{value:.6f}  {name}")
@@ -151,7 +124,7 @@ def main(argv: list[str]) -> int:
         if not ranking:
             raise SystemExit("no finished experiment to apply: run `make sweep` first")
         name, value = ranking[0]
-        print(f"applying {name} ({'.'.join(PRIMARY)} = {value:.6f})")
+        print(f"applying {name} ({'.'.join(key)} = {value:.6f})")
         print(dvc("exp", "apply", name))
         return 0
     raise SystemExit(f"unknown command {command!r}: wait, show, rank or best")

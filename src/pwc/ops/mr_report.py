@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 from pwc.errors import PwcError
-from pwc.ops.experiments import dvc
+from pwc.ops.tools import dvc
 
 
 @dataclass
