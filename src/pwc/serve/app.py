@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pwc import __version__
 from pwc.config import Params, load_params
 from pwc.data.split import TEST_SETS
-from pwc.scorer import Result, Scorer, ScoreResponse, result_rows
+from pwc.scorer import Scorer, ScoreResponse, result_rows
 from pwc.serve.limits import BodySizeLimit, InFlightLimit
 from pwc.serve.metrics import SCORED, RequestMetrics, metrics_response
 from pwc.text import check_utf8
@@ -235,8 +235,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         leaked = int((columns["source"] == "leak").sum())
         SCORED.labels("leak").inc(leaked)
         SCORED.labels("model").inc(len(body.passwords) - leaked)
-        results = [Result(**row) for row in result_rows(columns)]
-        return ScoreResponse(model_version=scorer.version, results=results)
+        # the records are validated once, here (into Result through ScoreResponse)
+        return ScoreResponse(model_version=scorer.version, results=result_rows(columns))
 
     app.add_api_route(
         "/metrics",
