@@ -29,7 +29,7 @@ class Result(BaseModel):
     """One password's score. Batch files add the password, the model version and a third
     source, "too_long" (not scored, null numbers)."""
 
-    guesses_log10: float = Field(description="log10 of the estimated guesses, >= 0")
+    guesses_log10: float = Field(description="log10 of the estimated guesses, 0 to 308")
     guesses: float = Field(description="estimated guesses an attacker needs")
     score: int = Field(ge=0, le=4, description="0 (weakest) to 4, zxcvbn's scale")
     source: Literal["leak", "model"] = Field(
@@ -46,6 +46,8 @@ class ScoreResponse(BaseModel):
 
 
 RESULT_FIELDS = tuple(Result.model_fields)
+# The largest answer: 10^308 guesses, below float64's largest value (1.8 * 10^308).
+MAX_GUESSES_LOG10 = 308.0
 # Arrow column types of the record's Python types (a 0-4 score fits int8)
 _ARROW_TYPES = {float: pa.float64(), int: pa.int8(), str: pa.string()}
 
@@ -166,7 +168,9 @@ class Scorer:
             if self.beyond_leak is not None:
                 pred = beyond_leak(pred, log10_prob, *self.beyond_leak)
             log10[~found] = pred
-        log10 = np.maximum(log10, 0.0)  # at least one guess
+        # at least one guess, and at most what a float holds: past 10^308 guesses would be
+        # infinite (JSON null), and no attacker tells such numbers apart
+        log10 = np.clip(log10, 0.0, MAX_GUESSES_LOG10)
         # the fields of `Result`, as columns
         return {
             "guesses_log10": log10,

@@ -97,3 +97,13 @@ def test_one_password_at_a_time_is_the_batch_answer_on_held_out_rows(small_run):
         one = scorer([word])
         assert one["guesses_log10"][0] == batch["guesses_log10"][i], word
         assert one["score"][0] == batch["score"][i]
+
+
+def test_answers_stay_finite_for_the_longest_strangest_passwords(small_run):
+    """Found by the schemathesis test: a long password of rare bytes went past 10^308 guesses
+    beyond the leak, and its `guesses` became infinite (null in JSON). Capped at 10^308."""
+    model, _ = small_run
+    scorer = Scorer(model, "0" * 64, (3.0, 6.0, 8.0, 10.0), beyond_leak=(6.5, 0.25, 16.0))
+    out = scorer(["ꙮ" * 128, "\u07ff" * 128, "Xk9#mQ2$vL7!pR4@"])
+    assert np.isfinite(out["guesses"]).all() and np.isfinite(out["guesses_log10"]).all()
+    assert out["guesses_log10"][0] == 308.0 and out["score"][0] == 4

@@ -18,13 +18,15 @@ schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json")
 
 @schemathesis.check
 def no_password_echoed(ctx, response, case) -> None:
-    """A password sent is never in the reply (long enough to not be a field name by chance)."""
+    """A password sent is never in the reply. Only passwords of 16+ characters count: shorter
+    generated ones turned up inside pydantic's own messages by chance (a false alarm seen in
+    a run); the canary test in test_privacy.py checks echoes of every kind exactly."""
     body = case.body if isinstance(case.body, dict) else {}
     passwords = body.get("passwords")
     if not isinstance(passwords, list):
         return
     text = response.text
-    echoed = [p for p in passwords if isinstance(p, str) and len(p) >= 8 and p in text]
+    echoed = [p for p in passwords if isinstance(p, str) and len(p) >= 16 and p in text]
     if echoed:
         raise AssertionError(f"{len(echoed)} password(s) echoed in a {response.status_code}")
 
