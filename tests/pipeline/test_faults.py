@@ -43,10 +43,12 @@ OUTPUT_DIRS = ("data", "data/split", "data/predictions", "models", "metrics", "m
 
 
 def _stage_process(proc: subprocess.Popen, stage: str) -> psutil.Process | None:
-    """The stage's own Python process under `dvc repro` (not DVC starting up)."""
+    """The stage's own Python process under `dvc repro` (not DVC starting up, nor the shell
+    DVC runs the command with: dash forks `python` where bash execs it, so with SHELL unset
+    `sh -c "python -m pwc.stages.x"` is the stage's parent, holding the name in one string)."""
     try:
         for child in psutil.Process(proc.pid).children(recursive=True):
-            if f"pwc.stages.{stage}" in " ".join(child.cmdline()):
+            if f"pwc.stages.{stage}" in child.cmdline():  # an argument of its own: python -m
                 return child
     except psutil.Error:
         pass
