@@ -42,16 +42,24 @@ class ZxcvbnCalibrated:
 
 
 def compare_set(
-    table: pa.Table, peers: dict[str, Callable[[list[str]], np.ndarray]], cap: float
+    table: pa.Table,
+    peers: dict[str, Callable[[list[str]], np.ndarray]],
+    cap: float,
+    weights: np.ndarray | None = None,
 ) -> dict:
-    """Spearman, RMSE and AUC of every peer on exactly the rows of `table`; errors of answers
-    above `cap` (the leak's rarest class) are scored at it, for every peer alike."""
+    """Spearman, RMSE and AUC of every peer on exactly the rows of `table`, and per slice of
+    true guess rank (evaluate.RANK_BUCKETS); errors of answers above `cap` (the leak's rarest
+    class) are scored at it, for every peer alike. With `weights` (each row's count in the
+    leak), the frequency-weighted Spearman too."""
     passwords = table["password"].to_pylist()
     y = table["target"].to_numpy()
     seen_once = table["seen_once"].to_numpy(zero_copy_only=False)
+    ranks = evaluate.rank_masks(y)
+    keep = ("spearman", "spearman_weighted", "rmse", "rmse_uncapped", "auc_seen_twice")
     out = {}
     for name, predict in peers.items():
         pred = np.asarray(predict(passwords), dtype=np.float64)
-        m = evaluate.metrics(y, pred, seen_once, cap)
-        out[name] = {k: m[k] for k in ("spearman", "rmse", "rmse_uncapped", "auc_seen_twice")}
+        m = evaluate.metrics(y, pred, seen_once, cap, weights)
+        out[name] = {k: m[k] for k in keep if k in m}
+        out[name]["rank_slices"] = evaluate.slice_metrics(y, np.minimum(pred, cap), ranks)
     return {"rows": int(y.size), "models": out}

@@ -22,6 +22,14 @@ LENGTH_BUCKETS = (
     ("len_9_12", 9, 12),
     ("len_13_up", 13, None),
 )
+# True guess-rank slices (low < log10 rank <= high): online attacks live below 10^5, where
+# zxcvbn is tuned; offline ones past it; above 10^6.5 is mostly the leak's count-1 block.
+RANK_BUCKETS = (
+    ("rank_to_1e3", None, 3.0),
+    ("rank_1e3_1e5", 3.0, 5.0),
+    ("rank_1e5_1e6_5", 5.0, 6.5),
+    ("rank_1e6_5_up", 6.5, None),
+)
 
 
 def _round(x: float) -> float:
@@ -44,14 +52,46 @@ def spearman(y: np.ndarray, pred: np.ndarray) -> float | None:
     return _round(pearson(rankdata(y), rankdata(pred)))
 
 
+def _weighted_ranks(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Each value's rank in weight units: the middle of its tie group's share of the total."""
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    before = np.concatenate(([0.0], np.cumsum(w[order])))
+    starts = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
+    ends = np.append(starts[1:], xs.size)
+    middle = (before[starts] + before[ends]) / 2.0
+    ranks = np.empty(x.size)
+    ranks[order] = np.repeat(middle, ends - starts)
+    return ranks
+
+
+def spearman_weighted(y: np.ndarray, pred: np.ndarray, w: np.ndarray) -> float | None:
+    """Spearman correlation with each row weighted by how often it occurs (Golla & Dürmuth,
+    CCS 2018): weighted ranks, then their weighted Pearson correlation. With equal weights
+    it is `spearman`. None when either side is constant."""
+    if y.size < 2 or np.ptp(y) == 0 or np.ptp(pred) == 0:
+        return None
+    w = np.asarray(w, dtype=np.float64)
+    a, b = _weighted_ranks(y, w), _weighted_ranks(pred, w)
+    total = np.sum(w)
+    a = a - np.sum(w * a) / total
+    b = b - np.sum(w * b) / total
+    return _round(np.sum(w * a * b) / np.sqrt(np.sum(w * a * a) * np.sum(w * b * b)))
+
+
 def metrics(
-    y: np.ndarray, pred: np.ndarray, seen_once: np.ndarray, cap: float | None = None
+    y: np.ndarray,
+    pred: np.ndarray,
+    seen_once: np.ndarray,
+    cap: float | None = None,
+    weights: np.ndarray | None = None,
 ) -> dict:
     """Headline metrics on one evaluation set. A constant prediction scores Spearman 0, AUC
     0.5. With `cap`, the error metrics (RMSE, R², within 1) score answers above it as `cap`:
     a held-out password cannot be rarer than the leak's rarest class, and an answer beyond the
     leak is a claim about passwords outside it, which no leak can score. The order metrics
-    (Spearman, AUC) use the answers as given; `rmse_uncapped` is reported beside."""
+    (Spearman, AUC) use the answers as given; `rmse_uncapped` is reported beside. With
+    `weights` (each row's count in the leak), `spearman_weighted` too."""
     rho = spearman(y, pred)
     seen_twice = ~seen_once
     # A weaker (smaller) prediction should mean "more common": score = -pred.
@@ -68,10 +108,23 @@ def metrics(
     }
     if cap is not None:
         out["rmse_uncapped"] = _round(np.sqrt(mean_squared_error(y, pred)))
+    if weights is not None:
+        out["spearman_weighted"] = spearman_weighted(y, pred, weights) or 0.0
     return out
 
 
-def slice_masks(passwords: pa.ChunkedArray | pa.Array, seen_once: np.ndarray) -> dict:
+def rank_masks(target: np.ndarray) -> dict:
+    """Rows of each RANK_BUCKETS slice, by true log10 guess rank."""
+    return {
+        name: (target > (-np.inf if low is None else low))
+        & (target <= (np.inf if high is None else high))
+        for name, low, high in RANK_BUCKETS
+    }
+
+
+def slice_masks(
+    passwords: pa.ChunkedArray | pa.Array, seen_once: np.ndarray, target: np.ndarray
+) -> dict:
     length = pc.utf8_length(passwords).to_numpy()
     masks = {}
     for name, low, high in LENGTH_BUCKETS:
@@ -84,7 +137,7 @@ def slice_masks(passwords: pa.ChunkedArray | pa.Array, seen_once: np.ndarray) ->
     )
     masks["head"] = ~seen_once
     masks["tail"] = seen_once
-    return masks
+    return masks | rank_masks(target)
 
 
 def slice_metrics(y: np.ndarray, pred: np.ndarray, masks: dict) -> dict:
@@ -141,15 +194,17 @@ def evaluate_set(
     constant: float,
     times_map: TimesMap | None = None,
     cap: float | None = None,
+    weights: np.ndarray | None = None,
 ) -> dict:
     """Metrics of the served scorer (errors capped at `cap`, see `metrics`), the model alone
-    and the constant baseline on one evaluation set, and slices of the served scorer."""
+    and the constant baseline on one evaluation set, and slices of the served scorer. With
+    `weights` (each row's count, pwc.frequency), frequency-weighted Spearman beside."""
     y = table["target"].to_numpy()
     seen_once = table["seen_once"].to_numpy(zero_copy_only=False)
-    masks = slice_masks(table["password"], seen_once)
+    masks = slice_masks(table["password"], seen_once, y)
     preds = {"served": served, "model": model_pred, "constant": np.full_like(y, constant)}
     out = {
-        name: metrics(y, pred, seen_once, cap if name == "served" else None)
+        name: metrics(y, pred, seen_once, cap if name == "served" else None, weights)
         for name, pred in preds.items()
     }
     out["slices"] = slice_metrics(y, served if cap is None else np.minimum(served, cap), masks)

@@ -4,7 +4,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pwc import compare, model
+from pwc import compare, frequency, model
 from pwc.config import Params
 from pwc.data.split import TEST_SETS
 from pwc.io import sha256_file, write_json
@@ -35,10 +35,12 @@ def main(params: Params) -> None:
         "ours": lambda pw: served(pw)["guesses_log10"],
         "ours_model": lambda pw: model.predict(ours, pw),
     }
+    counts = frequency.read_counts(paths.validated)
     results = {}
     for name in TEST_SETS:
         rows = take_uniform(pq.read_table(paths.split(name)), cfg.rows, params.seed)
-        results[name] = compare.compare_set(rows, peers, cap)
+        weights = frequency.row_weights(rows, counts)
+        results[name] = compare.compare_set(rows, peers, cap, weights)
         log.info("%s: %s", name, results[name])
     write_json(paths.compare, results)
 

@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from dvclive import Live
 
-from pwc import evaluate, lookup, model
+from pwc import evaluate, frequency, lookup, model
 from pwc.config import Params
 from pwc.data.split import EVAL_SETS, TEST_SETS, validation_mask
 from pwc.errors import DataError
@@ -33,6 +33,7 @@ def main(params: Params) -> None:
     del train
     scorer = Scorer.build(params, fitted, sha256_file(paths.model), table)
     sets = {name: pq.read_table(paths.split(name)) for name in EVAL_SETS}
+    counts = frequency.read_counts(paths.validated)
     served = {}
     for name, rows in sets.items():
         out = scorer(rows["password"])
@@ -47,6 +48,7 @@ def main(params: Params) -> None:
             constant,
             times_map,
             cap,
+            frequency.row_weights(rows, counts),
         )
         for name, rows in sets.items()
     }
