@@ -105,6 +105,11 @@ class TrainParams(_Section):
     markov_rows: int = Field(gt=0)
     # one Markov model per sampling of its rows (log_rank: head-heavy; uniform: the tail)
     markov_samplings: list[Literal["uniform", "log_rank", "mixed"]] = Field(min_length=1)
+    # ngram_ridge: a PCFG (pwc.pcfg) counted on the Markov model's rows, 2^bits segment
+    # buckets (0 = off)
+    pcfg_bits: int = Field(ge=0, le=26)
+    # ngram_ridge: dictionary words and names, keyboard walks, dates, repeats (pwc.knowledge)
+    knowledge: bool
     # ngram_ridge: boosted trees over the linear score + dense features (0 iterations = off),
     # fitted on `booster_rows` train rows disjoint from the others.
     booster_iter: int = Field(ge=0)

@@ -15,7 +15,13 @@ WORDS = [f"{w}{i}" for i in range(300) for w in ("pass", "Dragon!", "x")]
 @pytest.fixture(scope="module", params=["baseline", "ngram_ridge"])
 def fitted(request):
     cfg = section(
-        "train", model=request.param, hash_bits=12, ngram_max=3, markov_order=0, booster_iter=0
+        "train",
+        model=request.param,
+        hash_bits=12,
+        ngram_max=3,
+        markov_order=0,
+        pcfg_bits=0,
+        booster_iter=0,
     )
     y = np.array([len(w) / 3 for w in WORDS])
     return cfg, model_lib.fit(cfg, model_lib.Rows(WORDS, y), seed=5)

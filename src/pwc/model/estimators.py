@@ -20,9 +20,11 @@ from sklearn.preprocessing import StandardScaler
 from pwc import numerics
 from pwc.config import TrainParams
 from pwc.features import HandFeatures
+from pwc.knowledge import KnowledgeFeatures
 from pwc.markov import MarkovScores
 from pwc.model.fast_predict import boosted, forget_thread_count, isotonic
 from pwc.ngrams import HashedNgrams
+from pwc.pcfg import PcfgScores
 from pwc.ridge import LsqrRidge
 
 # Up to this many rows, predict_blocks adds the dense columns in Python floats.
@@ -205,6 +207,11 @@ def build(params: TrainParams, seed: int) -> Pipeline:
         for sampling in params.markov_samplings:
             markov = MarkovScores(params.markov_order, params.markov_bits)
             dense.append((f"markov_{sampling}", markov))
+    # after the Markov columns, whose place predict_with_markov knows
+    if params.pcfg_bits:
+        dense.append(("pcfg", PcfgScores(params.pcfg_bits)))
+    if params.knowledge:
+        dense.append(("knowledge", KnowledgeFeatures()))
     hand = Pipeline([("extract", FeatureUnion(dense)), ("scale", StandardScaler())])
     linear = LsqrRidge(alpha=params.alpha, tol=1e-4)
     booster = None

@@ -18,8 +18,10 @@ from pwc.io import write_bytes
 # Types a model file may contain beyond skops' defaults. Anything else refuses to load.
 TRUSTED_TYPES = [
     "pwc.features.HandFeatures",
+    "pwc.knowledge.KnowledgeFeatures",
     "pwc.markov.MarkovScores",
     "pwc.ngrams.HashedNgrams",
+    "pwc.pcfg.PcfgScores",
     "pwc.model.Calibrated",
     "pwc.model.Stacked",
     "pwc.model.Tfidf",

@@ -46,14 +46,17 @@ def fit(
     carry weights."""
     model = build(params, seed)
     linear_only = params.model == "baseline"
-    if params.markov_order and not linear_only:
+    if (params.markov_order or params.pcfg_bits) and not linear_only:
         if markov_rows is None:
-            raise ValueError("markov_order > 0 needs markov_rows to count n-grams on")
+            raise ValueError("markov_order or pcfg_bits > 0 needs markov_rows to count on")
         start = time.perf_counter()
         dense = model.named_steps["features"].transformer_list[1][1].named_steps["extract"]
-        for sampling in params.markov_samplings:
-            dict(dense.transformer_list)[f"markov_{sampling}"].fit_counts(markov_rows[sampling])
-        _timed("Markov counts on %s x %s rows", start, len(markov_rows), f"{params.markov_rows:,}")
+        counted = dict(dense.transformer_list)
+        for sampling in params.markov_samplings if params.markov_order else ():
+            counted[f"markov_{sampling}"].fit_counts(markov_rows[sampling])
+        if params.pcfg_bits:  # the first sampling's rows, like the beyond-leak Markov model
+            counted["pcfg"].fit_counts(markov_rows[params.markov_samplings[0]])
+        _timed("counts on %s x %s rows", start, len(markov_rows), f"{params.markov_rows:,}")
     y = np.asarray(rows.target, dtype=np.float64)
     start = time.perf_counter()
     features = model[:-1].fit_transform(model_inputs(model, rows.passwords), y)
@@ -111,7 +114,8 @@ def draw_rows(table: pa.Table, params: TrainParams, seed: int) -> LearnerRows:
     """
     learners = ["linear"]
     if params.model != "baseline":
-        learners += ["markov"] * bool(params.markov_order) + ["booster"] * bool(params.booster_iter)
+        counts = params.markov_order or params.pcfg_bits  # the count models share a third
+        learners += ["markov"] * bool(counts) + ["booster"] * bool(params.booster_iter)
     share = (password_hash(table["password"]) >> np.uint64(32)) % np.uint64(len(learners))
     part = {name: table.filter(pa.array(share == i)) for i, name in enumerate(learners)}
     drawn = LearnerRows(_draw(part["linear"], params.rows, params.sampling, seed, params.calibrate))

@@ -1,0 +1,149 @@
+"""A probabilistic context-free grammar of passwords (Weir et al., IEEE S&P 2009) as features.
+
+A password is read as its base structure, the runs of one character class: letters (L),
+digits (D), anything else (S) — `iloveyou12!` is L8 D2 S1 — and
+
+    P(password) = P(structure) * P("iloveyou" | L8) * P("12" | D2) * P("!" | S1)
+
+with each factor counted on training passwords. Weir's grammar takes letters from a
+dictionary; here, as in later PCFG crackers, they are learned like digits and symbols. PCFG
+and Markov models miss different passwords (a Markov model spreads probability over every
+byte string, a grammar over its structures), which is why the best meters combine them
+(Ur et al., USENIX Security 2015).
+
+Counts live in hashed tables (2**bits buckets for segments, 2**(bits - 2) for structures),
+like the Markov model's: a fixed size however many passwords are counted, no per-password
+Python loop. Unseen segments get add-one smoothing over every string of their class and
+length (52 letters, 10 digits, 33 other printable characters per position), so a rare digit
+string is 1 / (count of D-length strings + 10^length), not zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from pwc import numerics
+from pwc.hashing import FIBONACCI, GRAM_STEP
+from pwc.text import as_arrow, byte_buffers
+
+FEATURES = ("log10_prob", "structure_log10_prob")
+LETTER, DIGIT, OTHER = 0, 1, 2
+_CLASS = np.full(256, OTHER, dtype=np.int64)
+_CLASS[ord("a") : ord("z") + 1] = LETTER
+_CLASS[ord("A") : ord("Z") + 1] = LETTER
+_CLASS[ord("0") : ord("9") + 1] = DIGIT
+ALPHABET = np.array([52.0, 10.0, 33.0])  # strings of a class and length: ALPHABET ** length
+MAX_LENGTH = 128  # segment lengths kept apart up to here (longer ones share the last slot)
+_STRUCTURE_SALT = np.uint64(0x5BD1E995)
+# powers of the hash step, for polynomial hashes as sums of per-position terms
+_POWERS = np.cumprod(np.full(MAX_LENGTH + 1, GRAM_STEP, dtype=np.uint64), dtype=np.uint64)
+_POWERS = np.concatenate(([np.uint64(1)], _POWERS[:-1]))
+
+
+def _bucket(h: np.ndarray, bits: int) -> np.ndarray:
+    return ((h * FIBONACCI) >> np.uint64(64 - bits)).astype(np.int64)
+
+
+def _polynomial(values: np.ndarray, position: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per group (groups begin at `starts`, ascending): sum of value * step^position,
+    mod 2^64. Positions over MAX_LENGTH reuse the last power (still a fine hash)."""
+    terms = values * _POWERS[np.minimum(position, MAX_LENGTH)]
+    return np.add.reduceat(terms, starts) if values.size else np.zeros(0, np.uint64)
+
+
+def segments(passwords) -> dict[str, np.ndarray]:
+    """Every password's class runs: per segment its row, class, length, bucket-ready hash of
+    its bytes; per row its structure hash (empty passwords: the empty structure, hash 0)."""
+    arr = as_arrow(passwords)
+    offsets, data = byte_buffers(arr)
+    n = len(arr)
+    lengths = np.diff(offsets)
+    row_of = np.repeat(np.arange(n), lengths)
+    cls = _CLASS[data]
+    first = np.ones(data.size, dtype=bool)
+    first[1:] = (cls[1:] != cls[:-1]) | (row_of[1:] != row_of[:-1])
+    starts = np.flatnonzero(first)
+    seg_len = np.diff(np.append(starts, data.size))
+    seg_row, seg_cls = row_of[starts], cls[starts]
+    seg_id = np.cumsum(first) - 1
+    position = np.arange(data.size) - starts[seg_id]
+    byte_hash = _polynomial(data.astype(np.uint64) + np.uint64(1), position, starts)
+    length_slot = np.minimum(seg_len, MAX_LENGTH)
+    key = (seg_cls * (MAX_LENGTH + 1) + length_slot).astype(np.uint64)
+    seg_hash = byte_hash * GRAM_STEP + key  # the same bytes in another class/length differ
+    # structure: the sequence of (class, length) tokens, as a polynomial over its segments
+    row_first = np.ones(starts.size, dtype=bool)
+    row_first[1:] = seg_row[1:] != seg_row[:-1]
+    row_starts = np.flatnonzero(row_first)
+    seg_index = np.arange(starts.size) - row_starts[np.cumsum(row_first) - 1]
+    structure = np.zeros(n, dtype=np.uint64)
+    if starts.size:
+        structure[seg_row[row_starts]] = _polynomial(key + np.uint64(1), seg_index, row_starts)
+    return {
+        "row": seg_row,
+        "cls": seg_cls,
+        "length": length_slot,
+        "hash": seg_hash,
+        "structure": structure + _STRUCTURE_SALT,
+    }
+
+
+class PcfgScores(TransformerMixin, BaseEstimator):
+    """log10 P(password) under the grammar, and log10 P(structure) alone. Fit with
+    `fit_counts` on rows the downstream regressor does not train on; `fit` only checks it."""
+
+    def __init__(self, bits: int = 22):
+        self.bits = bits
+
+    def fit_counts(self, passwords, chunk: int = 500_000) -> PcfgScores:
+        arr = as_arrow(passwords)
+        seg_size, struct_size = 1 << self.bits, 1 << (self.bits - 2)
+        counts = np.zeros(seg_size, dtype=np.int64)
+        structures = np.zeros(struct_size, dtype=np.int64)
+        totals = np.zeros((3, MAX_LENGTH + 1), dtype=np.int64)
+        for start in range(0, len(arr), chunk):
+            seg = segments(arr.slice(start, chunk))
+            counts += np.bincount(_bucket(seg["hash"], self.bits), minlength=seg_size)
+            structures += np.bincount(
+                _bucket(seg["structure"], self.bits - 2), minlength=struct_size
+            )
+            slot = seg["cls"] * (MAX_LENGTH + 1) + seg["length"]
+            totals += np.bincount(slot, minlength=totals.size).reshape(totals.shape)
+        # counts fit in 32 bits for any realistic training set; half the file
+        self.segment_counts_ = counts.astype(np.uint32)
+        self.structure_counts_ = structures.astype(np.uint32)
+        self.class_totals_ = totals
+        self.passwords_ = len(arr)
+        self.structures_seen_ = int(np.count_nonzero(structures))
+        return self
+
+    def fit(self, X, y=None):  # noqa: N803 - sklearn's signature
+        if not hasattr(self, "segment_counts_"):
+            raise ValueError("PcfgScores needs fit_counts(...) on its own rows before fit")
+        return self
+
+    def transform(self, X):  # noqa: N803
+        seg = segments(X)
+        n = seg["structure"].size
+        count = self.segment_counts_[_bucket(seg["hash"], self.bits)].astype(np.float64)
+        total = self.class_totals_[seg["cls"], seg["length"]].astype(np.float64)
+        # log10 of (count + 1) / (total + ALPHABET^length), the power taken as a log
+        log_v = seg["length"] * numerics.log10(ALPHABET)[seg["cls"]]
+        log_total = numerics.log10(np.maximum(total, 1e-300))  # no strings seen: ~ -300
+        gap = np.abs(log_v - log_total)
+        log_denominator = np.maximum(log_v, log_total) + numerics.log10(1.0 + numerics.exp10(-gap))
+        seg_logp = numerics.log10(count + 1.0) - log_denominator
+        per_row = np.zeros(n)
+        if seg_logp.size:  # segments ascend by row: each row's sum by reduceat, in order
+            rows = seg["row"]
+            group = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+            per_row[rows[group]] = np.add.reduceat(seg_logp, group)
+        seen = self.structure_counts_[_bucket(seg["structure"], self.bits - 2)]
+        structure_logp = numerics.log10(seen + 1.0) - numerics.log10(
+            float(self.passwords_ + self.structures_seen_ + 1)
+        )
+        return np.column_stack([per_row + structure_logp, structure_logp]).astype(np.float32)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray([f"pcfg_{f}" for f in FEATURES], dtype=object)
