@@ -5,7 +5,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
-# dvc runs stage commands (`python -m pwc.stages.x`) through the shell: use the venv's python.
+# dvc runs stage commands (`PYTHONPATH=src python -m pwc.stages.x`) through the shell: use the
+# venv's python.
 export PATH := $(BIN):$(PATH)
 
 .DEFAULT_GOAL := help

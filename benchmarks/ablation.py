@@ -46,6 +46,8 @@ def experiments(keys: list[str], metrics: str, model_path: str) -> dict[tuple, d
         for exp in baseline.get("experiments") or []:
             for rev in exp.get("revs", []):
                 data = rev.get("data") or {}
+                if rev.get("error"):
+                    continue  # failed: DVC shows its baseline's metrics beside it
                 try:
                     params = data["params"]["params.yaml"]["data"]
                     result = data["metrics"][metrics]["data"]

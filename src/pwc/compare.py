@@ -16,6 +16,7 @@ from sklearn.isotonic import IsotonicRegression
 from zxcvbn import zxcvbn
 
 from pwc import evaluate, numerics
+from pwc.sampling import uniform_sample
 
 ZXCVBN_MAX_CHARS = 72  # zxcvbn raises on longer inputs
 
@@ -41,25 +42,44 @@ class ZxcvbnCalibrated:
         return self.iso.predict(raw) + 1e-6 * raw
 
 
+def rank_slice_rows(table: pa.Table, size: int, seed: int) -> pa.Table:
+    """Up to `size` rows of each slice of true guess rank (evaluate.RANK_BUCKETS), seeded:
+    the head's slices are a sliver of a uniform subsample (7 of 20,000 test_head rows below
+    10^3), so each slice gets its own draw from the whole set."""
+    masks = evaluate.rank_masks(table["target"].to_numpy())
+    picked = [
+        np.flatnonzero(mask)[
+            uniform_sample(int(mask.sum()), size, np.random.default_rng([seed, i]))
+        ]
+        for i, mask in enumerate(masks.values())
+    ]
+    return table.take(np.sort(np.concatenate(picked)))
+
+
 def compare_set(
     table: pa.Table,
     peers: dict[str, Callable[[list[str]], np.ndarray]],
     cap: float,
     weights: np.ndarray | None = None,
+    slice_rows: pa.Table | None = None,
 ) -> dict:
-    """Spearman, RMSE and AUC of every peer on exactly the rows of `table`, and per slice of
-    true guess rank (evaluate.RANK_BUCKETS); errors of answers above `cap` (the leak's rarest
-    class) are scored at it, for every peer alike. With `weights` (each row's count in the
-    leak), the frequency-weighted Spearman too."""
-    passwords = table["password"].to_pylist()
+    """Spearman, RMSE and AUC of every peer on exactly the rows of `table`; errors of answers
+    above `cap` (the leak's rarest class) are scored at it, for every peer alike. With
+    `weights` (each row's count in the leak), the frequency-weighted Spearman too. Per slice of
+    true guess rank (evaluate.RANK_BUCKETS) on `slice_rows` (`rank_slice_rows`), else on
+    `table`."""
+    keep = ("spearman", "spearman_weighted", "rmse", "rmse_uncapped", "auc_seen_twice")
+    sliced = table if slice_rows is None else slice_rows
     y = table["target"].to_numpy()
     seen_once = table["seen_once"].to_numpy(zero_copy_only=False)
-    ranks = evaluate.rank_masks(y)
-    keep = ("spearman", "spearman_weighted", "rmse", "rmse_uncapped", "auc_seen_twice")
+    y_sliced = sliced["target"].to_numpy()
+    ranks = evaluate.rank_masks(y_sliced)
     out = {}
     for name, predict in peers.items():
-        pred = np.asarray(predict(passwords), dtype=np.float64)
+        pred = np.asarray(predict(table["password"].to_pylist()), dtype=np.float64)
         m = evaluate.metrics(y, pred, seen_once, cap, weights)
         out[name] = {k: m[k] for k in keep if k in m}
-        out[name]["rank_slices"] = evaluate.slice_metrics(y, np.minimum(pred, cap), ranks)
-    return {"rows": int(y.size), "models": out}
+        if slice_rows is not None:
+            pred = np.asarray(predict(sliced["password"].to_pylist()), dtype=np.float64)
+        out[name]["rank_slices"] = evaluate.slice_metrics(y_sliced, np.minimum(pred, cap), ranks)
+    return {"rows": int(y.size), "slice_rows": int(y_sliced.size), "models": out}

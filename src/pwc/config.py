@@ -128,6 +128,7 @@ class EvaluateParams(_Section):
 
 class CompareParams(_Section):
     rows: int = Field(gt=0)
+    slice_rows: int = Field(gt=0)
 
 
 class GateParams(_Section):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import re
 from collections.abc import Iterable
 
 import ahocorasick_rs
@@ -29,7 +30,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from pwc import numerics
 from pwc.errors import ModelError
-from pwc.text import as_arrow, byte_buffers
+from pwc.text import FEW_ROWS, as_arrow, byte_buffers
 
 WORD_LISTS = ("english_wikipedia", "us_tv_and_film", "surnames", "female_names", "male_names")
 NAME_LISTS = ("surnames", "female_names", "male_names")
@@ -204,6 +205,68 @@ def _word_features(data, offsets, lengths, row_of) -> dict[str, np.ndarray]:
     return cols
 
 
+@functools.cache
+def _scalar_tables() -> tuple:
+    """The vectorised path's tables as Python lists, for a password or two."""
+    automaton, log_rank, size, is_name, reversed_, _ = _dictionary()
+    walks = [(name, table.tolist()) for name, table in _ADJACENT.items()]
+    return (
+        automaton,
+        log_rank.tolist(),
+        size.tolist(),
+        is_name.tolist(),
+        reversed_.tolist(),
+        _FOLD.tolist(),
+        _SUBSTITUTED.tolist(),
+        walks,
+        re.compile(DATES),
+    )
+
+
+def _run(flags) -> float:
+    """`_longest_run` of one password: the longest run of True pairs, in characters."""
+    best = run = 0
+    for flag in flags:
+        run = run + 1 if flag else 0
+        best = max(best, run)
+    return float(best + 1) if best else 0.0
+
+
+def knowledge_rows(passwords: list[str]) -> np.ndarray:
+    """`knowledge_features` one password at a time in Python: for a password or two this
+    beats numpy's per-call costs, with the same operations in the same order (tested equal)."""
+    automaton, log_rank, sizes, is_name, reversed_, fold, subst, walks, dates = _scalar_tables()
+    rows = []
+    for password in passwords:
+        raw = password.encode()
+        found = automaton.find_matches_as_indexes(bytes(fold[b] for b in raw))
+        words = [(sizes[pid], log_rank[pid], pid, a, b) for pid, a, b in found]
+        col = dict.fromkeys(FEATURE_NAMES, 0.0)
+        if words:
+            longest = max(w[0] for w in words)
+            col["word_longest"] = float(longest)
+            key = max(size * 16.0 - rank for size, rank, *_ in words)
+            col["word_longest_log_rank"] = longest * 16.0 - key
+            col["word_best_log_rank"] = min(rank for _, rank, *_ in words)
+            col["name_longest"] = float(max(w[0] * is_name[w[2]] for w in words))
+            l33t = [w[0] for w in words if any(subst[x] for x in raw[w[3] : w[4]])]
+            col["l33t_word_longest"] = float(max(l33t, default=0))
+            col["reversed_word_longest"] = float(max(w[0] * reversed_[w[2]] for w in words))
+        else:
+            col["word_longest_log_rank"] = col["word_best_log_rank"] = NO_WORD
+        col["word_share"] = sum(w[0] for w in words) / max(len(raw), 1)
+        col["word_segments"] = float(len(words))
+        pairs = [(raw[i], raw[i + 1]) for i in range(len(raw) - 1)]
+        for name, table in walks:
+            col[f"walk_{name}"] = _run(table[(a << 8) | b] for a, b in pairs)
+        col["repeat_longest"] = _run(a == b for a, b in pairs)
+        up, down = _run(b - a == 1 for a, b in pairs), _run(a - b == 1 for a, b in pairs)
+        col["sequence_longest"] = max(up, down)
+        col["dates"] = float(len(dates.findall(password)))
+        rows.append([col[name] for name in FEATURE_NAMES])
+    return np.asarray(rows, dtype=np.float32).reshape(len(passwords), len(FEATURE_NAMES))
+
+
 class KnowledgeFeatures(TransformerMixin, BaseEstimator):
     """sklearn wrapper; remembers the word lists' digest so a model fitted with one version
     of the lists refuses to run with another (the lists are read from the zxcvbn package)."""
@@ -219,6 +282,8 @@ class KnowledgeFeatures(TransformerMixin, BaseEstimator):
                 "the zxcvbn package's word lists differ from the ones this model was trained"
                 " with: install the pinned zxcvbn (requirements.txt)"
             )
+        if len(X) <= FEW_ROWS:
+            return knowledge_rows(as_arrow(X).to_pylist())
         return knowledge_features(X)
 
     def get_feature_names_out(self, input_features=None):

@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
 from pwc.hashing import FIBONACCI, GRAM_STEP
-from pwc.text import as_arrow, byte_buffers
+from pwc.text import FEW_ROWS, as_arrow, byte_buffers
 
 FEATURES = ("log10_prob", "structure_log10_prob")
 LETTER, DIGIT, OTHER = 0, 1, 2
@@ -91,7 +91,11 @@ def segments(passwords) -> dict[str, np.ndarray]:
 
 class PcfgScores(TransformerMixin, BaseEstimator):
     """log10 P(password) under the grammar, and log10 P(structure) alone. Fit with
-    `fit_counts` on rows the downstream regressor does not train on; `fit` only checks it."""
+    `fit_counts` on rows the downstream regressor does not train on; `fit` only checks it.
+
+    The fitted tables hold logarithms, not counts: log10(count + 1) per segment bucket,
+    log10 of the smoothed denominator per (class, length), log10 P per structure bucket, so
+    scoring is table lookups and sums."""
 
     def __init__(self, bits: int = 22):
         self.bits = bits
@@ -110,40 +114,83 @@ class PcfgScores(TransformerMixin, BaseEstimator):
             )
             slot = seg["cls"] * (MAX_LENGTH + 1) + seg["length"]
             totals += np.bincount(slot, minlength=totals.size).reshape(totals.shape)
-        # counts fit in 32 bits for any realistic training set; half the file
-        self.segment_counts_ = counts.astype(np.uint32)
-        self.structure_counts_ = structures.astype(np.uint32)
-        self.class_totals_ = totals
-        self.passwords_ = len(arr)
-        self.structures_seen_ = int(np.count_nonzero(structures))
+        self.segment_log_counts_ = numerics.log10(counts + 1.0).astype(np.float32)
+        # log10(total + ALPHABET^length): the power kept as a log (52^128 overflows nothing)
+        log_v = np.arange(MAX_LENGTH + 1) * numerics.log10(ALPHABET)[:, None]
+        log_total = numerics.log10(np.maximum(totals, 1e-300))  # none seen: ~ -300
+        self.log_denominators_ = np.maximum(log_v, log_total) + numerics.log10(
+            1.0 + numerics.exp10(-np.abs(log_v - log_total))
+        )
+        seen = float(len(arr) + np.count_nonzero(structures) + 1)
+        self.structure_log_probs_ = (
+            numerics.log10(structures + 1.0) - numerics.log10(seen)
+        ).astype(np.float32)
         return self
 
     def fit(self, X, y=None):  # noqa: N803 - sklearn's signature
-        if not hasattr(self, "segment_counts_"):
+        if not hasattr(self, "segment_log_counts_"):
             raise ValueError("PcfgScores needs fit_counts(...) on its own rows before fit")
         return self
 
     def transform(self, X):  # noqa: N803
+        if len(X) <= FEW_ROWS:
+            return self._rows(as_arrow(X).to_pylist())
         seg = segments(X)
         n = seg["structure"].size
-        count = self.segment_counts_[_bucket(seg["hash"], self.bits)].astype(np.float64)
-        total = self.class_totals_[seg["cls"], seg["length"]].astype(np.float64)
-        # log10 of (count + 1) / (total + ALPHABET^length), the power taken as a log
-        log_v = seg["length"] * numerics.log10(ALPHABET)[seg["cls"]]
-        log_total = numerics.log10(np.maximum(total, 1e-300))  # no strings seen: ~ -300
-        gap = np.abs(log_v - log_total)
-        log_denominator = np.maximum(log_v, log_total) + numerics.log10(1.0 + numerics.exp10(-gap))
-        seg_logp = numerics.log10(count + 1.0) - log_denominator
+        seg_logp = self.segment_log_counts_[_bucket(seg["hash"], self.bits)].astype(np.float64)
+        seg_logp -= self.log_denominators_[seg["cls"], seg["length"]]
         per_row = np.zeros(n)
         if seg_logp.size:  # segments ascend by row: each row's sum by reduceat, in order
             rows = seg["row"]
             group = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
             per_row[rows[group]] = np.add.reduceat(seg_logp, group)
-        seen = self.structure_counts_[_bucket(seg["structure"], self.bits - 2)]
-        structure_logp = numerics.log10(seen + 1.0) - numerics.log10(
-            float(self.passwords_ + self.structures_seen_ + 1)
-        )
-        return np.column_stack([per_row + structure_logp, structure_logp]).astype(np.float32)
+        structure = self.structure_log_probs_[_bucket(seg["structure"], self.bits - 2)]
+        structure = structure.astype(np.float64)
+        return np.column_stack([per_row + structure, structure]).astype(np.float32)
+
+    def _rows(self, passwords: list[str]) -> np.ndarray:
+        """`transform` one password at a time in Python (for a password or two it beats
+        numpy's per-call costs): the same hashes in Python integers mod 2^64, the same
+        float64 sums in the same order (tested equal)."""
+        out = []
+        for password in passwords:
+            total, structure = 0.0, 0
+            for index, (cls, run) in enumerate(_runs(password.encode())):
+                length = min(len(run), MAX_LENGTH)
+                key = cls * (MAX_LENGTH + 1) + length
+                h = 0
+                for position, byte in enumerate(run):
+                    h = (h + (byte + 1) * _POWER_LIST[min(position, MAX_LENGTH)]) & _MASK
+                h = (h * _STEP + key) & _MASK
+                log_count = float(self.segment_log_counts_[_bucket_int(h, self.bits)])
+                total += log_count - float(self.log_denominators_[cls, length])
+                structure = (structure + (key + 1) * _POWER_LIST[min(index, MAX_LENGTH)]) & _MASK
+            structure = (structure + _SALT) & _MASK
+            s = float(self.structure_log_probs_[_bucket_int(structure, self.bits - 2)])
+            out.append((total + s, s))
+        return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(FEATURES))
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray([f"pcfg_{f}" for f in FEATURES], dtype=object)
+
+
+# The hash constants as Python integers, for the one-password path.
+_MASK = (1 << 64) - 1
+_STEP, _SALT, _FIB = int(GRAM_STEP), int(_STRUCTURE_SALT), int(FIBONACCI)
+_POWER_LIST = [int(p) for p in _POWERS]
+_CLASS_LIST = _CLASS.tolist()
+
+
+def _bucket_int(h: int, bits: int) -> int:
+    return ((h * _FIB) & _MASK) >> (64 - bits)
+
+
+def _runs(raw: bytes) -> list[tuple[int, bytes]]:
+    """(class, bytes) of each class run, in order."""
+    runs: list[tuple[int, bytes]] = []
+    start = 0
+    for i in range(1, len(raw) + 1):
+        if i == len(raw) or _CLASS_LIST[raw[i]] != _CLASS_LIST[raw[start]]:
+            runs.append((_CLASS_LIST[raw[start]], raw[start:i]))
+            start = i
+    return runs

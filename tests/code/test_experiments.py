@@ -49,12 +49,15 @@ def test_wait_fails_loudly_instead_of_hanging(monkeypatch):
 
 
 def test_ranked_orders_by_primary_metric_and_skips_failed():
-    def rev(name, value):
+    def rev(name, value, error=None):
         data = {} if value is None else {"validation_head": {"served": {"spearman": value}}}
         metrics = {"m.json": {"data": data}}
-        return {"name": name, "revs": [{"rev": name * 7, "data": {"metrics": metrics}}]}
+        revision = {"rev": name * 7, "data": {"metrics": metrics}, "error": error}
+        return {"name": name, "revs": [revision]}
 
-    show = [{"experiments": [rev("a", 0.5), rev("b", 0.7), rev("c", None)]}]
+    # a failed run, as real DVC shows it: an error, beside its baseline's metrics
+    failed = rev("d", 0.9, {"msg": "Experiment run failed", "type": ""})
+    show = [{"experiments": [rev("a", 0.5), rev("b", 0.7), rev("c", None), failed]}]
     assert experiments.ranked(show, "m.json") == [("b", 0.7), ("a", 0.5)]
     assert experiments.ranked(show, "other.json") == []
 

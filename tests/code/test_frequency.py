@@ -89,6 +89,33 @@ def test_rank_slices_cover_every_row_once_and_compare_scores_each_peer_there():
     peers = {"exact": lambda pw: target.copy(), "flat": lambda pw: np.full(len(pw), 4.0)}
     out = compare.compare_set(table, peers, cap=7.0, weights=np.arange(1.0, 9.0))
     exact, flat = out["models"]["exact"], out["models"]["flat"]
-    assert exact["rank_slices"]["rank_to_1e3"] == {"n": 3, "rmse": 0.0, "bias": 0.0, "spearman": 1.0}
+    assert exact["rank_slices"]["rank_to_1e3"] == {
+        "n": 3,
+        "rmse": 0.0,
+        "bias": 0.0,
+        "spearman": 1.0,
+    }
     assert flat["rank_slices"]["rank_1e6_5_up"]["bias"] == pytest.approx(4.0 - 6.755)
     assert exact["spearman_weighted"] == 1.0 and flat["spearman_weighted"] == 0.0
+
+
+def test_each_rank_slice_gets_its_own_draw_from_the_whole_set():
+    target = np.concatenate(
+        [np.full(3, 2.0), np.full(50, 4.0), np.full(500, 6.0), np.full(900, 6.9)]
+    )
+    table = pa.table(
+        {
+            "password": [f"p{i}" for i in range(target.size)],
+            "target": target,
+            "seen_once": target > 6.5,
+        }
+    )
+    picked = compare.rank_slice_rows(table, 40, seed=1)
+    counts = np.unique(picked["target"].to_numpy(), return_counts=True)[1].tolist()
+    assert counts == [3, 40, 40, 40]  # every row of a small slice, `size` of the others
+    assert picked.equals(compare.rank_slice_rows(table, 40, seed=1))
+    assert not picked.equals(compare.rank_slice_rows(table, 40, seed=2))
+    peers = {"exact": lambda pw: np.array([float(p[1:]) for p in pw])}
+    out = compare.compare_set(table.slice(0, 10), peers, cap=7.0, slice_rows=picked)
+    assert out["rows"] == 10 and out["slice_rows"] == 123
+    assert out["models"]["exact"]["rank_slices"]["rank_1e3_1e5"]["n"] == 40

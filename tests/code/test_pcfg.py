@@ -84,5 +84,18 @@ def test_chunked_counting_is_the_same():
     many = [f"{w}{i}" for i in range(300) for w in ("pass", "abc!", "zz")]
     one = pcfg.PcfgScores(bits=16).fit_counts(many)
     chunked = pcfg.PcfgScores(bits=16).fit_counts(many, chunk=7)
-    assert np.array_equal(one.segment_counts_, chunked.segment_counts_)
+    assert np.array_equal(one.segment_log_counts_, chunked.segment_log_counts_)
     assert np.array_equal(one.transform(many), chunked.transform(many))
+
+
+def test_one_password_at_a_time_is_the_batch_answer():
+    """The API's path (a password or two, in plain Python) against the vectorised one."""
+    rng = np.random.default_rng(9)
+    alphabet = list("abcXYZ0189!@ é€") + ["\U0001f600"]
+    words = ["".join(rng.choice(alphabet, size=rng.integers(0, 20))) for _ in range(2000)]
+    words += ["a" * 200, "1" * 130 + "x", *TRAIN]
+    model = pcfg.PcfgScores(bits=18).fit_counts(words[:1000] * 2 + words[-20:])
+    batch = model.transform(words)
+    for i, word in enumerate(words):
+        assert np.array_equal(model.transform([word])[0], batch[i]), i
+    assert np.array_equal(model.transform(words[:2]), batch[:2])

@@ -45,8 +45,11 @@ def test_stage_deps_cover_every_imported_module(stage):
 
 
 def test_stage_commands_match_stage_modules():
+    # PYTHONPATH=src: the checkout's own code. `pip install -e .` puts the main working
+    # tree's src on the path too, and a queued experiment runs in a copy of the repository:
+    # without it, every experiment would run the main tree's code, not its own.
     for name, stage in stages().items():
-        assert stage["cmd"] == f"python -m pwc.stages.{name}"
+        assert stage["cmd"] == f"PYTHONPATH=src python -m pwc.stages.{name}"
 
 
 def test_evaluate_writes_where_the_code_reads(params):

@@ -69,8 +69,17 @@ def test_tiny_sweep_ranks_on_validation_applies_the_best_and_shows_them(repo):
     sh(repo, "git", "commit", "-qm", "state before the sweep", check=False)
     queued = sh(repo, "python", "-m", "pwc.ops.sweeps", "queue", "tiny").stdout
     assert "queued 2 points" in queued, queued
-    sh(repo, "dvc", "queue", "start", "-j", "2")
-    sh(repo, "python", "-m", "pwc.ops.experiments", "wait", "400")
+    # The experiments run the code they were queued with, not the working tree's: break it
+    # there while they run (this failed every experiment when stages imported the main
+    # tree's src through the editable install).
+    stage = repo / "src/pwc/stages/evaluate.py"
+    good = stage.read_text()
+    stage.write_text('raise SystemExit("the working tree\'s code ran")\n' + good)
+    try:
+        sh(repo, "dvc", "queue", "start", "-j", "2")
+        sh(repo, "python", "-m", "pwc.ops.experiments", "wait", "400")
+    finally:
+        stage.write_text(good)
     results = ranked(
         json.loads(sh(repo, "dvc", "exp", "show", "--json").stdout),
         PARAMS.paths.evaluate_metrics.as_posix(),

@@ -26,9 +26,8 @@ from pwc.model.fast_predict import boosted, forget_thread_count, isotonic
 from pwc.ngrams import HashedNgrams
 from pwc.pcfg import PcfgScores
 from pwc.ridge import LsqrRidge
+from pwc.text import FEW_ROWS
 
-# Up to this many rows, predict_blocks adds the dense columns in Python floats.
-FEW_ROWS = 2
 # Isotonic maps have flat steps; a tiny share of the raw score keeps the order strict.
 _TIE_BREAK = 1e-6
 

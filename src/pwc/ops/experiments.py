@@ -83,6 +83,8 @@ def ranked(
     for baseline in exp_show:
         for exp in baseline.get("experiments") or []:
             for rev in exp.get("revs", []):
+                if rev.get("error"):  # failed: DVC shows its baseline's metrics beside it
+                    continue
                 value = _value(rev, metrics, key)
                 if value is not None:
                     found.append((exp.get("name") or rev["rev"][:7], value))

@@ -105,8 +105,9 @@ def rank_slice_table(results: dict) -> list[str]:
     names = " / ".join(SLICE_PEERS.values())
     head = [f"{t} {m}" for t in TEST_SETS for m in ("Spearman", "RMSE")]
     lines = [
-        f"Within slices of true guess rank, {names} (the top slice is the leak's rarest class,"
-        " one target: no Spearman there):",
+        f"Within slices of true guess rank, {names}: each slice its own seeded draw from the"
+        " whole test set (`compare.slice_rows`), every peer on the same rows. The top slice is"
+        " the leak's rarest class, one target: no Spearman there.",
         "",
         "| true guess rank | rows | " + " | ".join(head) + " |",
         "|---|---|" + "---|" * len(head),

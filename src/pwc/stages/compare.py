@@ -38,9 +38,11 @@ def main(params: Params) -> None:
     counts = frequency.read_counts(paths.validated)
     results = {}
     for name in TEST_SETS:
-        rows = take_uniform(pq.read_table(paths.split(name)), cfg.rows, params.seed)
+        whole = pq.read_table(paths.split(name))
+        rows = take_uniform(whole, cfg.rows, params.seed)
         weights = frequency.row_weights(rows, counts)
-        results[name] = compare.compare_set(rows, peers, cap, weights)
+        sliced = compare.rank_slice_rows(whole, cfg.slice_rows, params.seed)
+        results[name] = compare.compare_set(rows, peers, cap, weights, sliced)
         log.info("%s: %s", name, results[name])
     write_json(paths.compare, results)
 
