@@ -10,8 +10,8 @@ RockYou's list has no counts, only their order; equal-count blocks give them bac
   log10(count) = a + b log10(mid-rank), fitted on the tail's blocks, gives their counts, never
   below k (a block's count is at least its position from the end).
 On RockYou the tail is the 348 rarest blocks, and the fit gives 367,132 for the first block
-(123456 and 12345, counted 290,729 and 79,076 in the original leak) and 34,865 for the 11th. A source with counts (the course CSV's
-`Times`) uses them as they are.
+(123456 and 12345, counted 290,729 and 79,076 in the original leak) and 34,865 for the 11th.
+A source with counts (the course CSV's `Times`) uses them as they are.
 """
 
 from __future__ import annotations
@@ -79,4 +79,5 @@ def row_weights(table: pa.Table, counts: BlockCounts | None) -> np.ndarray:
 
 def read_counts(validated: Path) -> BlockCounts | None:
     """The whole leak's block counts, from the validated rows (None: the source has counts)."""
-    return BlockCounts.from_table(pq.read_table(validated, columns=["block", "guess_rank", "times"]))
+    columns = ["block", "guess_rank", "times"]
+    return BlockCounts.from_table(pq.read_table(validated, columns=columns))
