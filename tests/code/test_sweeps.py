@@ -83,3 +83,45 @@ def test_ranking_follows_the_sweeps_metric_and_direction():
     key = ("validation", "served", "rmse")
     assert experiments.ranked(show, "m", key, "min")[0] == ("b", 0.3)
     assert experiments.ranked(show, "m", key, "max")[0] == ("a", 0.5)
+
+
+def test_the_ci_child_pipeline_has_a_job_per_point_then_collect(params, sweep_dir):
+    import shutil
+
+    from pwc.ops import ci_sweep
+
+    for name in (".gitlab-ci.yml", "params.yaml"):
+        shutil.copy(ROOT / name, sweep_dir.parent / name)
+    _write(
+        sweep_dir, "two", {**GOOD, "grid": {"train.alpha": [1, 3], "train.sampling": ["uniform"]}}
+    )
+    child = ci_sweep.generate("two")
+    ci = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text())
+    jobs = {k: v for k, v in child.items() if not k.startswith(".") and isinstance(v, dict)}
+    jobs.pop("variables")
+    assert list(jobs) == ["two-0", "two-1", "collect"]
+    assert [jobs[f"two-{i}"]["variables"]["PWC_SWEEP_POINT"] for i in (0, 1)] == ["0", "1"]
+    point = child[".point"]
+    assert point["allow_failure"] is True and jobs["collect"]["when"] == "always"
+    # the remote set-up and the image are .gitlab-ci.yml's, not written twice
+    assert point["script"][: len(ci[".dvc_s3"])] == ci[".dvc_s3"]
+    assert child["image"] == ci["image"]
+    assert point["script"][-1] == "python -m pwc.ops.ci_sweep point two $PWC_SWEEP_POINT"
+
+
+def test_the_ci_report_ranks_marks_the_best_and_lists_missing_points(params, sweep_dir):
+    from pwc.ops import ci_sweep
+
+    _write(sweep_dir, "s", {**GOOD, "direction": "min"})
+    sweep = sweeps.load_sweep("s", params)
+    rows = [
+        {"experiment": f"s-{i}", "params": {"train.alpha": a}, "value": v, "test_head": 0.5,
+         "gate": g, "seconds": {"pull": 2.0, "exp_run": 30.0, "exp_push": 1.5}}
+        for i, a, v, g in ((1, 3, 0.2, True), (0, 1, 0.4, False))
+    ]  # fmt: skip
+    missing = [{"experiment": "s-2", "params": {"train.alpha": 9}, "seconds": {}}]
+    text = ci_sweep.markdown("s", sweep, rows, missing)
+    lines = [line for line in text.splitlines() if "`s-" in line and line.startswith("|")]
+    assert lines[0].startswith("| **best** | `s-1` | 3 | 0.200000 | 0.500000 | passed | 30.0 | 3.5")
+    assert "| FAILED |" in lines[1] and lines[2].startswith("| missing | `s-2` | 9 |")
+    assert "2 of 3 points finished" in text and "dvc exp apply s-1" in text

@@ -170,3 +170,50 @@ def require_gitlab_ci_local() -> None:
     missing = [tool for tool in ("npm", "rsync") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"gitlab-ci-local needs {' and '.join(missing)}, not installed here")
+
+
+LONG_AGO = (946684800, 946684800)  # 2000-01-01
+
+
+@pytest.fixture(scope="package")
+def s3():
+    with running_s3() as endpoint:
+        yield endpoint
+
+
+def job_env(s3: str) -> dict:
+    """What GitLab would give the job: CI variables (here: moto's endpoint, fake keys)."""
+    return {**S3_CREDENTIALS, "S3_ENDPOINT_URL": s3, "CI_PIPELINE_SOURCE": "push"}
+
+
+@pytest.fixture(scope="package")
+def ci_repo(tmp_path_factory, s3):
+    """Every tracked file of the project, as a clone has them, with sample-size params; a
+    (shared by the CI job tests and the CI sweep test: one sample-size run for both)
+    real `dvc repro` whose outputs are pushed to S3 and whose dvc.lock and metrics are
+    committed. The project's .venv is linked in with its stamp newer than the requirements,
+    so the jobs' `make setup` finds it ready (the install is not what is tested here)."""
+    repo = tmp_path_factory.mktemp("ci") / "repo"
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, (n.decode() for n in tracked)):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, repo / name)
+    set_params(repo, SMALL)
+    for name in ("requirements.txt", "pyproject.toml"):
+        os.utime(repo / name, LONG_AGO)
+    (repo / ".venv").symlink_to(ROOT / ".venv")
+    env = job_env(s3)
+    sh(repo, "git", "init", "-q")
+    sh(repo, "git", "config", "user.email", "test@example.invalid")
+    sh(repo, "git", "config", "user.name", "test")
+    sh(repo, "dvc", "remote", "modify", "s3", "url", "s3://pwc-test/dvc")
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-qm", "the project at sample size")
+    sh(repo, "dvc", "remote", "modify", "--local", "s3", "endpointurl", s3)
+    sh(repo, "dvc", "repro", env=env)
+    sh(repo, "dvc", "push", "-r", "s3", env=env)
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-qm", "a real run")
+    return repo

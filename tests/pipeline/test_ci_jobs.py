@@ -11,25 +11,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 
-import pytest
 import yaml
 
 from ..conftest import ROOT
-from .conftest import (
-    BIN,
-    S3_CREDENTIALS,
-    SMALL,
-    require_gitlab_ci_local,
-    running_s3,
-    set_params,
-    sh,
-)
+from .conftest import BIN, job_env, require_gitlab_ci_local, sh
 
 GCL = ROOT / ".ci" / "gitlab-ci-local.sh"
-LONG_AGO = (946684800, 946684800)  # 2000-01-01
 
 
 def job_script(job: str) -> str:
@@ -37,49 +26,6 @@ def job_script(job: str) -> str:
     for line in yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text())[job]["script"]:
         lines.extend(line if isinstance(line, list) else [line])  # anchors nest lists
     return "\n".join(lines)
-
-
-@pytest.fixture(scope="module")
-def s3():
-    with running_s3() as endpoint:
-        yield endpoint
-
-
-def job_env(s3: str) -> dict:
-    """What GitLab would give the job: CI variables (here: moto's endpoint, fake keys)."""
-    return {**S3_CREDENTIALS, "S3_ENDPOINT_URL": s3, "CI_PIPELINE_SOURCE": "push"}
-
-
-@pytest.fixture(scope="module")
-def ci_repo(tmp_path_factory, s3):
-    """Every tracked file of the project, as a clone has them, with sample-size params; a
-    real `dvc repro` whose outputs are pushed to S3 and whose dvc.lock and metrics are
-    committed. The project's .venv is linked in with its stamp newer than the requirements,
-    so the jobs' `make setup` finds it ready (the install is not what is tested here)."""
-    repo = tmp_path_factory.mktemp("ci") / "repo"
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.split(b"\0")
-    for name in filter(None, (n.decode() for n in tracked)):
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, repo / name)
-    set_params(repo, SMALL)
-    for name in ("requirements.txt", "pyproject.toml"):
-        os.utime(repo / name, LONG_AGO)
-    (repo / ".venv").symlink_to(ROOT / ".venv")
-    env = job_env(s3)
-    sh(repo, "git", "init", "-q")
-    sh(repo, "git", "config", "user.email", "test@example.invalid")
-    sh(repo, "git", "config", "user.name", "test")
-    sh(repo, "dvc", "remote", "modify", "s3", "url", "s3://pwc-test/dvc")
-    sh(repo, "git", "add", "-A")
-    sh(repo, "git", "commit", "-qm", "the project at sample size")
-    sh(repo, "dvc", "remote", "modify", "--local", "s3", "endpointurl", s3)
-    sh(repo, "dvc", "repro", env=env)
-    sh(repo, "dvc", "push", "-r", "s3", env=env)
-    sh(repo, "git", "add", "-A")
-    sh(repo, "git", "commit", "-qm", "a real run")
-    return repo
 
 
 def fresh_clone(repo) -> None:

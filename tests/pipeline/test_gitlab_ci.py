@@ -25,7 +25,12 @@ def _script(job: str) -> str:
 
 
 def test_jobs_and_what_they_run():
-    assert set(JOBS) == {"test", "reproduce", "report", "retrain", "image-fetch", "image-build"}
+    assert set(JOBS) == {
+        "test", "reproduce", "report", "retrain", "image-fetch", "image-build", "sweep"
+    }  # fmt: skip
+    trigger = CI["sweep-run"]["trigger"]  # the CI sweep's child pipeline, from sweep's artifact
+    assert trigger["include"] == [{"artifact": "sweep-pipeline.yml", "job": "sweep"}]
+    assert "pwc.ops.ci_sweep generate" in _script("sweep")
     assert all(job["stage"] in CI["stages"] for job in JOBS.values())
     assert "make test" in _script("test")
     assert "python -m pwc.ops.verify" in _script("reproduce")  # every stage rerun, then compared

@@ -16,7 +16,7 @@ import time
 
 from pwc.config import load_params
 from pwc.ops.sweeps import load_sweep
-from pwc.ops.tools import dvc
+from pwc.ops.tools import dvc, git, run
 
 # The metric experiments are ranked by: the served scorer's Spearman on validation_head (the
 # gate's first check), in the evaluate stage's metrics file (params.yaml paths). Choices are
@@ -103,6 +103,24 @@ def show_table() -> str:
     )  # fmt: skip
 
 
+def _has_origin() -> bool:
+    return run(["git", "remote", "get-url", "origin"]).returncode == 0
+
+
+def fetch_remote_experiments() -> None:
+    """Experiments pushed to `origin` (the CI sweep's jobs push there), when it exists."""
+    if _has_origin():
+        git("fetch", "-q", "origin", "+refs/exps/*:refs/exps/*")
+
+
+def pulled_from_origin(name: str) -> bool:
+    """An experiment that `origin` holds (run on CI): its outputs from the DVC remote."""
+    if not _has_origin() or name not in dvc("exp", "list", "origin", "--name-only").split():
+        return False
+    dvc("exp", "pull", "origin", name)
+    return True
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "rank"
     if command == "wait":
@@ -116,6 +134,8 @@ def main(argv: list[str]) -> int:
     if len(argv) > 1:
         sweep = load_sweep(argv[1], load_params())
         key, direction = sweep.metric, sweep.direction
+    if command == "best":
+        fetch_remote_experiments()
     exp_show = json.loads(dvc("exp", "show", "--json"))
     ranking = ranked(exp_show, metrics_file(), key, direction)
     if command == "rank":
@@ -127,6 +147,8 @@ def main(argv: list[str]) -> int:
             raise SystemExit("no finished experiment to apply: run `make sweep` first")
         name, value = ranking[0]
         print(f"applying {name} ({'.'.join(key)} = {value:.6f})")
+        if pulled_from_origin(name):
+            print(f"pulled {name}'s outputs from the DVC remote")
         print(dvc("exp", "apply", name))
         return 0
     raise SystemExit(f"unknown command {command!r}: wait, show, rank or best")
