@@ -227,8 +227,9 @@ def scatter_points(table: pa.Table, pred: np.ndarray, size: int, seed: int) -> l
 def error_by_length(results: dict) -> list[dict]:
     """RMSE per length bucket and test set, for a bar plot."""
     rows = []
-    for name, *_ in LENGTH_BUCKETS:
-        row = {"length": name.removeprefix("len_").replace("_", "-")}
+    for name, low, high in LENGTH_BUCKETS:
+        # zero-padded: plot templates sort categories as text ("13-up" came before "6-8")
+        row = {"length": f"{low:02d}-{high:02d}" if high else f"{low:02d}-up"}
         for test_set, res in results.items():
             row[f"rmse_{test_set}"] = res["slices"][name].get("rmse", 0.0)
         rows.append(row)

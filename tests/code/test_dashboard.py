@@ -12,6 +12,7 @@ import threading
 
 import pytest
 
+from pwc import evaluate
 from pwc.ops import dashboard
 from tests.project import PARAMS
 
@@ -24,7 +25,7 @@ def page(tmp_path_factory):
     cwd = os.getcwd()
     os.chdir(ROOT)  # the repository's params, metrics, plots and history
     try:
-        assert dashboard.main(["--branch", "HEAD", "--out", str(out)]) == 0
+        assert dashboard.main(["--branch", "HEAD", "--out", str(out), "--no-fetch"]) == 0
     finally:
         os.chdir(cwd)
     return out
@@ -33,7 +34,8 @@ def page(tmp_path_factory):
 def test_page_is_self_contained(page):
     text = page.read_text()
     assert text.count("<svg") >= 5  # history + the four pipeline plots
-    assert "<script" not in text
+    # one inline script (the table's sorting), nothing loaded from anywhere
+    assert text.count("<script") == 1 and "<script>" in text and "<script src" not in text
     # the only URLs are SVG/XML namespaces: nothing to fetch
     urls = set(re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", text))
     assert not {u for u in urls if not u.startswith(("#", "data:"))}, urls
@@ -127,3 +129,68 @@ def test_chromium_renders_the_plots_without_network(page, tmp_path):
     assert len(svgs) >= 5
     assert all(re.search(r"<path[^>]+d=\"M", svg) for svg in svgs)  # non-empty drawings
     assert proxy.page_hosts() == set(), proxy.hosts
+
+
+def _rev(rev: str, alpha: float, spearman: float | None, passed=True, error=None) -> dict:
+    metrics = {"m.json": {"data": {}}, "g.json": {"data": {"passed": passed}}}
+    if spearman is not None:
+        for name in ("validation_head", "test", "test_head"):
+            metrics["m.json"]["data"][name] = {
+                "served": {"spearman": spearman, "auc_seen_twice": 0.8}
+            }
+    params = {"params.yaml": {"data": {"train": {"alpha": alpha, "rows": 10}, "seed": 1}}}
+    return {"rev": rev, "error": error, "data": {"params": params, "metrics": metrics}}
+
+
+EXP_SHOW = [
+    {"rev": "workspace", "name": None, "data": _rev("w", 3, 0.5)["data"], "experiments": None},
+    {
+        "rev": "abc1234" * 5,
+        "name": "main",
+        "data": _rev("b", 3, 0.5)["data"],
+        "experiments": [
+            {"name": "exp-low", "revs": [_rev("1" * 40, 1, 0.4)]},
+            {"name": "exp-high", "revs": [_rev("2" * 40, 10, 0.7, passed=False)]},
+            # failed: DVC lists it beside its baseline's metrics
+            {"name": "exp-failed", "revs": [_rev("3" * 40, 30, 0.5, error={"msg": "failed"})]},
+        ],
+    },
+]
+
+
+def test_the_table_lists_experiments_with_the_params_that_differ_and_marks_the_best():
+    rows, keys = dashboard.experiment_rows(EXP_SHOW, "m.json", "g.json")
+    assert keys == ["train.alpha"]  # rows and seed are the baseline's everywhere
+    assert [r["name"] for r in rows] == ["main", "exp-low", "exp-high"]
+    assert rows[0]["baseline"] and rows[2]["params"] == {"train.alpha": 10}
+    table = dashboard.experiments_table(EXP_SHOW, "m.json", "g.json")
+    best = re.search(r"<tr class='best'>(.*?)</tr>", table).group(1)
+    assert "exp-high" in best and "FAILED" in best  # best by the ranked figure, gate shown
+
+
+def test_length_buckets_are_in_numeric_order():
+    results = {"test": {"slices": {name: {"rmse": 1.0} for name, *_ in evaluate.LENGTH_BUCKETS}}}
+    labels = [row["length"] for row in evaluate.error_by_length(results)]
+    assert labels == sorted(labels) == ["01-05", "06-08", "09-12", "13-up"]
+
+
+def test_chromium_sorts_the_table_by_any_column(tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Chromium not installed (Debian package `chromium`): browser check skipped")
+    page = tmp_path / "table.html"
+    page.write_text(
+        dashboard.render(
+            [("Experiments", dashboard.experiments_table(EXP_SHOW, "m.json", "g.json"))]
+        )
+    )
+    order = {}
+    for direction in ("asc", "desc"):
+        proxy = _Recorder()
+        url = f"{page.as_uri()}#sort=validation_head.served.spearman:{direction}"
+        proc = _chromium(browser, url, proxy)
+        proxy.sock.close()
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        order[direction] = re.findall(r"<tr[^>]*><td>([\w-]+)", proc.stdout)
+    assert order["asc"] == ["exp-low", "main", "exp-high"]
+    assert order["desc"] == ["exp-high", "main", "exp-low"]

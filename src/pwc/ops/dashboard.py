@@ -1,8 +1,12 @@
 """`make report`: one self-contained HTML dashboard, readable offline.
 
-Experiments (`dvc exp show`), the headline metrics over the git history of a branch, and
-the pipeline's plots. Plots are rendered to inline SVG by vl-convert (it bundles Vega), so
-the page has no script and makes no network request.
+Every experiment known here or on `origin` (`dvc exp show --all-commits`, after fetching
+origin's experiment refs), like DVC Studio: a table sortable by any column (params that differ
+from each experiment's baseline, the ranked validation figure, test figures, the gate), the
+best highlighted; ROC and error by length of HEAD and the best experiments overlaid; the
+headline metrics over the git history of a branch; the pipeline's plots. Plots are rendered
+to inline SVG by vl-convert (it bundles Vega); the one inline script sorts the table. The
+page makes no network request.
 
     python -m pwc.ops.dashboard [--branch HEAD] [--out reports/dashboard.html]
 """
@@ -15,13 +19,15 @@ import json
 import sys
 from pathlib import Path
 
+from pwc.config import load_params
 from pwc.data.split import TEST_SETS
 from pwc.errors import PwcError
 from pwc.io import write_bytes
-from pwc.ops.experiments import PRIMARY, metrics_file, ranked
+from pwc.ops.experiments import fetch_remote_experiments, metrics_file
 from pwc.ops.tools import dvc, git
 
 HEADLINE = [(s, m) for s in TEST_SETS for m in ("spearman", "auc_seen_twice")]
+OVERLAID = 3  # experiments whose plots are drawn over HEAD's, by default the best
 
 
 def history(metrics_file: str, branch: str) -> list[dict]:
@@ -72,15 +78,115 @@ def pipeline_specs(plots_json: dict) -> list[tuple[str, dict]]:
     return out
 
 
-def experiments_table(exp_show: list[dict], metrics_file: str) -> str:
-    rows = ranked(exp_show, metrics_file)
+# The table's figures: the ranked one first, then test figures (shown, never ranked by).
+COLUMNS = [
+    ("validation_head", "spearman"),
+    ("validation_head", "auc_seen_twice"),
+    ("test", "spearman"),
+    ("test_head", "spearman"),
+    ("test_head", "auc_seen_twice"),
+]
+
+
+def _flat(tree: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in (tree or {}).items():
+        if isinstance(value, dict):
+            out |= _flat(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _figures(data: dict, metrics: str, gate: str) -> dict:
+    found = (data.get("metrics") or {}).get(metrics, {}).get("data") or {}
+    row = {f"{s}.{m}": (found.get(s) or {}).get("served", {}).get(m) for s, m in COLUMNS}
+    row["gate"] = ((data.get("metrics") or {}).get(gate, {}).get("data") or {}).get("passed")
+    return row
+
+
+def experiment_rows(exp_show: list[dict], metrics: str, gate: str) -> tuple[list[dict], list]:
+    """One row per commit that has experiments and per finished experiment: its figures and
+    the params that differ from its baseline commit's. (rows, the differing param keys)."""
+    rows, keys = [], set()
+    for baseline in exp_show:
+        experiments = baseline.get("experiments") or []
+        if not experiments:
+            continue
+        base = baseline.get("data") or {}
+        base_params = _flat((base.get("params") or {}).get("params.yaml", {}).get("data"))
+        label = baseline.get("name") or baseline["rev"][:7]
+        rows.append({"name": label, "baseline": True, "params": {}} | _figures(base, metrics, gate))
+        for exp in experiments:
+            for rev in exp.get("revs", []):
+                data = rev.get("data") or {}
+                if rev.get("error") or not data:
+                    continue  # failed: DVC shows its baseline's metrics beside it
+                params = _flat((data.get("params") or {}).get("params.yaml", {}).get("data"))
+                differ = {k: v for k, v in params.items() if base_params.get(k) != v}
+                keys |= set(differ)
+                name = exp.get("name") or rev["rev"][:7]
+                rows.append({"name": name, "baseline": False, "params": differ})
+                rows[-1] |= _figures(data, metrics, gate)
+    return rows, sorted(keys)
+
+
+def experiments_table(exp_show: list[dict], metrics: str, gate: str) -> str:
+    """A table sortable by any column (click a header; or open the page with
+    #sort=<column>:<asc|desc>), the best experiment by the ranked metric highlighted."""
+    rows, keys = experiment_rows(exp_show, metrics, gate)
     if not rows:
         return "<p>No experiments in this repository yet: <code>make sweep</code> runs some.</p>"
-    body = "".join(
-        f"<tr><td>{html.escape(name)}</td><td>{value:.4f}</td></tr>" for name, value in rows
+    ranked_key = ".".join(COLUMNS[0])
+    scored = [r for r in rows if not r["baseline"] and r[ranked_key] is not None]
+    best = max(scored, key=lambda r: r[ranked_key])["name"] if scored else None
+    names = ["experiment", *keys, *(f"{s}.served.{m}" for s, m in COLUMNS), "gate"]
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    body = []
+    for row in rows:
+        cells = [html.escape(row["name"]) + (" (baseline)" if row["baseline"] else "")]
+        cells += [html.escape(str(row["params"].get(k, ""))) for k in keys]
+        cells += ["" if row[f"{s}.{m}"] is None else f"{row[f'{s}.{m}']:.4f}" for s, m in COLUMNS]
+        cells.append({True: "passed", False: "FAILED", None: ""}[row["gate"]])
+        mark = " class='best'" if row["name"] == best else ""
+        body.append(f"<tr{mark}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (
+        f"<p>Best by {html.escape(ranked_key)} (validation; test figures are shown, never ranked"
+        " by) highlighted. Click a header to sort.</p>"
+        f"<table class='sortable'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
+        "</tbody></table>"
     )
-    head = f"<tr><th>experiment</th><th>{html.escape('.'.join(PRIMARY))}</th></tr>"
-    return f"<table>{head}{body}</table>"
+
+
+# Sorting, inline (the page fetches nothing): numbers compare as numbers, the rest as text.
+SORT_SCRIPT = """
+function sortTable(table, col, dir) {
+  const rows = Array.from(table.tBodies[0].rows);
+  const key = (r) => r.cells[col].textContent;
+  rows.sort((a, b) => {
+    const x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
+    const c = (isNaN(nx) || isNaN(ny)) ? x.localeCompare(y) : nx - ny;
+    return dir === "asc" ? c : -c;
+  });
+  rows.forEach((r) => table.tBodies[0].appendChild(r));
+}
+document.querySelectorAll("table.sortable").forEach((table) => {
+  const heads = Array.from(table.tHead.rows[0].cells);
+  heads.forEach((th, col) => th.addEventListener("click", () => {
+    th.dataset.dir = th.dataset.dir === "desc" ? "asc" : "desc";
+    sortTable(table, col, th.dataset.dir);
+  }));
+  const wanted = decodeURIComponent(location.hash).match(/^#sort=(.+):(asc|desc)$/);
+  const col = wanted ? heads.findIndex((th) => th.textContent === wanted[1]) : -1;
+  if (col >= 0) sortTable(table, col, wanted[2]);
+});
+"""
+
+
+def overlay_specs(plots_json: dict, wanted: tuple[str, ...]) -> list[tuple[str, dict]]:
+    """The plots of `dvc plots diff REVS --json` whose file name has one of `wanted` in it:
+    each spec draws every revision in its own colour."""
+    return [(t, spec) for t, spec in pipeline_specs(plots_json) if any(w in t for w in wanted)]
 
 
 def render(sections: list[tuple[str, str]]) -> str:
@@ -88,26 +194,42 @@ def render(sections: list[tuple[str, str]]) -> str:
     style = (
         "body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}"
-        "section{margin-bottom:2em}"
+        "section{margin-bottom:2em}tr.best{background:#fff3b0;font-weight:bold}"
+        "th{cursor:pointer}"
     )
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; img-src data:\">"
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
         f"<title>password-complexity dashboard</title><style>{style}</style></head>"
-        f"<body><h1>password-complexity</h1>{parts}</body></html>"
+        f"<body><h1>password-complexity</h1>{parts}<script>{SORT_SCRIPT}</script></body></html>"
     )
 
 
-def build(branch: str, svg=None) -> str:
+def build(branch: str, svg=None, experiments: list[str] | None = None, fetch: bool = True) -> str:
     if svg is None:
         import vl_convert
 
         svg = vl_convert.vegalite_to_svg
-    metrics = metrics_file()
-    exp_show = json.loads(dvc("exp", "show", "--json") or "[]")
+    if fetch:
+        fetch_remote_experiments()  # the experiments CI jobs pushed to origin, too
+    params = load_params()
+    metrics, gate = metrics_file(), params.paths.gate.as_posix()
+    exp_show = json.loads(dvc("exp", "show", "--json", "--all-commits") or "[]")
     plots = json.loads(dvc("plots", "show", "--json") or "{}")
-    sections = [("Experiments, best first", experiments_table(exp_show, metrics))]
+    sections = [("Experiments", experiments_table(exp_show, metrics, gate))]
+    if experiments is None:  # the best few by the ranked metric
+        rows, _ = experiment_rows(exp_show, metrics, gate)
+        key = ".".join(COLUMNS[0])
+        scored = sorted(
+            (r for r in rows if not r["baseline"] and r[key] is not None), key=lambda r: -r[key]
+        )
+        experiments = [r["name"] for r in scored[:OVERLAID]]
+    if experiments:
+        diff = json.loads(dvc("plots", "diff", "HEAD", *experiments, "--json") or "{}")
+        for title, spec in overlay_specs(diff, ("roc_test_head", "error_by_length")):
+            label = f"{title}: HEAD and {', '.join(experiments)}"
+            sections.append((label, svg(spec)))
     rows = history(metrics, branch)
     sections.append(
         (
@@ -124,9 +246,15 @@ def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     args.add_argument("--branch", default="HEAD", help="whose metrics history (default: HEAD)")
     args.add_argument("--out", type=Path, default=Path("reports/dashboard.html"))
+    args.add_argument(
+        "--experiments",
+        help=f"comma-separated experiments to overlay (default: the best {OVERLAID})",
+    )
+    args.add_argument("--no-fetch", action="store_true", help="do not fetch origin's experiments")
     opts = args.parse_args(argv)
+    chosen = opts.experiments.split(",") if opts.experiments else None
     try:
-        page = build(opts.branch)
+        page = build(opts.branch, experiments=chosen, fetch=not opts.no_fetch)
     except PwcError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
