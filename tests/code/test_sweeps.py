@@ -119,9 +119,40 @@ def test_the_ci_report_ranks_marks_the_best_and_lists_missing_points(params, swe
          "gate": g, "seconds": {"pull": 2.0, "exp_run": 30.0, "exp_push": 1.5}}
         for i, a, v, g in ((1, 3, 0.2, True), (0, 1, 0.4, False))
     ]  # fmt: skip
-    missing = [{"experiment": "s-2", "params": {"train.alpha": 9}, "seconds": {}}]
+    missing = [
+        {"experiment": "s-2", "params": {"train.alpha": 9}, "seconds": {}, "status": "missing"},
+        {"experiment": "s-3", "params": {"train.alpha": 27}, "seconds": {}, "status": "failed"},
+    ]
     text = ci_sweep.markdown("s", sweep, rows, missing)
     lines = [line for line in text.splitlines() if "`s-" in line and line.startswith("|")]
     assert lines[0].startswith("| **best** | `s-1` | 3 | 0.200000 | 0.500000 | passed | 30.0 | 3.5")
     assert "| FAILED |" in lines[1] and lines[2].startswith("| missing | `s-2` | 9 |")
-    assert "2 of 3 points finished" in text and "dvc exp apply s-1" in text
+    assert lines[3].startswith("| failed | `s-3` | 27 |")
+    assert "2 of 4 points finished" in text and "dvc exp apply s-1" in text
+
+
+def test_a_point_that_fails_records_it_for_collect(params, sweep_dir, monkeypatch):
+    """The gate refusing a point fails `dvc exp run`: the job fails, and its record says so
+    (collect reports it `failed`; a killed job leaves none: `missing`)."""
+    import json
+
+    from pwc.errors import PwcError
+    from pwc.ops import ci_sweep
+
+    (sweep_dir.parent / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    _write(sweep_dir, "g", GOOD)
+    calls = []
+
+    def dvc(*args):
+        calls.append(args[:2])
+        if args[:2] == ("exp", "run"):
+            raise PwcError("`dvc exp run` failed: gate: validation_head.served.spearman 0.1 < 0.55")
+        return ""
+
+    monkeypatch.setattr(ci_sweep, "dvc", dvc)
+    with pytest.raises(PwcError, match="gate"):
+        ci_sweep.run_point("g", 1)
+    record = json.loads((sweep_dir.parent / "sweep-results" / "point-1.json").read_text())
+    assert record["status"] == "failed" and record["experiment"] == "g-1"
+    assert record["params"] == {"train.alpha": 3} and set(record["seconds"]) == {"pull", "exp_run"}
+    assert ("exp", "push") not in calls  # nothing pushed for a failed point

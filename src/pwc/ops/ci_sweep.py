@@ -157,7 +157,11 @@ def collect(name: str) -> tuple[str, list[dict]]:
             row["value"] = primary(found[exp]["metrics"], sweep.metric)
             row["test_head"] = primary(found[exp]["metrics"], ("test_head", "served", "spearman"))
             row["gate"] = bool(primary(found[exp]["gate"], GATE_KEY))
-        row["seconds"] = records.get(exp, {}).get("seconds", {})
+        record = records.get(exp, {})
+        row["seconds"] = record.get("seconds", {})
+        # a job that recorded its failure (the gate refused the point, a stage failed) vs one
+        # that left nothing (killed, its runner lost)
+        row["status"] = "failed" if record.get("status") == "failed" else "missing"
         rows.append(row)
     ranked = sorted(
         (r for r in rows if r["found"]),
@@ -171,7 +175,8 @@ def markdown(name: str, sweep, ranked: list[dict], missing: list[dict]) -> str:
     keys = list(sweep.grid)
     head = f"| | experiment | {' | '.join(keys)} | {sweep.rank_by} | test_head Spearman "
     lines = [
-        f"### Sweep `{name}`: {len(ranked)} of {len(ranked) + len(missing)} points finished",
+        f"### Sweep `{name}`: {len(ranked)} of {len(ranked) + len(missing)} points finished"
+        + (" (failed: the job's log says why; missing: the job left nothing)" if missing else ""),
         "",
         f"Ranked by `{sweep.rank_by}` ({sweep.direction}); test figures are shown, never ranked"
         " by.",
@@ -194,7 +199,8 @@ def markdown(name: str, sweep, ranked: list[dict], missing: list[dict]) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     for row in missing:
-        cells = ["missing", f"`{row['experiment']}`", *(str(row["params"][k]) for k in keys)]
+        status = row.get("status", "missing")
+        cells = [status, f"`{row['experiment']}`", *(str(row["params"][k]) for k in keys)]
         lines.append("| " + " | ".join(cells + ["–"] * 5) + " |")
     if ranked:
         best = ranked[0]["experiment"]
