@@ -6,6 +6,7 @@ byte comparisons in numpy): no per-password Python loop, so scoring stays fast.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -13,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from pwc.text import as_arrow, byte_buffers
+from pwc.text import FEW_ROWS, as_arrow, byte_buffers
 
 # Walks on a US keyboard that people type as passwords (rows, columns, diagonals).
 KEYBOARD_WALKS = (
@@ -172,6 +173,66 @@ def hand_features(passwords: Iterable[str] | pa.Array | pa.ChunkedArray) -> np.n
     return np.column_stack([np.asarray(cols[n], dtype=np.float32) for n in FEATURE_NAMES])
 
 
+# For ASCII passwords, Python's `re` with ASCII case folding counts what RE2 counts; RE2's
+# Unicode folding differs from Python's on a few letters (dotless i, long s), so other
+# passwords go to Arrow's kernel as in the batch path.
+_PY_REGEX = {name: re.compile(p, re.ASCII) for name, p in _REGEX_COUNTS.items()}
+_CLASS_LIST = _CLASS.tolist()
+
+
+def _regex_count(name: str, password: str) -> int:
+    if password.isascii():
+        return len(_PY_REGEX[name].findall(password))
+    return pc.count_substring_regex(pa.array([password]), _REGEX_COUNTS[name])[0].as_py()
+
+
+def hand_rows(passwords: list[str]) -> np.ndarray:
+    """`hand_features` one password at a time in plain Python: for a password or two it
+    beats numpy's per-call costs, with the same definitions (tested equal)."""
+    rows = []
+    for password in passwords:
+        raw = password.encode()
+        cls = [_CLASS_LIST[b] for b in raw]
+        col = {
+            "n_bytes": len(raw),
+            "n_lower": cls.count(_LOWER),
+            "n_upper": cls.count(_UPPER),
+            "n_digit": cls.count(_DIGIT),
+            "n_symbol": cls.count(_SYMBOL),
+        }
+        prev = [0, *cls[:-1]][: len(cls)]  # a row's first byte has no previous byte
+        pairs = list(zip(cls, prev, strict=True))
+        col["letter_runs"] = sum(1 for c, q in pairs if c & _LETTER and not q & _LETTER)
+        col["digit_runs"] = sum(1 for c, q in pairs if c & _DIGIT and not q & _DIGIT)
+        col["symbol_runs"] = sum(
+            1 for i, (c, q) in enumerate(pairs) if not c & _ALNUM and (i == 0 or q & _ALNUM)
+        )
+        steps = [b - a for a, b in zip(raw, raw[1:], strict=False)]
+        col["repeats"] = steps.count(0)
+        col["sequential"] = steps.count(1) + steps.count(-1)
+        length = float(len(raw) - cls.count(_CONTINUATION))
+        col["length"] = length
+        for name in _REGEX_COUNTS:
+            col[name] = _regex_count(name, password)
+        known = col["n_lower"] + col["n_upper"] + col["n_digit"] + col["n_symbol"]
+        col["n_other"] = length - known
+        classes = ("n_lower", "n_upper", "n_digit", "n_symbol", "n_other")
+        col["n_classes"] = float(sum(col[c] > 0 for c in classes))
+        nonempty = length > 0
+        col["digits_only"] = nonempty and col["n_digit"] == length
+        col["letters_only"] = nonempty and col["n_lower"] + col["n_upper"] == length
+        col["lower_only"] = nonempty and col["n_lower"] == length
+        first, last = (cls[0], cls[-1]) if raw else (0, 0)
+        col["starts_upper"] = first == _UPPER
+        col["ends_digit"] = last == _DIGIT
+        col["ends_symbol"] = bool(raw) and not last & _ALNUM
+        trailing = len(raw) - len(raw.rstrip(b"0123456789"))
+        col["trailing_digits"] = trailing
+        col["unique_share"] = len(set(raw)) / max(len(raw), 1)
+        rows.append([float(col[name]) for name in FEATURE_NAMES])
+    return np.asarray(rows, dtype=np.float32).reshape(len(passwords), len(FEATURE_NAMES))
+
+
 class HandFeatures(TransformerMixin, BaseEstimator):
     """sklearn wrapper so the features live inside the one saved Pipeline."""
 
@@ -180,6 +241,8 @@ class HandFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):  # noqa: N803
+        if len(X) <= FEW_ROWS:
+            return hand_rows(as_arrow(X).to_pylist())
         return hand_features(X)
 
     def get_feature_names_out(self, input_features=None):
