@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
 from pwc.hashing import FIBONACCI, GRAM_STEP
-from pwc.text import as_arrow, padded_bytes
+from pwc.text import END, FEW_ROWS, START, as_arrow, padded_bytes
 
 FEATURES = ("log10_prob", "log10_prob_per_byte", "max_surprisal")
 
@@ -31,6 +31,15 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values (sort + compare: numpy 2's np.unique is far slower here)."""
     values = np.sort(values)
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
+
+
+_MASK = (1 << 64) - 1
+_STEP, _FIB = int(GRAM_STEP), int(FIBONACCI)
+
+
+def _bucket_int(h: int, salt: int, bits: int) -> int:
+    """`_bucket` of one hash, in Python integers."""
+    return (((h + salt) & _MASK) * _FIB & _MASK) >> (64 - bits)
 
 
 def _bucket(h: np.ndarray, salt: np.uint64, bits: int) -> np.ndarray:
@@ -140,7 +149,42 @@ class MarkovScores(TransformerMixin, BaseEstimator):
         rows = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
         return numerics.log10(prob[predicted]), rows[predicted]
 
+    def _rows(self, passwords: list[str]) -> np.ndarray:
+        """`transform` one password at a time in plain Python (for a password or two it
+        beats numpy's per-call costs): the same hashes in Python integers mod 2^64, the same
+        float32/float64 arithmetic in the same order (tested equal)."""
+        out = []
+        for password in passwords:
+            values = [START + 1, *(b + 1 for b in password.encode()), END + 1]
+            grams = [0] * len(values)  # order k's n-gram ending at each position
+            prob = [1.0 / 256.0] * len(values)
+            for k in range(1, self.order + 1):
+                context = [0, *grams[:-1]]  # the (k-1)-gram ending at the previous position
+                grams = [
+                    (g * _STEP + (values[p - k + 1] if p >= k - 1 else 0)) & _MASK
+                    for p, g in enumerate(grams)
+                ]
+                for p in range(max(1, k - 1), len(values)):  # predicted and inside
+                    count = float(self.gram_counts_[k - 1, _bucket_int(grams[p], k, self.bits)])
+                    if k == 1:
+                        seen, distinct = self.total_, float(self.distinct_empty_)
+                        denominator = seen + distinct
+                    else:
+                        c = _bucket_int(context[p], k - 1, self.bits)
+                        seen = float(self.gram_counts_[k - 2, c])
+                        distinct = float(self.distinct_[k - 2, c])
+                        denominator = float(np.float32(seen + distinct))  # float32's sum
+                    if seen > 0 and distinct > 0:
+                        prob[p] = min((count + distinct * prob[p]) / denominator, 1.0)
+            logp = numerics.log10(np.asarray(prob[1:]))
+            total = float(np.add.reduceat(logp, [0])[0])
+            worst = float(np.minimum.reduceat(logp, [0])[0])
+            out.append((total, total / logp.size, -worst))
+        return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(FEATURES))
+
     def transform(self, X):  # noqa: N803
+        if len(X) <= FEW_ROWS:
+            return self._rows(as_arrow(X).to_pylist())
         logp, rows = self.log10_probs(X)
         n = len(X)
         if n == 0:

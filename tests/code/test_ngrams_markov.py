@@ -61,3 +61,18 @@ def test_markov_scores_common_shapes_as_likelier():
     assert scores[0, 0] > scores[1, 0]  # log10 P
     assert scores.shape == (2, 3)
     assert model.transform([]).shape == (0, 3)
+
+
+def test_markov_one_password_at_a_time_is_the_batch_answer():
+    """The API's path (a password or two, in plain Python) against the vectorised one: the
+    same hashes, the same float32 sums, on seen, unseen and colliding n-grams."""
+    rng = np.random.default_rng(13)
+    alphabet = list("abcxyz0129!é€") + ["love", "123", "qwerty"]
+    words = ["".join(rng.choice(alphabet, size=rng.integers(0, 14))) for _ in range(2500)]
+    words += ["", "a", "x" * 60, "ab", "\U0001f600" * 3]
+    for order, bits in ((6, 12), (3, 20)):  # 2^12 buckets: many collisions
+        model = MarkovScores(order=order, bits=bits).fit_counts(words[:1200] * 2)
+        batch = model.transform(pa.array(words, pa.large_string()))
+        for i, word in enumerate(words):
+            assert np.array_equal(model.transform([word])[0], batch[i]), (order, i, word)
+        assert np.array_equal(model.transform(words[:2]), batch[:2])
