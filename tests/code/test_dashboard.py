@@ -194,3 +194,10 @@ def test_chromium_sorts_the_table_by_any_column(tmp_path):
         order[direction] = re.findall(r"<tr[^>]*><td>([\w-]+)", proc.stdout)
     assert order["asc"] == ["exp-low", "main", "exp-high"]
     assert order["desc"] == ["exp-high", "main", "exp-low"]
+
+
+def test_the_roc_and_length_plots_are_the_overlaid_ones():
+    import yaml
+
+    titles = dashboard.overlay_titles(yaml.safe_load((ROOT / "dvc.yaml").read_text()))
+    assert titles == {"ROC, seen at least twice", "RMSE by password length"}

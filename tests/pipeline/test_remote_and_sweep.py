@@ -99,4 +99,7 @@ def test_tiny_sweep_ranks_on_validation_applies_the_best_and_shows_them(repo):
     sh(repo, "python", "-m", "pwc.ops.dashboard", "--out", "dashboard.html")
     page = (repo / "dashboard.html").read_text()
     assert page.count(best_name) >= 1 and f"{best_value:.4f}" in page
+    # the ROC of HEAD and both experiments in one drawing, each revision named in its legend
+    roc = page.split("<h2>ROC, seen at least twice: HEAD and ", 1)[1].split("</section>", 1)[0]
+    assert best_name in roc.split("</h2>", 1)[0] and roc.count(best_name) >= 2
     assert f"{other_value:.4f}" in page

@@ -19,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 
+import yaml
+
 from pwc.config import load_params
 from pwc.data.split import TEST_SETS
 from pwc.errors import PwcError
@@ -183,10 +185,26 @@ document.querySelectorAll("table.sortable").forEach((table) => {
 """
 
 
-def overlay_specs(plots_json: dict, wanted: tuple[str, ...]) -> list[tuple[str, dict]]:
-    """The plots of `dvc plots diff REVS --json` whose file name has one of `wanted` in it:
-    each spec draws every revision in its own colour."""
-    return [(t, spec) for t, spec in pipeline_specs(plots_json) if any(w in t for w in wanted)]
+# Drawn for several revisions at once: the plots reading these files (scatter plots of
+# 1,000 points per revision would hide each other).
+OVERLAID_FILES = ("roc_test_head.json", "error_by_length.json")
+
+
+def overlay_titles(dvc_yaml: dict) -> set[str]:
+    """Titles of dvc.yaml's plots that read one of OVERLAID_FILES."""
+    titles = set()
+    for entry in dvc_yaml.get("plots") or []:
+        for title, spec in entry.items() if isinstance(entry, dict) else ():
+            files = (spec or {}).get("y") or {}
+            if any(str(f).endswith(OVERLAID_FILES) for f in files):
+                titles.add(title)
+    return titles
+
+
+def overlay_specs(plots_json: dict, titles: set[str]) -> list[tuple[str, dict]]:
+    """The plots of `dvc plots diff REVS --json` with these titles: each spec draws every
+    revision in its own colour."""
+    return [(t, spec) for t, spec in pipeline_specs(plots_json) if t in titles]
 
 
 def render(sections: list[tuple[str, str]]) -> str:
@@ -227,7 +245,8 @@ def build(branch: str, svg=None, experiments: list[str] | None = None, fetch: bo
         experiments = [r["name"] for r in scored[:OVERLAID]]
     if experiments:
         diff = json.loads(dvc("plots", "diff", "HEAD", *experiments, "--json") or "{}")
-        for title, spec in overlay_specs(diff, ("roc_test_head", "error_by_length")):
+        titles = overlay_titles(yaml.safe_load(Path("dvc.yaml").read_text(encoding="utf-8")))
+        for title, spec in overlay_specs(diff, titles):
             label = f"{title}: HEAD and {', '.join(experiments)}"
             sections.append((label, svg(spec)))
     rows = history(metrics, branch)
