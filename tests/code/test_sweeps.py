@@ -156,3 +156,17 @@ def test_a_point_that_fails_records_it_for_collect(params, sweep_dir, monkeypatc
     assert record["status"] == "failed" and record["experiment"] == "g-1"
     assert record["params"] == {"train.alpha": 3} and set(record["seconds"]) == {"pull", "exp_run"}
     assert ("exp", "push") not in calls  # nothing pushed for a failed point
+
+
+def test_the_sweep_posts_to_the_pipelines_merge_request_else_the_one_named(monkeypatch):
+    from pwc.ops import ci_sweep
+
+    monkeypatch.delenv("CI_MERGE_REQUEST_IID", raising=False)
+    monkeypatch.delenv("PWC_SWEEP_MR", raising=False)
+    assert ci_sweep.merge_request_iid() is None  # nothing to post to: the report is printed
+    monkeypatch.setenv("PWC_SWEEP_MR", "12")
+    assert ci_sweep.merge_request_iid() == "12"
+    monkeypatch.setenv("CI_MERGE_REQUEST_IID", "7")
+    assert ci_sweep.merge_request_iid() == "7"
+    monkeypatch.setenv("CI_MERGE_REQUEST_IID", "")  # GitLab passes unset variables as empty
+    assert ci_sweep.merge_request_iid() == "12"

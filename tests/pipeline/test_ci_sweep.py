@@ -71,7 +71,7 @@ def swept(ci_repo, s3, tmp_path_factory):
     gitlab = {
         "CI_API_V4_URL": f"http://127.0.0.1:{server.server_port}/api/v4",
         "CI_PROJECT_ID": "42",
-        "CI_MERGE_REQUEST_IID": "7",
+        "PWC_SWEEP_MR": "7",  # a sweep started by hand on the branch names its merge request
         "PWC_GITLAB_TOKEN": "test-token",
     }
     variables = {**job_env(s3), "SWEEP": "tiny"}

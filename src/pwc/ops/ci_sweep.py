@@ -105,7 +105,8 @@ def run_point(name: str, index: int) -> dict:
         # the commit's outputs: the stages this point does not change are not rerun
         _timed(record, "pull", "pull", "--allow-missing")
         _timed(record, "exp_run", "exp", "run", "-n", exp, *set_args(point))
-        _timed(record, "exp_push", "exp", "push", "origin", exp)
+        # --force: a sweep run again on the same commit replaces its points' results
+        _timed(record, "exp_push", "exp", "push", "--force", "origin", exp)
         record["status"] = "succeeded"
     finally:
         out.write_text(json.dumps(record, indent=2) + "\n")
@@ -212,6 +213,13 @@ def markdown(name: str, sweep, ranked: list[dict], missing: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def merge_request_iid() -> str | None:
+    """The merge request to post to: the pipeline's own (a merge-request pipeline), else the
+    one named with PWC_SWEEP_MR when the sweep was started by hand (CI/CD > Run pipeline on
+    the branch, which is not a merge-request pipeline)."""
+    return os.environ.get("CI_MERGE_REQUEST_IID") or os.environ.get("PWC_SWEEP_MR") or None
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["generate", "point", "collect"])
@@ -236,9 +244,10 @@ def main(argv: list[str]) -> int:
             RESULTS.mkdir(exist_ok=True)
             (RESULTS / "report.md").write_text(report + "\n")
             print(report)
-            if opts.post and os.environ.get("CI_MERGE_REQUEST_IID"):
-                GitLab.from_env().note(os.environ["CI_MERGE_REQUEST_IID"], report)
-                print("posted the sweep to the merge request", file=sys.stderr)
+            merge_request = merge_request_iid()
+            if opts.post and merge_request:
+                GitLab.from_env(merge_request).note(merge_request, report)
+                print(f"posted the sweep to merge request !{merge_request}", file=sys.stderr)
     except PwcError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -80,12 +80,11 @@ class GitLab:
         self.headers = {"PRIVATE-TOKEN": token}
 
     @classmethod
-    def from_env(cls) -> GitLab:
-        missing = [
-            v
-            for v in ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "PWC_GITLAB_TOKEN")
-            if not os.environ.get(v)
-        ]
+    def from_env(cls, merge_request: str | None = None) -> GitLab:
+        """From GitLab's CI variables; the merge request is the pipeline's own unless named."""
+        needed = ["CI_API_V4_URL", "CI_PROJECT_ID", "PWC_GITLAB_TOKEN"]
+        needed += [] if merge_request else ["CI_MERGE_REQUEST_IID"]
+        missing = [v for v in needed if not os.environ.get(v)]
         if missing:
             raise PwcError(f"cannot post the report: set {', '.join(missing)}")
         env = os.environ
