@@ -23,6 +23,7 @@ from compare_speed import throughput
 
 from pwc import model
 from pwc.config import load_params
+from pwc.ops.experiments import finished
 from pwc.ops.tools import dvc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,32 +43,26 @@ def _get(tree: dict, dotted: str):
 def experiments(keys: list[str], metrics: str, model_path: str) -> dict[tuple, dict]:
     """The newest finished experiment per combination of `keys`: its metrics and model md5."""
     found: dict[tuple, dict] = {}
-    for baseline in json.loads(dvc("exp", "show", "--json")):
-        for exp in baseline.get("experiments") or []:
-            for rev in exp.get("revs", []):
-                data = rev.get("data") or {}
-                if rev.get("error"):
-                    continue  # failed: DVC shows its baseline's metrics beside it
-                try:
-                    params = data["params"]["params.yaml"]["data"]
-                    result = data["metrics"][metrics]["data"]
-                    md5 = data["outs"][model_path]["hash"]
-                except (KeyError, TypeError):
-                    continue  # a failed or running experiment
-                point = tuple(_get(params, key) for key in keys)
-                if point not in found or rev["data"]["timestamp"] > found[point]["timestamp"]:
-                    found[point] = {
-                        "name": exp.get("name") or rev["rev"][:7],
-                        "timestamp": rev["data"]["timestamp"],
-                        "metrics": {
-                            f"{s}.{m}": _get(
-                                result,
-                                f"{s}.served.{m}_seen_twice" if m == "auc" else f"{s}.served.{m}",
-                            )
-                            for s, m in FIGURES
-                        },  # fmt: skip
-                        "model_md5": md5,
-                    }
+    for _, name, data in finished(json.loads(dvc("exp", "show", "--json"))):
+        try:
+            params = data["params"]["params.yaml"]["data"]
+            result = data["metrics"][metrics]["data"]
+            md5 = data["outs"][model_path]["hash"]
+        except (KeyError, TypeError):
+            continue  # still running
+        point = tuple(_get(params, key) for key in keys)
+        if point not in found or data["timestamp"] > found[point]["timestamp"]:
+            found[point] = {
+                "name": name,
+                "timestamp": data["timestamp"],
+                "metrics": {
+                    f"{s}.{m}": _get(
+                        result, f"{s}.served.{m}_seen_twice" if m == "auc" else f"{s}.served.{m}"
+                    )
+                    for s, m in FIGURES
+                },
+                "model_md5": md5,
+            }
     return found
 
 

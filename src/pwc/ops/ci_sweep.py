@@ -30,7 +30,7 @@ import yaml
 
 from pwc.config import load_params
 from pwc.errors import PwcError
-from pwc.ops.experiments import primary
+from pwc.ops.experiments import finished, primary
 from pwc.ops.mr_report import GitLab
 from pwc.ops.sweeps import load_sweep, points, set_args
 from pwc.ops.tools import dvc, git
@@ -115,21 +115,15 @@ def run_point(name: str, index: int) -> dict:
 
 def _experiments(exp_show: list[dict], names: set[str], metrics: str, gate: str) -> dict:
     found = {}
-    for baseline in exp_show:
-        for exp in baseline.get("experiments") or []:
-            name = exp.get("name")
-            for rev in exp.get("revs", []):
-                if name not in names or rev.get("error"):
-                    continue
-                data = rev.get("data") or {}
-                try:
-                    found[name] = {
-                        "metrics": data["metrics"][metrics]["data"],
-                        "gate": data["metrics"][gate]["data"],
-                        "rev": rev["rev"],
-                    }
-                except (KeyError, TypeError):
-                    continue
+    for _, name, data in finished(exp_show):
+        try:
+            if name in names:
+                found[name] = {
+                    "metrics": data["metrics"][metrics]["data"],
+                    "gate": data["metrics"][gate]["data"],
+                }
+        except (KeyError, TypeError):
+            continue
     return found
 
 

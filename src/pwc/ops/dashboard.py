@@ -25,7 +25,7 @@ from pwc.config import load_params
 from pwc.data.split import TEST_SETS
 from pwc.errors import PwcError
 from pwc.io import write_bytes
-from pwc.ops.experiments import fetch_remote_experiments, metrics_file
+from pwc.ops.experiments import fetch_remote_experiments, finished, metrics_file
 from pwc.ops.tools import dvc, git
 
 HEADLINE = [(s, m) for s in TEST_SETS for m in ("spearman", "auc_seen_twice")]
@@ -110,26 +110,22 @@ def _figures(data: dict, metrics: str, gate: str) -> dict:
 def experiment_rows(exp_show: list[dict], metrics: str, gate: str) -> tuple[list[dict], list]:
     """One row per commit that has experiments and per finished experiment: its figures and
     the params that differ from its baseline commit's. (rows, the differing param keys)."""
-    rows, keys = [], set()
-    for baseline in exp_show:
-        experiments = baseline.get("experiments") or []
-        if not experiments:
-            continue
-        base = baseline.get("data") or {}
-        base_params = _flat((base.get("params") or {}).get("params.yaml", {}).get("data"))
-        label = baseline.get("name") or baseline["rev"][:7]
-        rows.append({"name": label, "baseline": True, "params": {}} | _figures(base, metrics, gate))
-        for exp in experiments:
-            for rev in exp.get("revs", []):
-                data = rev.get("data") or {}
-                if rev.get("error") or not data:
-                    continue  # failed: DVC shows its baseline's metrics beside it
-                params = _flat((data.get("params") or {}).get("params.yaml", {}).get("data"))
-                differ = {k: v for k, v in params.items() if base_params.get(k) != v}
-                keys |= set(differ)
-                name = exp.get("name") or rev["rev"][:7]
-                rows.append({"name": name, "baseline": False, "params": differ})
-                rows[-1] |= _figures(data, metrics, gate)
+    rows, keys, bases = [], set(), {}
+    for baseline, name, data in finished(exp_show):
+        if baseline["rev"] not in bases:  # the baseline commit's row, before its experiments
+            base = baseline.get("data") or {}
+            bases[baseline["rev"]] = _flat(
+                (base.get("params") or {}).get("params.yaml", {}).get("data")
+            )
+            label = baseline.get("name") or baseline["rev"][:7]
+            rows.append({"name": label, "baseline": True, "params": {}})
+            rows[-1] |= _figures(base, metrics, gate)
+        params = _flat((data.get("params") or {}).get("params.yaml", {}).get("data"))
+        base_params = bases[baseline["rev"]]
+        differ = {k: v for k, v in params.items() if base_params.get(k) != v}
+        keys |= set(differ)
+        rows.append({"name": name, "baseline": False, "params": differ})
+        rows[-1] |= _figures(data, metrics, gate)
     return rows, sorted(keys)
 
 

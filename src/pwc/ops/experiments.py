@@ -13,6 +13,7 @@ import json
 import re
 import sys
 import time
+from collections.abc import Iterator
 
 from pwc.config import load_params
 from pwc.ops.sweeps import load_sweep
@@ -67,11 +68,22 @@ def metrics_file() -> str:
     return load_params().paths.evaluate_metrics.as_posix()
 
 
-def _value(rev: dict, metrics: str, key: tuple[str, ...]) -> float | None:
+def _value(data: dict, metrics: str, key: tuple[str, ...]) -> float | None:
     try:
-        return primary(rev["data"]["metrics"][metrics]["data"], key)
+        return primary(data["metrics"][metrics]["data"], key)
     except (KeyError, TypeError):
         return None  # a failed experiment (e.g. rejected by the gate) has no metrics
+
+
+def finished(exp_show: list[dict]) -> Iterator[tuple[dict, str, dict]]:
+    """(baseline commit, experiment name, its data) for every finished experiment in
+    `dvc exp show --json`. A failed one is skipped: DVC lists it with an error beside its
+    baseline's metrics, which are not its own."""
+    for baseline in exp_show:
+        for exp in baseline.get("experiments") or []:
+            for rev in exp.get("revs", []):
+                if not rev.get("error") and rev.get("data"):
+                    yield baseline, exp.get("name") or rev["rev"][:7], rev["data"]
 
 
 def ranked(
@@ -80,14 +92,10 @@ def ranked(
     """(experiment name, the metric at `key` in the `metrics` file) for every finished
     experiment in `dvc exp show --json`, best first (highest for "max")."""
     found = []
-    for baseline in exp_show:
-        for exp in baseline.get("experiments") or []:
-            for rev in exp.get("revs", []):
-                if rev.get("error"):  # failed: DVC shows its baseline's metrics beside it
-                    continue
-                value = _value(rev, metrics, key)
-                if value is not None:
-                    found.append((exp.get("name") or rev["rev"][:7], value))
+    for _, name, data in finished(exp_show):
+        value = _value(data, metrics, key)
+        if value is not None:
+            found.append((name, value))
     return sorted(found, key=lambda item: -item[1] if direction == "max" else item[1])
 
 
