@@ -6,9 +6,11 @@ import contextlib
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import yaml
 from pwc.ops.tools import run
 
 ROOT = Path(__file__).resolve().parents[2]
+GCL = ROOT / ".ci" / "gitlab-ci-local.sh"
 BIN = Path(sys.executable).parent
 COPIED = ["dvc.yaml", "params.yaml", "src", "data/raw/README.md", ".gitattributes", ".gitignore"]
 
@@ -170,6 +173,46 @@ def require_gitlab_ci_local() -> None:
     missing = [tool for tool in ("npm", "rsync") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"gitlab-ci-local needs {' and '.join(missing)}, not installed here")
+
+
+def gitlab_ci_local(
+    repo: Path, *args: str, variables: dict, timeout: float = 480, background: bool = False
+):
+    """`.ci/gitlab-ci-local.sh ARGS` in `repo`, in its own session, output through a file.
+
+    A file, not a pipe: a process a job leaves behind would hold a pipe open and keep the
+    caller waiting after the job ended. On timeout the whole session is killed and the
+    failure shows the output's tail and what was still running, not a bare pytest timeout.
+    With `background`, the Popen (output to /dev/null) is returned at once.
+    """
+    require_gitlab_ci_local()
+    cmd = ["bash", str(GCL), *args, *(f"--variable={k}={v}" for k, v in variables.items())]
+    if background:
+        return subprocess.Popen(
+            cmd, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=repo, stdout=out, stderr=err, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            running = subprocess.run(
+                ["ps", "-eo", "pid,pgid,etime,pcpu,args"], capture_output=True, text=True
+            ).stdout
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise AssertionError(
+                f"gitlab-ci-local {' '.join(args)} still running after {timeout:.0f} s\n"
+                f"--- its output ---\n{_text(out)[-4000:]}\n{_text(err)[-2000:]}\n"
+                f"--- processes ---\n{running[-6000:]}"
+            ) from None
+        return subprocess.CompletedProcess(cmd, proc.returncode, _text(out), _text(err))
+
+
+def _text(file) -> str:
+    file.seek(0)
+    return file.read().decode(errors="replace")
 
 
 LONG_AGO = (946684800, 946684800)  # 2000-01-01

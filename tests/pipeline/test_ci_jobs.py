@@ -16,9 +16,7 @@ import subprocess
 import yaml
 
 from ..conftest import ROOT
-from .conftest import BIN, job_env, require_gitlab_ci_local, sh
-
-GCL = ROOT / ".ci" / "gitlab-ci-local.sh"
+from .conftest import BIN, gitlab_ci_local, job_env, sh
 
 
 def job_script(job: str) -> str:
@@ -55,17 +53,9 @@ def run_script(repo, s3) -> subprocess.CompletedProcess:
     )
 
 
-def gitlab_ci_local(repo, s3, *jobs: str, extra: dict | None = None):
-    require_gitlab_ci_local()
+def run_jobs(repo, s3, *jobs: str, extra: dict | None = None):
     fresh_clone(repo)
-    variables = [f"--variable={k}={v}" for k, v in {**job_env(s3), **(extra or {})}.items()]
-    return subprocess.run(
-        ["bash", str(GCL), *jobs, *variables],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    return gitlab_ci_local(repo, *jobs, variables={**job_env(s3), **(extra or {})}, timeout=900)
 
 
 def test_reproduce_gate_passes_on_a_real_run_and_fails_on_a_tampered_metrics_file(ci_repo, s3):
@@ -81,14 +71,14 @@ def test_reproduce_gate_passes_on_a_real_run_and_fails_on_a_tampered_metrics_fil
 
 
 def test_reproduce_job_under_gitlab_ci_local_passes_then_catches_another_machines_lock(ci_repo, s3):
-    passed = gitlab_ci_local(ci_repo, s3, "reproduce")
+    passed = run_jobs(ci_repo, s3, "reproduce")
     assert passed.returncode == 0, passed.stdout[-4000:]
     assert "PASS  reproduce" in passed.stdout
     lock = yaml.safe_load((ci_repo / "dvc.lock").read_text())
     model = next(o for o in lock["stages"]["train"]["outs"] if o["path"] == "models/model.skops")
     # a lock whose model another machine trained: same code and data, other bytes
     commit_tampered(ci_repo, "dvc.lock", model["md5"], "0123456789abcdef0123456789abcdef")
-    failed = gitlab_ci_local(ci_repo, s3, "reproduce")
+    failed = run_jobs(ci_repo, s3, "reproduce")
     assert failed.returncode != 0
     assert "FAIL  reproduce" in failed.stdout
     assert "models/model.skops (stage train): same code, params and inputs" in failed.stdout
@@ -97,7 +87,7 @@ def test_reproduce_job_under_gitlab_ci_local_passes_then_catches_another_machine
 
 def test_test_job_under_gitlab_ci_local_lints_and_runs_pytest(ci_repo, s3):
     subset = "tests/code/test_config.py tests/code/test_verify.py -p no:cacheprovider"
-    proc = gitlab_ci_local(ci_repo, s3, "test", extra={"PYTEST_ADDOPTS": subset})
+    proc = run_jobs(ci_repo, s3, "test", extra={"PYTEST_ADDOPTS": subset})
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert "PASS  test" in proc.stdout
     assert "All checks passed!" in proc.stdout  # ruff ran

@@ -11,22 +11,25 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import psutil
 import pytest
 import yaml
 
-from .conftest import job_env, require_gitlab_ci_local, sh
-from .test_ci_jobs import GCL, fresh_clone
+from .conftest import gitlab_ci_local, job_env, sh
+from .test_ci_jobs import fresh_clone
 
 SWEEP = {"rank_by": "validation_head.served.spearman", "direction": "max"}
 SWEEP["grid"] = {"train.alpha": [0.3, 3, 30, 300]}
 KILLED = "tiny-3"
-KILL_AFTER = 25.0  # seconds
+KILL_AFTER = 3.0  # seconds into its `dvc exp run`
+_GCL_STATE = shutil.ignore_patterns(".gitlab-ci-local")
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -44,15 +47,13 @@ class _Recorder(BaseHTTPRequestHandler):
         pass
 
 
-def _gcl(repo, *args: str, variables: dict, background: bool = False):
-    require_gitlab_ci_local()
-    cmd = ["bash", str(GCL), *args, *(f"--variable={k}={v}" for k, v in variables.items())]
-    if background:
-        return subprocess.Popen(
-            cmd, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
-    return subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=900)
+def _doomed_point_running(name: str) -> bool:
+    """Whether the point job `name` has reached `dvc exp run -n name`."""
+    for proc in psutil.process_iter(["cmdline"]):
+        cmd = proc.info["cmdline"] or []
+        if "exp" in cmd and "run" in cmd and name in cmd:
+            return True
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -74,28 +75,43 @@ def swept(ci_repo, s3, tmp_path_factory):
         "PWC_SWEEP_MR": "7",  # a sweep started by hand on the branch names its merge request
         "PWC_GITLAB_TOKEN": "test-token",
     }
-    variables = {**job_env(s3), "SWEEP": "tiny"}
+    # four point jobs on this machine's 2 cores, as on a runner that takes several jobs at
+    # once: one OpenMP thread each, as such a runner's admin sets (README, "Sweeps at any
+    # size"); with two apiece each training took 85 s instead of 10
+    variables = {**job_env(s3), "SWEEP": "tiny", "OMP_NUM_THREADS": "1"}
     try:
-        generated = _gcl(ci_repo, "sweep", variables=variables)
+        generated = gitlab_ci_local(ci_repo, "sweep", variables=variables)
         assert generated.returncode == 0, generated.stdout[-3000:]
+        # the killed point's job runs from a copy: on GitLab every job has its own runner, and
+        # two gitlab-ci-local runs must not share one .gitlab-ci-local directory
+        elsewhere = tmp_path_factory.mktemp("runner") / "repo"
+        shutil.copytree(ci_repo, elsewhere, symlinks=True, ignore=_GCL_STATE)
         child = ["--file", "sweep-pipeline.yml", "--shell-isolation"]
         points = [f"tiny-{i}" for i in range(len(SWEEP["grid"]["train.alpha"]) - 1)]
         start = time.monotonic()
         result = {}
         runner = threading.Thread(
-            target=lambda: result.update(ran=_gcl(ci_repo, *child, *points, variables=variables))
+            target=lambda: result.update(
+                ran=gitlab_ci_local(ci_repo, *child, *points, variables=variables)
+            )
         )
         runner.start()
         # a fourth point's job, killed mid-run (its whole process group, as when a runner
-        # dies): after its set-up and pull, inside `dvc exp run`, long before its push
-        doomed = _gcl(ci_repo, *child, KILLED, variables=variables, background=True)
+        # dies): once inside `dvc exp run` (after its set-up and pull), before its push
+        doomed = gitlab_ci_local(elsewhere, *child, KILLED, variables=variables, background=True)
+        deadline = time.monotonic() + 300
+        while not _doomed_point_running(KILLED) and time.monotonic() < deadline:
+            assert doomed.poll() is None, "the doomed point's job ended before its exp run"
+            time.sleep(0.5)
         time.sleep(KILL_AFTER)
         os.killpg(doomed.pid, signal.SIGKILL)
         doomed.wait(timeout=60)
-        runner.join(timeout=900)
+        runner.join()  # gitlab_ci_local's own timeout bounds it
         ran = result["ran"]
         points_seconds = time.monotonic() - start
-        collected = _gcl(ci_repo, *child, "collect", variables={**variables, **gitlab})
+        collected = gitlab_ci_local(
+            ci_repo, *child, "collect", variables={**variables, **gitlab}
+        )  # fmt: skip
     finally:
         server.shutdown()
     return ci_repo, ran, collected, list(_Recorder.notes), points_seconds

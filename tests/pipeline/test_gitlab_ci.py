@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import subprocess
 
 import pytest
 import yaml
 
 from ..conftest import ROOT
-from .conftest import require_gitlab_ci_local
+from .conftest import gitlab_ci_local
 
 CI = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text())
 JOBS = {k: v for k, v in CI.items() if isinstance(v, dict) and "script" in v}
@@ -50,19 +49,6 @@ def test_no_secret_is_written_into_the_file():
     assert "${PWC_GITLAB_TOKEN}" in text  # the token only comes from a CI/CD variable
 
 
-def _gitlab_ci_local(*args: str) -> subprocess.CompletedProcess:
-    require_gitlab_ci_local()
-    proc = subprocess.run(
-        ["bash", str(ROOT / ".ci/gitlab-ci-local.sh"), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc
-
-
 @pytest.mark.parametrize(
     ("source", "jobs"),
     [
@@ -72,7 +58,8 @@ def _gitlab_ci_local(*args: str) -> subprocess.CompletedProcess:
     ],
 )
 def test_gitlab_ci_local_validates_the_file_and_the_rules(source, jobs):
-    proc = _gitlab_ci_local("--list", "--variable", f"CI_PIPELINE_SOURCE={source}")
+    proc = gitlab_ci_local(ROOT, "--list", variables={"CI_PIPELINE_SOURCE": source}, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "json schema validated" in proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("name "))

@@ -76,8 +76,9 @@ def test_tiny_sweep_ranks_on_validation_applies_the_best_and_shows_them(repo):
     good = stage.read_text()
     stage.write_text('raise SystemExit("the working tree\'s code ran")\n' + good)
     try:
-        sh(repo, "dvc", "queue", "start", "-j", "2")
-        sh(repo, "python", "-m", "pwc.ops.experiments", "wait", "400")
+        one_thread = {"OMP_NUM_THREADS": "1"}  # as `make sweep`: two experiments, 2 cores
+        sh(repo, "dvc", "queue", "start", "-j", "2", env=one_thread)
+        sh(repo, "python", "-m", "pwc.ops.experiments", "wait", "400", env=one_thread)
     finally:
         stage.write_text(good)
     results = ranked(
