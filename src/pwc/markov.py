@@ -17,6 +17,8 @@ regressor sees scores as honest on its own rows as on new passwords.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -44,6 +46,22 @@ def _bucket_int(h: int, salt: int, bits: int) -> int:
 
 def _bucket(h: np.ndarray, salt: np.uint64, bits: int) -> np.ndarray:
     return (((h + salt) * FIBONACCI) >> np.uint64(64 - bits)).astype(np.int64)
+
+
+_VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _table_views(markov: MarkovScores) -> tuple[list[memoryview], list[memoryview]]:
+    """Each order's row of the count and distinct tables as a memoryview, whose items are
+    Python numbers (a numpy element read costs several times more). Kept beside the model,
+    not in it: the model file holds only the tables."""
+    views = _VIEWS.get(markov)
+    if views is None:
+        views = _VIEWS[markov] = (
+            [memoryview(np.ascontiguousarray(row)) for row in markov.gram_counts_],
+            [memoryview(np.ascontiguousarray(row)) for row in markov.distinct_],
+        )
+    return views
 
 
 def _windows(data: np.ndarray, offsets: np.ndarray, order: int):
@@ -153,6 +171,8 @@ class MarkovScores(TransformerMixin, BaseEstimator):
         """`transform` one password at a time in plain Python (for a password or two it
         beats numpy's per-call costs): the same hashes in Python integers mod 2^64, the same
         float32/float64 arithmetic in the same order (tested equal)."""
+        counts, distincts = _table_views(self)
+        shift, empty = 64 - self.bits, float(self.distinct_empty_)
         out = []
         for password in passwords:
             values = [START + 1, *(b + 1 for b in password.encode()), END + 1]
@@ -164,22 +184,28 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                     (g * _STEP + (values[p - k + 1] if p >= k - 1 else 0)) & _MASK
                     for p, g in enumerate(grams)
                 ]
+                here = counts[k - 1]
+                if k > 1:
+                    below, below_distinct = counts[k - 2], distincts[k - 2]
                 for p in range(max(1, k - 1), len(values)):  # predicted and inside
-                    count = float(self.gram_counts_[k - 1, _bucket_int(grams[p], k, self.bits)])
+                    # _bucket_int, inlined: this loop is most of one password's Markov time
+                    count = here[(((grams[p] + k) & _MASK) * _FIB & _MASK) >> shift]
                     if k == 1:
-                        seen, distinct = self.total_, float(self.distinct_empty_)
+                        seen, distinct = self.total_, empty
                         denominator = seen + distinct
                     else:
-                        c = _bucket_int(context[p], k - 1, self.bits)
-                        seen = float(self.gram_counts_[k - 2, c])
-                        distinct = float(self.distinct_[k - 2, c])
+                        c = (((context[p] + k - 1) & _MASK) * _FIB & _MASK) >> shift
+                        seen = below[c]
+                        distinct = float(below_distinct[c])
                         denominator = float(np.float32(seen + distinct))  # float32's sum
                     if seen > 0 and distinct > 0:
                         prob[p] = min((count + distinct * prob[p]) / denominator, 1.0)
-            logp = numerics.log10(np.asarray(prob[1:]))
-            total = float(np.add.reduceat(logp, [0])[0])
-            worst = float(np.minimum.reduceat(logp, [0])[0])
-            out.append((total, total / logp.size, -worst))
+            # log10 of each, summed left to right and the least: what reduceat does per row
+            logp = numerics.log10_floats(prob[1:])
+            total = logp[0]
+            for value in logp[1:]:
+                total += value
+            out.append((total, total / len(logp), -min(logp)))
         return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(FEATURES))
 
     def transform(self, X):  # noqa: N803

@@ -15,6 +15,8 @@ machine. Accuracy against mpmath (tests/code/test_numerics.py): log, log10 and e
 
 from __future__ import annotations
 
+import math
+import struct
 from fractions import Fraction
 
 import numpy as np
@@ -27,7 +29,8 @@ _IVLN10_HI = 4.34294481878168880939e-01  # 1 / ln 10, upper 33 bits
 _IVLN10_LO = 2.50829467116452752298e-11
 _LOG10_2_HI = 3.01029995663611771306e-01  # log10(2), upper 33 bits
 _LOG10_2_LO = 3.69423907715893078616e-13
-_UPPER_32 = np.uint64(0xFFFFFFFF00000000)
+_UPPER_32_INT = 0xFFFFFFFF00000000
+_UPPER_32 = np.uint64(_UPPER_32_INT)
 _LN10 = 2.30258509299404568402e00
 # fdlibm e_log.c: minimax polynomial for log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2))
 _LG = (
@@ -54,6 +57,26 @@ _POW10_MIN, _POW10_MAX = -323, 308
 _POW10 = np.array(
     [float(Fraction(10) ** n) for n in range(_POW10_MIN, _POW10_MAX + 1)], dtype=np.float64
 )
+_POW10_LIST = _POW10.tolist()
+# Up to this many values, the same operations on Python floats: one password's answer made
+# ~40 numpy calls of ~1 µs each per function. CPython's float +, -, *, / are the same IEEE
+# double operations, rounded once each, as numpy's (no fused multiply-add in either), and
+# math.frexp / math.ldexp / round (half to even) are exact like np.frexp / ldexp / rint, so
+# the bits are the same (tests/code/test_numerics.py compares them).
+FEW = 2
+
+
+def _log_tail(f):
+    """(hfsq, s * (hfsq + R)) of log(1 + f): for numpy arrays and Python floats alike (the
+    same operations in the same order either way)."""
+    s = f / (2.0 + f)
+    z = s * s
+    w = z * z
+    t1 = w * (_LG[1] + w * (_LG[3] + w * _LG[5]))
+    t2 = z * (_LG[0] + w * (_LG[2] + w * (_LG[4] + w * _LG[6])))
+    r = t2 + t1
+    hfsq = 0.5 * f * f
+    return hfsq, s * (hfsq + r)
 
 
 def _log_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -64,14 +87,102 @@ def _log_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     m = np.where(low, m * 2.0, m)  # exact (a power of two)
     k = (e - low).astype(np.float64)
     f = m - 1.0  # exact (Sterbenz)
-    s = f / (2.0 + f)
-    z = s * s
-    w = z * z
-    t1 = w * (_LG[1] + w * (_LG[3] + w * _LG[5]))
-    t2 = z * (_LG[0] + w * (_LG[2] + w * (_LG[4] + w * _LG[6])))
-    r = t2 + t1
-    hfsq = 0.5 * f * f
-    return k, f, hfsq, s * (hfsq + r)
+    return (k, f, *_log_tail(f))
+
+
+def _log_parts1(x: float) -> tuple[float, float, float, float]:
+    """`_log_parts` of one finite x > 0, in Python floats."""
+    m, e = math.frexp(x)
+    low = m < _SQRT_HALF
+    if low:
+        m = m * 2.0
+    k = float(e - low)
+    f = m - 1.0
+    return (k, f, *_log_tail(f))
+
+
+def _exp_reduced(x, k):
+    """e**(x - k ln 2) for |x - k ln 2| <= ln(2) / 2: numpy arrays and Python floats alike."""
+    hi = x - k * _LN2_HI  # exact: k * _LN2_HI has few significant bits
+    lo = k * _LN2_LO
+    r = hi - lo
+    t = r * r
+    c = r - t * (_P[0] + t * (_P[1] + t * (_P[2] + t * (_P[3] + t * _P[4]))))
+    return 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
+
+
+def _log_special1(x: float) -> float | None:
+    """log's answer at 0, negatives, inf and nan; None for a finite x > 0."""
+    if math.isfinite(x) and x > 0:
+        return None
+    if x == 0:
+        return -math.inf
+    if x == math.inf:
+        return math.inf
+    return math.nan  # negatives and nan
+
+
+def _each(fn, x: np.ndarray) -> np.ndarray:
+    """fn on each value of a small array, as an array of its shape."""
+    return np.array([fn(v) for v in x.ravel().tolist()], dtype=np.float64).reshape(x.shape)
+
+
+def _log1(x: float) -> float:
+    special = _log_special1(x)
+    if special is not None:
+        return special
+    k, f, hfsq, tail = _log_parts1(x)
+    return k * _LN2_HI - ((hfsq - (tail + k * _LN2_LO)) - f)
+
+
+def _log10_1(x: float) -> float:
+    special = _log_special1(x)
+    if special is not None:
+        return special
+    k, f, hfsq, tail = _log_parts1(x)
+    (bits,) = struct.unpack("<Q", struct.pack("<d", f - hfsq))
+    (hi,) = struct.unpack("<d", struct.pack("<Q", bits & _UPPER_32_INT))
+    lo = (f - hi) - hfsq + tail
+    val_hi = hi * _IVLN10_HI
+    y2 = k * _LOG10_2_HI
+    val_lo = k * _LOG10_2_LO + (lo + hi) * _IVLN10_LO + lo * _IVLN10_HI
+    w = y2 + val_hi
+    val_lo = val_lo + ((y2 - w) + val_hi)
+    return val_lo + w
+
+
+def _exp1(x: float) -> float:
+    if math.isnan(x):
+        return math.nan
+    if x > _EXP_MAX:
+        return math.inf
+    if x < _EXP_MIN:
+        return 0.0
+    k = float(round(x * _INV_LN2))  # round half to even, as np.rint
+    y = _exp_reduced(x, k)
+    try:
+        return math.ldexp(y, int(k))
+    except OverflowError:  # np.ldexp's answer: inf
+        return math.inf
+
+
+def _exp10_1(x: float) -> float:
+    if math.isnan(x):
+        return math.nan
+    if math.isinf(x):
+        return math.inf if x > 0 else 0.0
+    n = float(round(x))
+    f = x - n
+    if n > _POW10_MAX:
+        return math.inf
+    if n < _POW10_MIN:
+        return 0.0
+    return _POW10_LIST[int(n) - _POW10_MIN] * _exp1(f * _LN10)
+
+
+def log10_floats(values: list[float]) -> list[float]:
+    """`log10` of each Python float, in Python floats (the same bits as the array path)."""
+    return [_log10_1(v) for v in values]
 
 
 def _special(x: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -88,6 +199,8 @@ def _special(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 def log(x) -> np.ndarray:
     """Natural logarithm, float64."""
     x = np.asarray(x, dtype=np.float64)
+    if x.size <= FEW:
+        return _each(_log1, x)
     safe = np.where(np.isfinite(x) & (x > 0), x, 1.0)
     k, f, hfsq, tail = _log_parts(safe)
     out = k * _LN2_HI - ((hfsq - (tail + k * _LN2_LO)) - f)  # fdlibm's order of operations
@@ -98,6 +211,8 @@ def log10(x) -> np.ndarray:
     """Base-10 logarithm, float64 (FreeBSD msun's e_log10.c: log(1 + f) split in a high part
     with a short mantissa and a low part, so multiplying by 1/ln 10 loses nothing)."""
     x = np.asarray(x, dtype=np.float64)
+    if x.size <= FEW:
+        return _each(_log10_1, x)
     safe = np.where(np.isfinite(x) & (x > 0), x, 1.0)
     k, f, hfsq, tail = _log_parts(safe)
     hi = (f - hfsq).view(np.uint64) & _UPPER_32  # exact truncation of the mantissa
@@ -114,15 +229,12 @@ def log10(x) -> np.ndarray:
 def exp(x) -> np.ndarray:
     """e**x, float64."""
     x = np.asarray(x, dtype=np.float64)
+    if x.size <= FEW:
+        return _each(_exp1, x)
     finite = np.isfinite(x)
     safe = np.where(finite, np.clip(x, _EXP_MIN, _EXP_MAX), 0.0)
     k = np.rint(safe * _INV_LN2)  # round half to even: exact, the same everywhere
-    hi = safe - k * _LN2_HI  # exact: k * _LN2_HI has few significant bits
-    lo = k * _LN2_LO
-    r = hi - lo
-    t = r * r
-    c = r - t * (_P[0] + t * (_P[1] + t * (_P[2] + t * (_P[3] + t * _P[4]))))
-    y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
+    y = _exp_reduced(safe, k)
     out = np.ldexp(y, k.astype(np.int64))  # exact scaling by 2^k (rounds once if subnormal)
     out = np.where(x > _EXP_MAX, np.inf, out)
     out = np.where(x < _EXP_MIN, 0.0, out)
@@ -133,6 +245,8 @@ def exp(x) -> np.ndarray:
 def exp10(x) -> np.ndarray:
     """10**x, float64: an exact power of ten times 10**f for the fraction |f| <= 0.5."""
     x = np.asarray(x, dtype=np.float64)
+    if x.size <= FEW:
+        return _each(_exp10_1, x)
     finite = np.isfinite(x)
     n = np.rint(np.where(finite, x, 0.0))
     f = np.where(finite, x, 0.0) - n  # exact
@@ -147,4 +261,7 @@ def exp10(x) -> np.ndarray:
 
 def logistic(z) -> np.ndarray:
     """1 / (1 + e**-z)."""
-    return 1.0 / (1.0 + exp(-np.asarray(z, dtype=np.float64)))
+    z = np.asarray(z, dtype=np.float64)
+    if z.size <= FEW:
+        return _each(lambda v: 1.0 / (1.0 + _exp1(-v)), z)
+    return 1.0 / (1.0 + exp(-z))

@@ -80,6 +80,42 @@ def test_scalars_and_arrays_agree():
         assert [float(fn(x)) for x in xs.tolist()] == fn(xs).tolist()
 
 
+EDGES = [
+    0.0, -0.0, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, np.inf, -np.inf, np.nan,
+    0.5, 1.0, 2.0, 10.0, 0.7071067811865476, 0.7071067811865475, 709.782712893384,
+    7.09782712893383973096e02, -7.45133219101941108420e02, -745.2, 708.9, 308.0, 308.4999,
+    308.5, -323.0, -323.5, -324.0, 0.5, -0.5, 1.5, 2.5, -1e300, 1e300,
+]  # fmt: skip
+FEW_VALUES = np.concatenate(
+    [
+        EDGES,
+        RNG.uniform(-800.0, 800.0, 3000),
+        RNG.uniform(-2.0, 2.0, 3000),
+        np.exp(RNG.uniform(-740.0, 705.0, 3000)),
+        np.arange(1, 3000) + 0.5,
+        -np.exp(RNG.uniform(-5, 5, 100)),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "fn", [numerics.log, numerics.log10, numerics.exp, numerics.exp10, numerics.logistic]
+)
+def test_one_or_two_values_give_the_batch_bits(fn):
+    """Up to numerics.FEW values go through Python floats: the same bits as the array path,
+    edges (subnormals, overflow, ties of the rounding, specials) included."""
+    batch = fn(FEW_VALUES)
+    assert FEW_VALUES.size > numerics.FEW
+    ones = np.concatenate([fn(FEW_VALUES[i : i + 1]) for i in range(FEW_VALUES.size)])
+    pairs = np.concatenate([fn(FEW_VALUES[i : i + 2]) for i in range(0, FEW_VALUES.size, 2)])
+    scalars = np.array([fn(v) for v in FEW_VALUES.tolist()])
+    for got in (ones, pairs, scalars):
+        assert got.view(np.uint64).tolist() == batch.view(np.uint64).tolist() or (
+            np.array_equal(got, batch, equal_nan=True)
+            and np.array_equal(np.signbit(got), np.signbit(batch))
+        )
+
+
 # Calls whose result bits depend on the CPU (SIMD kernels, libm variants); `**` on floats
 # calls libm's pow. The package goes through pwc.numerics instead.
 FORBIDDEN = {

@@ -96,6 +96,7 @@ def test_one_password_at_a_time_is_the_batch_answer_on_held_out_rows(small_run):
     for i, word in enumerate(words):
         one = scorer([word])
         assert one["guesses_log10"][0] == batch["guesses_log10"][i], word
+        assert one["guesses"][0] == batch["guesses"][i], word  # numerics' scalar path
         assert one["score"][0] == batch["score"][i]
 
 
