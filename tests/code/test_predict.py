@@ -5,7 +5,7 @@ import pytest
 from pwc import model as model_lib
 from pwc.errors import DataError
 from pwc.predict import predict_file
-from pwc.scorer import Scorer, strength
+from pwc.scorer import Scorer, ScoreResponse, response_json, result_rows, strength
 from tests.project import section
 
 T = (3.0, 6.0, 8.0, 10.0)
@@ -32,6 +32,18 @@ def test_score_fields(model):
     assert np.all(out["guesses_log10"] >= 0)
     assert out["source"].tolist() == ["model", "model"]  # no lookup loaded
     assert np.allclose(out["guesses"], 10 ** out["guesses_log10"])
+
+
+def test_the_api_answer_is_the_validated_records_bytes(model):
+    """The API writes its answer from the columns, skipping a pydantic model per password:
+    byte for byte what the validated ScoreResponse gives, at the extremes too."""
+    columns = model(["abc1", "Zq!9x", "", "x" * 40])
+    columns["guesses_log10"][:2] = [0.0, 308.0]  # 1 guess and the largest answer (1e+308)
+    columns["guesses"] = 10.0 ** columns["guesses_log10"]
+    for indent in (None, 2):
+        validated = ScoreResponse(model_version="v1", results=result_rows(columns))
+        expected = validated.model_dump_json(indent=indent).encode()
+        assert response_json("v1", columns, indent=indent) == expected
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 1000])

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pwc import __version__
 from pwc.config import Params, load_params
 from pwc.data.split import TEST_SETS
-from pwc.scorer import Scorer, ScoreResponse, result_rows
+from pwc.scorer import Scorer, ScoreResponse, response_json
 from pwc.serve.limits import BodySizeLimit, InFlightLimit
 from pwc.serve.metrics import SCORED, RequestMetrics, metrics_response
 from pwc.text import check_utf8
@@ -229,14 +229,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             },
         },
     )
-    async def score(body: ScoreRequest, request: Request) -> ScoreResponse:  # type: ignore[valid-type]
+    async def score(body: ScoreRequest, request: Request) -> Response:  # type: ignore[valid-type]
         scorer: Scorer = request.app.state.scorer
         columns = scorer(body.passwords)
         leaked = int((columns["source"] == "leak").sum())
         SCORED.labels("leak").inc(leaked)
         SCORED.labels("model").inc(len(body.passwords) - leaked)
-        # the records are validated once, here (into Result through ScoreResponse)
-        return ScoreResponse(model_version=scorer.version, results=result_rows(columns))
+        # ScoreResponse's bytes without a model per password (response_model: the schema)
+        content = response_json(scorer.version, columns)
+        return Response(content, media_type="application/json")
 
     app.add_api_route(
         "/metrics",
