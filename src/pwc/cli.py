@@ -78,6 +78,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=args.access_log,
     )
     return 0
 
@@ -165,6 +166,14 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("PWC_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PWC_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("PWC_WORKERS", "1")))
+    # Off by default: a line per request was ~40 µs of a worker's ~0.5 ms per single-password
+    # request (benchmarks/load.py); /metrics counts requests, and the proxy in front logs them.
+    serve.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=os.environ.get("PWC_ACCESS_LOG", "off").lower() in {"on", "1", "true"},
+        help="uvicorn's line per request (no password in it); default off, PWC_ACCESS_LOG=on",
+    )
     serve.set_defaults(func=_serve)
     return top
 

@@ -64,6 +64,19 @@ def test_past_its_bound_the_server_sheds_with_503_and_stays_healthy(served, tmp_
         server.stop()
 
 
+def test_the_access_log_is_off_unless_asked_for_and_never_holds_a_password(served, tmp_path):
+    for env, logged in (({}, False), ({"PWC_ACCESS_LOG": "on"}, True)):
+        (tmp_path / str(logged)).mkdir()
+        server = _start(served, tmp_path / str(logged), **env)
+        try:
+            assert httpx.post(f"{server.url}/v1/score", json={"passwords": ["hunter2"]})
+        finally:
+            server.stop()
+        log = (tmp_path / str(logged) / "server.log").read_text()
+        assert ('"POST /v1/score HTTP/1.1" 200' in log) == logged, log
+        assert "hunter2" not in log
+
+
 def test_metrics_count_requests_latency_and_sources(served, small_run, tmp_path):
     _, parts = small_run
     leaked = parts["train"]["password"].to_pylist()[:7]  # in the served lookup
