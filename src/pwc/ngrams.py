@@ -13,13 +13,19 @@ repeated n-gram counts once per occurrence (raw tf; the row norm sums over occur
 
 from __future__ import annotations
 
+import math
+import weakref
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
 from pwc.hashing import FIBONACCI, GRAM_STEP
-from pwc.text import padded_bytes
+from pwc.text import END, START, padded_bytes
+
+_MASK = (1 << 64) - 1
+_STEP, _FIB = int(GRAM_STEP), int(FIBONACCI)
 
 
 def ngram_hashes(passwords, n_max: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -78,5 +84,55 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         shape = (indptr.size - 1, self.n_features_out_)
         return sp.csr_matrix((values, columns, indptr), shape=shape)
 
+    def few_rows(self, passwords: list[str]) -> list[list[tuple[int, float]]]:
+        """`transform`'s rows for a password or two, in plain Python: each row's (column,
+        value) pairs in column order with repeated n-grams summed, which is the CSR after
+        `sum_duplicates`, without building one (for one password, numpy's and scipy's
+        per-call costs were most of its n-gram time). The same float32 numbers (tested):
+        the same hashes mod 2^64, float64 squares summed left to right, float32 division."""
+        shift = 64 - self.bits
+        idf = _idf_list(self)
+        out = []
+        for password in passwords:
+            row = [START, *password.encode(), END]
+            columns = []
+            for i in range(len(row)):
+                rolling = 0
+                for n in range(1, min(self.n_max, len(row) - i) + 1):
+                    rolling = (rolling * _STEP + row[i + n - 1] + 1) & _MASK
+                    columns.append((((rolling + n) & _MASK) * _FIB & _MASK) >> shift)
+            squares = 0.0
+            for c in columns:
+                squares += idf[c] * idf[c]
+            norm = _f32(max(math.sqrt(squares), 1e-12))
+            counts: dict[int, int] = {}
+            for c in columns:
+                counts[c] = counts.get(c, 0) + 1
+            pairs = []
+            for c in sorted(counts):
+                value = _f32(idf[c] / norm)
+                total = value
+                for _ in range(counts[c] - 1):  # duplicates summed in float32
+                    total = _f32(total + value)
+                pairs.append((c, total))
+            out.append(pairs)
+        return out
+
     def get_feature_names_out(self, input_features=None):
         return np.asarray([f"ngram{i}" for i in range(self.n_features_out_)], dtype=object)
+
+
+_IDF: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _idf_list(ngrams: HashedNgrams) -> memoryview:
+    """The IDF weights as a memoryview (items are Python floats), kept beside the model."""
+    view = _IDF.get(ngrams)
+    if view is None:
+        view = _IDF[ngrams] = memoryview(np.ascontiguousarray(ngrams.idf_))
+    return view
+
+
+def _f32(value: float) -> float:
+    """`value` rounded to float32, as a Python float."""
+    return float(np.float32(value))

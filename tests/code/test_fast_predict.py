@@ -61,6 +61,8 @@ def test_one_password_at_a_time_equals_one_batch(stacked):
     for i, word in enumerate(probe):
         one, one_logp = model_lib.predict_with_markov(stacked, [word])
         assert one[0] == batch[i] and one_logp[0] == logp[i]
+        two, two_logp = model_lib.predict_with_markov(stacked, probe[i : i + 2])
+        assert np.array_equal(two, batch[i : i + 2]) and np.array_equal(two_logp, logp[i : i + 2])
 
 
 PROBE = ["", "null", " a\t", "pw12x3", "Zq!9é", "aa"] + STACK_WORDS[:200]

@@ -76,3 +76,22 @@ def test_markov_one_password_at_a_time_is_the_batch_answer():
         for i, word in enumerate(words):
             assert np.array_equal(model.transform([word])[0], batch[i]), (order, i, word)
         assert np.array_equal(model.transform(words[:2]), batch[:2])
+
+
+def test_ngram_rows_of_a_password_or_two_are_the_csr_rows():
+    """The API's path (HashedNgrams.few_rows, plain Python) against transform's CSR after
+    sum_duplicates: the same columns and the same float32 values, repeated n-grams and
+    hash collisions (2^10 columns) included."""
+    rng = np.random.default_rng(29)
+    alphabet = list("abcxyz0129!é€") + ["love", "aaaa", "\U0001f600"]
+    words = ["".join(rng.choice(alphabet, size=rng.integers(0, 16))) for _ in range(1500)]
+    words += ["", "a", "x" * 80]
+    for bits in (10, 20):
+        model = HashedNgrams(n_max=4, bits=bits).fit(words[:800])
+        for word in words:
+            csr = model.transform([word])
+            csr.sum_duplicates()
+            (pairs,) = model.few_rows([word])
+            assert [c for c, _ in pairs] == csr.indices.tolist(), word
+            values = np.array([v for _, v in pairs], dtype=np.float32)
+            assert values.tobytes() == csr.data.tobytes(), word

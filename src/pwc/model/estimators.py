@@ -26,7 +26,6 @@ from pwc.model.fast_predict import boosted, forget_thread_count, isotonic
 from pwc.ngrams import HashedNgrams
 from pwc.pcfg import PcfgScores
 from pwc.ridge import LsqrRidge
-from pwc.text import FEW_ROWS
 
 # Isotonic maps have flat steps; a tiny share of the raw score keeps the order strict.
 _TIE_BREAK = 1e-6
@@ -106,21 +105,28 @@ class Stacked(RegressorMixin, BaseEstimator):
         sparse = sparse.copy()
         sparse.sum_duplicates()  # sorted columns, duplicates summed: what hstack produced
         score = sparse @ coef[: self.dense_from]
-        if dense.shape[0] <= FEW_ROWS:
-            # For a password or two, a numpy call per column costs more than its arithmetic:
-            # the same products and sums in the same order, in Python floats rounded to the
-            # score's dtype after each operation (float32 operations done in float64 and then
-            # rounded give float32's own result: 53 >= 2 * 24 + 2 bits)
-            to_dtype = score.dtype.type
-            weights = coef[self.dense_from :].tolist()
-            for i, row in enumerate(dense.tolist()):
-                total = score[i]
-                for value, weight in zip(row, weights, strict=True):
-                    total = to_dtype(total + to_dtype(value * weight))
-                score[i] = total
-        else:
-            for j in range(dense.shape[1]):  # scipy adds the row's columns left to right
-                score += dense[:, j] * coef[self.dense_from + j]
+        for j in range(dense.shape[1]):  # scipy adds the row's columns left to right
+            score += dense[:, j] * coef[self.dense_from + j]
+        return self._finish(score, dense)
+
+    def predict_few(self, rows: list[list[tuple[int, float]]], dense: np.ndarray) -> np.ndarray:
+        """`predict_blocks` for a password or two, with the n-gram rows as
+        `HashedNgrams.few_rows` gives them (column order, duplicates summed): per row, the
+        float32 products of the CSR product and the dense columns, summed left to right by
+        one float32 cumsum (what scipy's row loop and the column loop above do), without a
+        sparse matrix (tested equal)."""
+        coef = self.linear_.coef_
+        dense_terms = dense * coef[self.dense_from :]  # float32 products, row by row
+        score = np.empty(len(rows), dtype=coef.dtype)
+        for i, pairs in enumerate(rows):
+            columns = [c for c, _ in pairs]
+            values = np.array([v for _, v in pairs], dtype=coef.dtype)
+            terms = np.concatenate([values * coef[columns], dense_terms[i]])
+            score[i] = np.cumsum(terms, dtype=coef.dtype)[-1] if terms.size else 0.0
+        return self._finish(score, dense)
+
+    def _finish(self, score: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """The linear score plus its intercept, then the trees over it and the dense columns."""
         score = score + self.linear_.intercept_
         if self.booster_ is None:
             return score

@@ -3,13 +3,16 @@ for a batch of passwords, through the fast path (`fast_predict`), equal to sklea
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from pwc.features import FEATURE_NAMES
 from pwc.model.estimators import Calibrated, Stacked
 from pwc.model.fast_predict import transform
-from pwc.text import as_arrow
+from pwc.ngrams import HashedNgrams
+from pwc.text import FEW_ROWS, as_arrow
 
 
 def model_inputs(model: Pipeline, passwords):
@@ -55,17 +58,31 @@ def _stacked_blocks(model: Pipeline) -> tuple | None:
     return ngrams, dense, regress
 
 
+_LAYOUT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _layout(model: Pipeline) -> tuple:
+    """(_markov_column, _stacked_blocks) of a model, found once: walking its steps was a
+    tenth of one password's time."""
+    layout = _LAYOUT.get(model)
+    if layout is None:
+        layout = _LAYOUT[model] = (_markov_column(model), _stacked_blocks(model))
+    return layout
+
+
 def predict_with_markov(model: Pipeline, passwords) -> tuple[np.ndarray, np.ndarray | None]:
     """(predicted log10 guess rank, Markov log10 P(password) or None), features built once."""
     docs = model_inputs(model, passwords)
     if len(docs) == 0:
         return np.zeros(0), np.zeros(0)
-    column = _markov_column(model)
-    blocks = _stacked_blocks(model)
+    column, blocks = _layout(model)
     if blocks is not None:
         ngrams, dense_step, regress = blocks
         dense = transform(dense_step, docs)
-        raw = regress.estimator_.predict_blocks(transform(ngrams, docs), dense)
+        if len(docs) <= FEW_ROWS and isinstance(ngrams, HashedNgrams):
+            raw = regress.estimator_.predict_few(ngrams.few_rows(docs.to_pylist()), dense)
+        else:
+            raw = regress.estimator_.predict_blocks(transform(ngrams, docs), dense)
         pred = regress.calibrated(raw).astype(np.float64)
         if column is None:
             return pred, None
