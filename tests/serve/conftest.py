@@ -96,7 +96,8 @@ def server(served, tmp_path) -> Iterator[Server]:
     port = free_port()
     srv = Server(
         ["password-complexity", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        {"PWC_PARAMS": str(served)},
+        # every log the server can write, the access log (off by default) included
+        {"PWC_PARAMS": str(served), "PWC_ACCESS_LOG": "on"},
         tmp_path / "server.log",
         port,
     )
