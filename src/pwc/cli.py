@@ -38,7 +38,7 @@ def _read_stdin() -> list[str]:
 
 def _score(args: argparse.Namespace) -> int:
     # heavy imports only for the command that needs them
-    from pwc.scorer import Scorer, ScoreResponse, result_rows
+    from pwc.scorer import Scorer, response_json, result_rows
 
     params = load_params(args.params)
     passwords = args.passwords if args.passwords else _read_stdin()
@@ -46,11 +46,11 @@ def _score(args: argparse.Namespace) -> int:
     if bad:
         raise PwcError(f"input line(s) {bad[:10]} are not valid UTF-8")
     scorer = Scorer.from_params(params, args.model, use_lookup=False if args.no_lookup else None)
-    rows = result_rows(scorer(passwords))
+    columns = scorer(passwords)
     if args.json:
-        response = ScoreResponse(model_version=scorer.version, results=rows)
-        sys.stdout.write(response.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(response_json(scorer.version, columns, indent=2).decode() + "\n")
     else:
+        rows = result_rows(columns)
         print(f"{'#':>4}  {'guesses_log10':>13}  {'guesses':>12}  score  source")
         for i, r in enumerate(rows, 1):
             print(

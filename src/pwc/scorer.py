@@ -78,8 +78,8 @@ def result_rows(columns: dict[str, np.ndarray]) -> list[dict]:
 def response_json(model_version: str, columns: dict[str, np.ndarray], indent: int | None = None):
     """A `ScoreResponse` as JSON bytes, straight from a Scorer's columns: the same bytes as
     `ScoreResponse(...).model_dump_json()` (pydantic's serializer, tested), without building
-    a model per password (for a 1,000-password request that was most of the time outside
-    the scorer). The columns are the Scorer's own, of the record's types by construction."""
+    and validating a model per password. The columns are the Scorer's own, of the record's
+    types by construction. The API answers with it, `score --json` prints it."""
     body = {"model_version": model_version, "results": result_rows(columns)}
     return pydantic_core.to_json(body, indent=indent)
 

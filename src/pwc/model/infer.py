@@ -62,8 +62,8 @@ _LAYOUT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _layout(model: Pipeline) -> tuple:
-    """(_markov_column, _stacked_blocks) of a model, found once: walking its steps was a
-    tenth of one password's time."""
+    """(_markov_column, _stacked_blocks) of a model, found once per model, not on every
+    call (one password per request is the API's usual call)."""
     layout = _LAYOUT.get(model)
     if layout is None:
         layout = _LAYOUT[model] = (_markov_column(model), _stacked_blocks(model))
