@@ -111,6 +111,18 @@ def _exp_reduced(x, k):
     return 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
 
 
+def _log10_sum(k, f, hfsq, tail, hi):
+    """log10 from log(1 + f)'s parts and `hi`, f - hfsq with its mantissa cut to 32 bits:
+    numpy arrays and Python floats alike."""
+    lo = (f - hi) - hfsq + tail
+    val_hi = hi * _IVLN10_HI
+    y2 = k * _LOG10_2_HI
+    val_lo = k * _LOG10_2_LO + (lo + hi) * _IVLN10_LO + lo * _IVLN10_HI
+    w = y2 + val_hi
+    val_lo = val_lo + ((y2 - w) + val_hi)
+    return val_lo + w
+
+
 def _log_special1(x: float) -> float | None:
     """log's answer at 0, negatives, inf and nan; None for a finite x > 0."""
     if math.isfinite(x) and x > 0:
@@ -142,13 +154,7 @@ def _log10_1(x: float) -> float:
     k, f, hfsq, tail = _log_parts1(x)
     (bits,) = struct.unpack("<Q", struct.pack("<d", f - hfsq))
     (hi,) = struct.unpack("<d", struct.pack("<Q", bits & _UPPER_32_INT))
-    lo = (f - hi) - hfsq + tail
-    val_hi = hi * _IVLN10_HI
-    y2 = k * _LOG10_2_HI
-    val_lo = k * _LOG10_2_LO + (lo + hi) * _IVLN10_LO + lo * _IVLN10_HI
-    w = y2 + val_hi
-    val_lo = val_lo + ((y2 - w) + val_hi)
-    return val_lo + w
+    return _log10_sum(k, f, hfsq, tail, hi)
 
 
 def _exp1(x: float) -> float:
@@ -217,13 +223,7 @@ def log10(x) -> np.ndarray:
     k, f, hfsq, tail = _log_parts(safe)
     hi = (f - hfsq).view(np.uint64) & _UPPER_32  # exact truncation of the mantissa
     hi = hi.view(np.float64)
-    lo = (f - hi) - hfsq + tail
-    val_hi = hi * _IVLN10_HI
-    y2 = k * _LOG10_2_HI
-    val_lo = k * _LOG10_2_LO + (lo + hi) * _IVLN10_LO + lo * _IVLN10_HI
-    w = y2 + val_hi
-    val_lo = val_lo + ((y2 - w) + val_hi)
-    return _special(x, np.asarray(val_lo + w, dtype=np.float64))
+    return _special(x, np.asarray(_log10_sum(k, f, hfsq, tail, hi), dtype=np.float64))
 
 
 def exp(x) -> np.ndarray:
