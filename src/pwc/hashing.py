@@ -17,6 +17,8 @@ SMALL_BATCH = 4096
 # Fibonacci hashing, whose multiply leaves good high bits to take the bucket from.
 GRAM_STEP = np.uint64(0x100000001B3)
 FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
+# The same as Python integers, for the one-password paths (arithmetic mod 2^64 by MASK64).
+GRAM_STEP_INT, FIBONACCI_INT, MASK64 = int(GRAM_STEP), int(FIBONACCI), (1 << 64) - 1
 
 
 def siphash(passwords, key: str = DEFAULT_HASH_KEY) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
-from pwc.hashing import FIBONACCI, GRAM_STEP
+from pwc.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK64
 from pwc.text import END, FEW_ROWS, START, as_arrow, padded_bytes
 
 FEATURES = ("log10_prob", "log10_prob_per_byte", "max_surprisal")
@@ -35,13 +35,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
 
 
-_MASK = (1 << 64) - 1
-_STEP, _FIB = int(GRAM_STEP), int(FIBONACCI)
-
-
-def _bucket_int(h: int, salt: int, bits: int) -> int:
-    """`_bucket` of one hash, in Python integers."""
-    return (((h + salt) & _MASK) * _FIB & _MASK) >> (64 - bits)
+_MASK, _STEP, _FIB = MASK64, GRAM_STEP_INT, FIBONACCI_INT
 
 
 def _bucket(h: np.ndarray, salt: np.uint64, bits: int) -> np.ndarray:
@@ -188,7 +182,7 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                 if k > 1:
                     below, below_distinct = counts[k - 2], distincts[k - 2]
                 for p in range(max(1, k - 1), len(values)):  # predicted and inside
-                    # _bucket_int, inlined: this loop is most of one password's Markov time
+                    # `_bucket` in Python integers, inlined: this loop is most of its time
                     count = here[(((grams[p] + k) & _MASK) * _FIB & _MASK) >> shift]
                     if k == 1:
                         seen, distinct = self.total_, empty

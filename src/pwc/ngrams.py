@@ -21,11 +21,10 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
-from pwc.hashing import FIBONACCI, GRAM_STEP
+from pwc.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK64
 from pwc.text import END, START, padded_bytes
 
-_MASK = (1 << 64) - 1
-_STEP, _FIB = int(GRAM_STEP), int(FIBONACCI)
+_MASK, _STEP, _FIB = MASK64, GRAM_STEP_INT, FIBONACCI_INT
 
 
 def ngram_hashes(passwords, n_max: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +90,7 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         per-call costs were most of its n-gram time). The same float32 numbers (tested):
         the same hashes mod 2^64, float64 squares summed left to right, float32 division."""
         shift = 64 - self.bits
-        idf = _idf_list(self)
+        idf = _idf_view(self)
         out = []
         for password in passwords:
             row = [START, *password.encode(), END]
@@ -125,7 +124,7 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
 _IDF: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _idf_list(ngrams: HashedNgrams) -> memoryview:
+def _idf_view(ngrams: HashedNgrams) -> memoryview:
     """The IDF weights as a memoryview (items are Python floats), kept beside the model."""
     view = _IDF.get(ngrams)
     if view is None:

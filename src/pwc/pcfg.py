@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
-from pwc.hashing import FIBONACCI, GRAM_STEP
+from pwc.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK64
 from pwc.text import FEW_ROWS, as_arrow, byte_buffers
 
 FEATURES = ("log10_prob", "structure_log10_prob")
@@ -175,8 +175,7 @@ class PcfgScores(TransformerMixin, BaseEstimator):
 
 
 # The hash constants as Python integers, for the one-password path.
-_MASK = (1 << 64) - 1
-_STEP, _SALT, _FIB = int(GRAM_STEP), int(_STRUCTURE_SALT), int(FIBONACCI)
+_MASK, _STEP, _FIB, _SALT = MASK64, GRAM_STEP_INT, FIBONACCI_INT, int(_STRUCTURE_SALT)
 _POWER_LIST = [int(p) for p in _POWERS]
 _CLASS_LIST = _CLASS.tolist()
 
