@@ -70,6 +70,24 @@ def test_reproduce_gate_passes_on_a_real_run_and_fails_on_a_tampered_metrics_fil
     sh(ci_repo, "git", "reset", "-q", "--hard", "HEAD~1")
 
 
+def test_reproduce_gate_compares_with_the_commit_not_the_index(ci_repo, s3):
+    """A committed lock whose outputs match but whose record does not (a stale code hash):
+    every output verifies, DVC rewrites the lock and, with autostage, stages it. Compared
+    with the index the run would pass; the gate compares with HEAD and fails."""
+    lock = yaml.safe_load((ci_repo / "dvc.lock").read_text())
+    code = next(d for d in lock["stages"]["gate"]["deps"] if d["path"].endswith("gate.py"))
+    commit_tampered(ci_repo, "dvc.lock", code["md5"], "0123456789abcdef0123456789abcdef")
+    failed = run_script(ci_repo, s3)
+    assert "verified: every output" in failed.stdout  # the outputs are not what differs
+    staged = sh(ci_repo, "git", "diff", "--cached", "--name-only").stdout.split()
+    unstaged = sh(ci_repo, "git", "diff", "--name-only").stdout.split()
+    assert "dvc.lock" in staged and "dvc.lock" not in unstaged  # what autostage leaves
+    assert failed.returncode != 0
+    assert "not reproduced, differs from the commit" in failed.stdout
+    assert "dvc.lock" in failed.stdout
+    sh(ci_repo, "git", "reset", "-q", "--hard", "HEAD~1")
+
+
 def test_reproduce_job_under_gitlab_ci_local_passes_then_catches_another_machines_lock(ci_repo, s3):
     passed = run_jobs(ci_repo, s3, "reproduce")
     assert passed.returncode == 0, passed.stdout[-4000:]
