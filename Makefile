@@ -91,8 +91,8 @@ sweep: setup  ## the grid in sweeps/$(SWEEP).yaml as DVC experiments, ranked on 
 best: setup  ## apply the best experiment of the sweep (dvc exp apply)
 	$(BIN)/python -m pwc.ops.experiments best $(SWEEP)
 
-report: setup  ## the offline HTML dashboard (reports/dashboard.html)
-	$(BIN)/python -m pwc.ops.dashboard --out reports/dashboard.html
+report: setup  ## the offline HTML dashboard (reports/dashboard.html; SWEEP=name ranks by its metric)
+	$(BIN)/python -m pwc.ops.dashboard --out reports/dashboard.html $(if $(SWEEP),--sweep $(SWEEP))
 
 load-bench: setup  ## the API load benchmark
 	$(BIN)/python benchmarks/load.py --write

@@ -3,6 +3,7 @@ network request routed to a local recorder, which must see none."""
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -13,7 +14,7 @@ import threading
 import pytest
 
 from pwc import evaluate
-from pwc.ops import dashboard
+from pwc.ops import dashboard, exp_table
 from tests.project import PARAMS
 
 from ..conftest import ROOT
@@ -159,13 +160,28 @@ EXP_SHOW = [
 
 
 def test_the_table_lists_experiments_with_the_params_that_differ_and_marks_the_best():
-    rows, keys = dashboard.experiment_rows(EXP_SHOW, "m.json", "g.json")
+    rows, keys = exp_table.experiment_rows(EXP_SHOW, "m.json", "g.json")
     assert keys == ["train.alpha"]  # rows and seed are the baseline's everywhere
     assert [r["name"] for r in rows] == ["main", "exp-low", "exp-high"]
     assert rows[0]["baseline"] and rows[2]["params"] == {"train.alpha": 10}
-    table = dashboard.experiments_table(EXP_SHOW, "m.json", "g.json")
+    table = exp_table.experiments_table(EXP_SHOW, "m.json", "g.json")
     best = re.search(r"<tr class='best'>(.*?)</tr>", table).group(1)
     assert "exp-high" in best and "FAILED" in best  # best by the ranked figure, gate shown
+
+
+def test_a_sweeps_metric_and_direction_choose_the_best_and_get_a_column():
+    # a figure the table does not show (RMSE), lowest first
+    exp_show = copy.deepcopy(EXP_SHOW)
+    for rmse, name in ((0.4, "exp-low"), (0.7, "exp-high")):
+        rev = next(e for e in exp_show[1]["experiments"] if e["name"] == name)["revs"][0]
+        rev["data"]["metrics"]["m.json"]["data"]["validation_head"]["served"]["rmse"] = rmse
+    key = ("validation_head", "served", "rmse")
+    table = exp_table.experiments_table(exp_show, "m.json", "g.json", key, "min")
+    best = re.search(r"<tr class='best'>(.*?)</tr>", table).group(1)
+    assert "exp-low" in best and "<td>0.4000</td>" in best
+    assert "<th>validation_head.served.rmse</th>" in table and "lowest first" in table
+    table = exp_table.experiments_table(exp_show, "m.json", "g.json", key, "max")
+    assert "exp-high" in re.search(r"<tr class='best'>(.*?)</tr>", table).group(1)
 
 
 def test_length_buckets_are_in_numeric_order():
@@ -181,7 +197,7 @@ def test_chromium_sorts_the_table_by_any_column(tmp_path):
     page = tmp_path / "table.html"
     page.write_text(
         dashboard.render(
-            [("Experiments", dashboard.experiments_table(EXP_SHOW, "m.json", "g.json"))]
+            [("Experiments", exp_table.experiments_table(EXP_SHOW, "m.json", "g.json"))]
         )
     )
     order = {}

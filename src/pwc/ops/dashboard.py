@@ -8,7 +8,7 @@ headline metrics over the git history of a branch; the pipeline's plots. Plots a
 to inline SVG by vl-convert (it bundles Vega); the one inline script sorts the table. The
 page makes no network request.
 
-    python -m pwc.ops.dashboard [--branch HEAD] [--out reports/dashboard.html]
+    python -m pwc.ops.dashboard [--branch HEAD] [--out reports/dashboard.html] [--sweep NAME]
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from pwc.config import load_params
 from pwc.data.split import TEST_SETS
 from pwc.errors import PwcError
 from pwc.io import write_bytes
-from pwc.ops.experiments import fetch_remote_experiments, finished, metrics_file
+from pwc.ops.exp_table import SORT_SCRIPT, experiments_table
+from pwc.ops.experiments import PRIMARY, fetch_remote_experiments, metrics_file, ranked
+from pwc.ops.sweeps import load_sweep
 from pwc.ops.tools import dvc, git
 
 HEADLINE = [(s, m) for s in TEST_SETS for m in ("spearman", "auc_seen_twice")]
@@ -80,107 +82,6 @@ def pipeline_specs(plots_json: dict) -> list[tuple[str, dict]]:
     return out
 
 
-# The table's figures: the ranked one first, then test figures (shown, never ranked by).
-COLUMNS = [
-    ("validation_head", "spearman"),
-    ("validation_head", "auc_seen_twice"),
-    ("test", "spearman"),
-    ("test_head", "spearman"),
-    ("test_head", "auc_seen_twice"),
-]
-
-
-def _flat(tree: dict, prefix: str = "") -> dict:
-    out = {}
-    for key, value in (tree or {}).items():
-        if isinstance(value, dict):
-            out |= _flat(value, f"{prefix}{key}.")
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
-def _figures(data: dict, metrics: str, gate: str) -> dict:
-    found = (data.get("metrics") or {}).get(metrics, {}).get("data") or {}
-    row = {f"{s}.{m}": (found.get(s) or {}).get("served", {}).get(m) for s, m in COLUMNS}
-    row["gate"] = ((data.get("metrics") or {}).get(gate, {}).get("data") or {}).get("passed")
-    return row
-
-
-def experiment_rows(exp_show: list[dict], metrics: str, gate: str) -> tuple[list[dict], list]:
-    """One row per commit that has experiments and per finished experiment: its figures and
-    the params that differ from its baseline commit's. (rows, the differing param keys)."""
-    rows, keys, bases = [], set(), {}
-    for baseline, name, data in finished(exp_show):
-        if baseline["rev"] not in bases:  # the baseline commit's row, before its experiments
-            base = baseline.get("data") or {}
-            bases[baseline["rev"]] = _flat(
-                (base.get("params") or {}).get("params.yaml", {}).get("data")
-            )
-            label = baseline.get("name") or baseline["rev"][:7]
-            rows.append({"name": label, "baseline": True, "params": {}})
-            rows[-1] |= _figures(base, metrics, gate)
-        params = _flat((data.get("params") or {}).get("params.yaml", {}).get("data"))
-        base_params = bases[baseline["rev"]]
-        differ = {k: v for k, v in params.items() if base_params.get(k) != v}
-        keys |= set(differ)
-        rows.append({"name": name, "baseline": False, "params": differ})
-        rows[-1] |= _figures(data, metrics, gate)
-    return rows, sorted(keys)
-
-
-def experiments_table(exp_show: list[dict], metrics: str, gate: str) -> str:
-    """A table sortable by any column (click a header; or open the page with
-    #sort=<column>:<asc|desc>), the best experiment by the ranked metric highlighted."""
-    rows, keys = experiment_rows(exp_show, metrics, gate)
-    if not rows:
-        return "<p>No experiments in this repository yet: <code>make sweep</code> runs some.</p>"
-    ranked_key = ".".join(COLUMNS[0])
-    scored = [r for r in rows if not r["baseline"] and r[ranked_key] is not None]
-    best = max(scored, key=lambda r: r[ranked_key])["name"] if scored else None
-    names = ["experiment", *keys, *(f"{s}.served.{m}" for s, m in COLUMNS), "gate"]
-    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
-    body = []
-    for row in rows:
-        cells = [html.escape(row["name"]) + (" (baseline)" if row["baseline"] else "")]
-        cells += [html.escape(str(row["params"].get(k, ""))) for k in keys]
-        cells += ["" if row[f"{s}.{m}"] is None else f"{row[f'{s}.{m}']:.4f}" for s, m in COLUMNS]
-        cells.append({True: "passed", False: "FAILED", None: ""}[row["gate"]])
-        mark = " class='best'" if row["name"] == best else ""
-        body.append(f"<tr{mark}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return (
-        f"<p>Best by {html.escape(ranked_key)} (validation; test figures are shown, never ranked"
-        " by) highlighted. Click a header to sort.</p>"
-        f"<table class='sortable'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
-        "</tbody></table>"
-    )
-
-
-# Sorting, inline (the page fetches nothing): numbers compare as numbers, the rest as text.
-SORT_SCRIPT = """
-function sortTable(table, col, dir) {
-  const rows = Array.from(table.tBodies[0].rows);
-  const key = (r) => r.cells[col].textContent;
-  rows.sort((a, b) => {
-    const x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
-    const c = (isNaN(nx) || isNaN(ny)) ? x.localeCompare(y) : nx - ny;
-    return dir === "asc" ? c : -c;
-  });
-  rows.forEach((r) => table.tBodies[0].appendChild(r));
-}
-document.querySelectorAll("table.sortable").forEach((table) => {
-  const heads = Array.from(table.tHead.rows[0].cells);
-  heads.forEach((th, col) => th.addEventListener("click", () => {
-    th.dataset.dir = th.dataset.dir === "desc" ? "asc" : "desc";
-    sortTable(table, col, th.dataset.dir);
-  }));
-  const wanted = decodeURIComponent(location.hash).match(/^#sort=(.+):(asc|desc)$/);
-  const col = wanted ? heads.findIndex((th) => th.textContent === wanted[1]) : -1;
-  if (col >= 0) sortTable(table, col, wanted[2]);
-});
-"""
-
-
 # Drawn for several revisions at once: the plots reading these files (scatter plots of
 # 1,000 points per revision would hide each other).
 OVERLAID_FILES = ("roc_test_head.json", "error_by_length.json")
@@ -220,7 +121,15 @@ def render(sections: list[tuple[str, str]]) -> str:
     )
 
 
-def build(branch: str, svg=None, experiments: list[str] | None = None, fetch: bool = True) -> str:
+def build(
+    branch: str,
+    svg=None,
+    experiments: list[str] | None = None,
+    fetch: bool = True,
+    sweep: str | None = None,
+) -> str:
+    """The page. `sweep` names a sweeps/<name>.yaml whose metric and direction rank the
+    experiments (default: the gate's primary validation figure, highest first)."""
     if svg is None:
         import vl_convert
 
@@ -228,17 +137,17 @@ def build(branch: str, svg=None, experiments: list[str] | None = None, fetch: bo
     if fetch:
         fetch_remote_experiments()  # the experiments CI jobs pushed to origin, too
     params = load_params()
+    key, direction = PRIMARY, "max"
+    if sweep is not None:
+        chosen = load_sweep(sweep, params)
+        key, direction = chosen.metric, chosen.direction
     metrics, gate = metrics_file(), params.paths.gate.as_posix()
     exp_show = json.loads(dvc("exp", "show", "--json", "--all-commits") or "[]")
     plots = json.loads(dvc("plots", "show", "--json") or "{}")
-    sections = [("Experiments", experiments_table(exp_show, metrics, gate))]
+    table = experiments_table(exp_show, metrics, gate, key, direction)
+    sections = [("Experiments", table)]
     if experiments is None:  # the best few by the ranked metric
-        rows, _ = experiment_rows(exp_show, metrics, gate)
-        key = ".".join(COLUMNS[0])
-        scored = sorted(
-            (r for r in rows if not r["baseline"] and r[key] is not None), key=lambda r: -r[key]
-        )
-        experiments = [r["name"] for r in scored[:OVERLAID]]
+        experiments = [name for name, _ in ranked(exp_show, metrics, key, direction)[:OVERLAID]]
     if experiments:
         diff = json.loads(dvc("plots", "diff", "HEAD", *experiments, "--json") or "{}")
         titles = overlay_titles(yaml.safe_load(Path("dvc.yaml").read_text(encoding="utf-8")))
@@ -266,10 +175,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"comma-separated experiments to overlay (default: the best {OVERLAID})",
     )
     args.add_argument("--no-fetch", action="store_true", help="do not fetch origin's experiments")
+    args.add_argument(
+        "--sweep",
+        help="rank by this sweeps/<name>.yaml's metric and direction (make report SWEEP=name)",
+    )
     opts = args.parse_args(argv)
     chosen = opts.experiments.split(",") if opts.experiments else None
     try:
-        page = build(opts.branch, experiments=chosen, fetch=not opts.no_fetch)
+        page = build(opts.branch, experiments=chosen, fetch=not opts.no_fetch, sweep=opts.sweep)
     except PwcError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -68,7 +68,7 @@ def metrics_file() -> str:
     return load_params().paths.evaluate_metrics.as_posix()
 
 
-def _value(data: dict, metrics: str, key: tuple[str, ...]) -> float | None:
+def figure(data: dict, metrics: str, key: tuple[str, ...]) -> float | None:
     try:
         return primary(data["metrics"][metrics]["data"], key)
     except (KeyError, TypeError):
@@ -93,9 +93,9 @@ def ranked(
     experiment in `dvc exp show --json`, best first (highest for "max")."""
     found = []
     for _, name, data in finished(exp_show):
-        value = _value(data, metrics, key)
-        if value is not None:
-            found.append((name, value))
+        found_value = figure(data, metrics, key)
+        if found_value is not None:
+            found.append((name, found_value))
     return sorted(found, key=lambda item: -item[1] if direction == "max" else item[1])
 
 
