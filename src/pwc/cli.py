@@ -71,15 +71,19 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # each worker writes its metrics here; /metrics, answered by any one, sums them all
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pwc-metrics-")
-    uvicorn.run(
-        "pwc.serve.app:app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        access_log=args.access_log,
-    )
+    options = dict(factory=True, host=args.host, port=args.port, log_level="info")
+    options |= dict(workers=args.workers, access_log=args.access_log)
+    if args.workers == 1:
+        uvicorn.run("pwc.serve.app:app", **options)
+        return 0
+    from pwc.serve.workers import Supervisor
+
+    config = uvicorn.Config("pwc.serve.app:app", **options)
+    try:
+        Supervisor(config).run()  # a listening socket per worker: connections spread evenly
+    except (OSError, ValueError) as exc:
+        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
