@@ -23,6 +23,7 @@ def _write(folder, name: str, doc: dict) -> None:
     (folder / f"{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
+RANDOM = {"seed": 7, "draws": 3, "params": {"train.alpha": {"log_uniform": [0.1, 100]}}}
 GOOD = {
     "rank_by": "validation.served.spearman",
     "direction": "max",
@@ -60,12 +61,54 @@ def test_points_are_every_combination_as_dvc_arguments(params, sweep_dir):
         ({"rank_by": "test_head.served.spearman"}, r"rank_by: .*validation set"),
         ({"direction": "up"}, r"s\.yaml: direction"),
         ({"extra": 1}, r"s\.yaml: extra"),
+        ({"grid": {}}, r"s\.yaml: .*give a grid, random draws, or both"),
+        ({"random": RANDOM | {"params": {"train.alpha": {"uniform": [3, 1]}}}}, r"\[3\.0, 1\.0\]"),
+        ({"random": RANDOM | {"params": {"train.alpha": {}}}}, r"exactly one of uniform"),
+        ({"random": RANDOM | {"params": {"train.alpha": {"log_uniform": [0, 1]}}}}, "positive"),
+        ({"random": RANDOM}, r"train\.alpha both in the grid and drawn at random"),
+        (
+            {"grid": {}, "random": RANDOM | {"params": {"train.alpha": {"uniform": [-2, -1]}}}},
+            r"s\.yaml: grid key 'train\.alpha', value -1\.\d+: .*alpha",
+        ),
+        ({"random": RANDOM | {"params": {"train.alpah": {"choice": [1]}}}}, r"'train\.alpah' is"),
     ],
 )
 def test_a_bad_sweep_names_the_file_and_the_key(params, sweep_dir, change, message):
     _write(sweep_dir, "s", {**GOOD, **change})
     with pytest.raises(ConfigError, match=message):
         sweeps.load_sweep("s", params)
+
+
+def test_random_draws_are_seeded_in_range_and_combined_with_the_grid(params, sweep_dir):
+    draws = {
+        "seed": 7,
+        "draws": 4,
+        "params": {
+            "train.alpha": {"log_uniform": [0.1, 100]},
+            "train.booster_leaves": {"int_uniform": [31, 255]},
+            "train.sampling": {"choice": ["log_rank", "mixed"]},
+        },
+    }
+    _write(sweep_dir, "s", {**GOOD, "grid": {"train.calibrate": [True, False]}, "random": draws})
+    points = sweeps.points(sweeps.load_sweep("s", params))
+    assert len(points) == 2 * 4 and points == sweeps.points(sweeps.load_sweep("s", params))
+    assert [p["train.calibrate"] for p in points] == [True] * 4 + [False] * 4
+    assert points[:4] == [p | {"train.calibrate": True} for p in points[4:]]  # same draws
+    drawn = points[:4]
+    assert all(0.1 <= p["train.alpha"] <= 100 and f"{p['train.alpha']:.4g}" for p in drawn)
+    assert all(isinstance(p["train.booster_leaves"], int) for p in drawn)
+    assert all(31 <= p["train.booster_leaves"] <= 255 for p in drawn)
+    assert {p["train.sampling"] for p in drawn} <= {"log_rank", "mixed"}
+    assert len({p["train.alpha"] for p in drawn}) == 4  # four different draws
+    # another seed, other draws; no grid, just the draws
+    _write(sweep_dir, "t", {**GOOD, "grid": {}, "random": draws | {"seed": 8}})
+    other = sweeps.points(sweeps.load_sweep("t", params))
+    assert len(other) == 4 and [p["train.alpha"] for p in other] != [
+        p["train.alpha"] for p in drawn
+    ]
+    uniform = {"seed": 1, "draws": 5, "params": {"train.alpha": {"uniform": [1, 5]}}}
+    _write(sweep_dir, "u", {**GOOD, "grid": {}, "random": uniform})
+    assert all(1 <= p["train.alpha"] <= 5 for p in sweeps.points(sweeps.load_sweep("u", params)))
 
 
 def test_an_unknown_sweep_lists_the_known_ones(params, sweep_dir):

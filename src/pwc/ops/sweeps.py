@@ -1,6 +1,7 @@
-"""Sweeps defined once, in sweeps/<name>.yaml: a grid over params.yaml keys, the metric to rank
-by and its direction. Every value is validated by the same typed params as params.yaml, so a
-sweep fails before anything runs, with the sweep file and the key in the message.
+"""Sweeps defined once, in sweeps/<name>.yaml: a grid over params.yaml keys and/or seeded random
+draws, the metric to rank by and its direction. Every value is validated by the same typed
+params as params.yaml, so a sweep fails before anything runs, with the sweep file and the key
+in the message. The points are every grid combination with every draw.
 
     python -m pwc.ops.sweeps check NAME   # validate, print the points
     python -m pwc.ops.sweeps queue NAME   # one `dvc exp run --queue -S ...` per point
@@ -9,19 +10,69 @@ sweep fails before anything runs, with the sweep file and the key in the message
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pwc.config import Params, load_params, with_changes
 from pwc.data.split import VALIDATION_SETS
 from pwc.errors import ConfigError, PwcError
+from pwc.numerics import exp, log
 from pwc.ops.tools import dvc
 
 SWEEPS_DIR = Path("sweeps")
+
+
+class Distribution(BaseModel):
+    """Where one key's random values come from: exactly one of these."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    uniform: tuple[float, float] | None = None
+    log_uniform: tuple[float, float] | None = None
+    int_uniform: tuple[int, int] | None = None
+    choice: list | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one(self) -> Distribution:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(type(self).model_fields)}")
+        low, high = self.uniform or self.log_uniform or self.int_uniform or (0, 1)
+        if not low < high:
+            raise ValueError(f"the range [{low}, {high}] is empty")
+        if self.log_uniform and low <= 0:
+            raise ValueError("log_uniform needs a positive range")
+        return self
+
+    def value(self, u: float):
+        """The value at u in [0, 1): plain IEEE arithmetic and pwc.numerics, so the same
+        draw on every machine; floats kept to 4 significant digits, readable in -S."""
+        if self.choice is not None:
+            return self.choice[math.floor(u * len(self.choice))]
+        if self.int_uniform is not None:
+            low, high = self.int_uniform
+            return low + math.floor(u * (high - low + 1))
+        if self.uniform is not None:
+            low, high = self.uniform
+            x = low + u * (high - low)
+        else:
+            low, high = (float(v) for v in log(np.array(self.log_uniform)))
+            x = float(exp(np.array([low + u * (high - low)]))[0])
+        return float(f"{x:.4g}")
+
+
+class RandomDraws(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seed: int = Field(description="the same draws on every machine and every run")
+    draws: int = Field(ge=1)
+    params: dict[str, Distribution] = Field(min_length=1)
 
 
 class Sweep(BaseModel):
@@ -31,7 +82,8 @@ class Sweep(BaseModel):
         description="dotted path in the evaluate metrics, e.g. validation.served.spearman"
     )
     direction: Literal["max", "min"]
-    grid: dict[str, list] = Field(min_length=1)
+    grid: dict[str, list] = Field(default_factory=dict)
+    random: RandomDraws | None = None
 
     @field_validator("rank_by")
     @classmethod
@@ -47,6 +99,15 @@ class Sweep(BaseModel):
         if empty:
             raise ValueError(f"no values to try for {', '.join(empty)}")
         return grid
+
+    @model_validator(mode="after")
+    def _something_to_try(self) -> Sweep:
+        if not self.grid and self.random is None:
+            raise ValueError("give a grid, random draws, or both")
+        both = sorted(set(self.grid) & set(self.random.params if self.random else ()))
+        if both:
+            raise ValueError(f"{', '.join(both)} both in the grid and drawn at random")
+        return self
 
     @property
     def metric(self) -> tuple[str, ...]:
@@ -72,7 +133,7 @@ def load_sweep(name: str, params: Params) -> Sweep:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"{path}: {problems}") from None
-    for key, values in sweep.grid.items():
+    for key, values in (sweep.grid | _drawn(sweep)).items():
         section_name, _, field = key.partition(".")
         attribute = "validate_" if section_name == "validate" else section_name
         section = getattr(params, attribute, None)
@@ -86,12 +147,29 @@ def load_sweep(name: str, params: Params) -> Sweep:
     return sweep
 
 
-def points(sweep: Sweep) -> list[dict]:
-    """Every combination of the grid, in the file's key order."""
-    keys = list(sweep.grid)
+def _draws(sweep: Sweep) -> list[dict]:
+    """The random draws, one dict per draw (keys in the file's order); [{}] without any."""
+    if sweep.random is None:
+        return [{}]
+    rng = np.random.default_rng(sweep.random.seed)
+    keys = list(sweep.random.params)
     return [
-        dict(zip(keys, combo, strict=True)) for combo in itertools.product(*sweep.grid.values())
+        {key: sweep.random.params[key].value(float(u)) for key, u in zip(keys, row, strict=True)}
+        for row in rng.random((sweep.random.draws, len(keys)))
     ]
+
+
+def _drawn(sweep: Sweep) -> dict[str, list]:
+    """Every value drawn for each key, to validate like the grid's."""
+    draws = _draws(sweep)
+    return {key: [d[key] for d in draws] for key in (sweep.random.params if sweep.random else ())}
+
+
+def points(sweep: Sweep) -> list[dict]:
+    """Every combination of the grid (in the file's key order) with every random draw."""
+    keys = list(sweep.grid)
+    combos = [dict(zip(keys, c, strict=True)) for c in itertools.product(*sweep.grid.values())]
+    return [combo | draw for combo in combos for draw in _draws(sweep)]
 
 
 def set_args(point: dict) -> list[str]:
