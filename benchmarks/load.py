@@ -65,12 +65,24 @@ def start_server(port: int, workers: int, max_in_flight: int | None) -> subproce
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
+            ok = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
         except httpx.TransportError:
-            time.sleep(0.2)
+            ok = False
+        # several workers: each listens once it has loaded the model; wait for all of them
+        if ok and (workers == 1 or listening(proc.pid, port) == workers):
+            return proc
+        time.sleep(0.2)
     proc.kill()
     raise SystemExit(f"server did not start: {proc.stderr.read().decode()[-2000:]}")
+
+
+def listening(pid: int, port: int) -> int:
+    """How many of the server's processes listen on `port`."""
+    children = psutil.Process(pid).children(recursive=True)
+    return sum(
+        any(c.status == "LISTEN" and c.laddr.port == port for c in p.net_connections("tcp"))
+        for p in children
+    )
 
 
 def _request(body: bytes) -> bytes:

@@ -5,8 +5,9 @@ every connection waiting, so keep-alive connections opened together land unevenl
 at once split 64/0, 58/6 or 49/15 as often as 34/30, measured here) and the busiest worker
 sets the capacity. With SO_REUSEPORT each worker has a socket of its own on the port and the
 kernel assigns every new connection to one of them by a hash of its addresses, so they
-spread like coin flips. uvicorn's supervisor (start, health checks, restarts, signals) is
-kept; only the sockets it hands each worker are new.
+spread like coin flips. A worker binds its socket once its app has started, so a worker that
+is still loading the model gets no connections. uvicorn's supervisor (start, health checks,
+restarts, signals) is kept; only the sockets it hands each worker are new.
 """
 
 from __future__ import annotations
@@ -36,10 +37,27 @@ def reuse_port_socket(host: str, port: int, backlog: int) -> socket.socket:
     return sock
 
 
+class ListenWhenReady:
+    """What uvicorn's server takes as its sockets, bound only when the server iterates them:
+    after the app's start-up (the model loaded and warmed), so the port's connections go only
+    to workers that can answer them. A socket bound by the supervisor listened while its
+    worker was still loading the model, and held its share of new connections for those
+    seconds (a CI run of the workers test found it). Plain attributes: it is pickled into
+    each worker unbound."""
+
+    def __init__(self, host: str, port: int, backlog: int) -> None:
+        self.host, self.port, self.backlog = host, port, backlog
+        self._sock: socket.socket | None = None
+
+    def __iter__(self):
+        if self._sock is None:
+            self._sock = reuse_port_socket(self.host, self.port, self.backlog)
+        return iter([self._sock])
+
+
 class Supervisor(Multiprocess):
     """uvicorn's Multiprocess, starting each worker (and each replacement) with a socket of
-    its own. The supervisor keeps no listening socket after a worker exits: the worker's
-    Process object holds the only other reference and is dropped when it is replaced."""
+    its own that it binds once it is ready; the supervisor holds none."""
 
     def __init__(self, config: Config) -> None:
         if config.port == 0:
@@ -54,8 +72,8 @@ class Supervisor(Multiprocess):
         )
 
     @property
-    def sockets(self) -> list[socket.socket]:  # read once for every worker started
-        return [reuse_port_socket(self.config.host, self.config.port, self.config.backlog)]
+    def sockets(self) -> ListenWhenReady:  # read once for every worker started
+        return ListenWhenReady(self.config.host, self.config.port, self.config.backlog)
 
     @sockets.setter
     def sockets(self, _value: list[socket.socket]) -> None:
