@@ -78,11 +78,14 @@ def start_server(port: int, workers: int, max_in_flight: int | None) -> subproce
 
 def listening(pid: int, port: int) -> int:
     """How many of the server's processes listen on `port`."""
-    children = psutil.Process(pid).children(recursive=True)
-    return sum(
-        any(c.status == "LISTEN" and c.laddr.port == port for c in p.net_connections("tcp"))
-        for p in children
-    )
+    count = 0
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            conns = child.net_connections("tcp")
+        except psutil.NoSuchProcess:
+            continue  # a short-lived child gone since the listing
+        count += any(c.status == "LISTEN" and c.laddr.port == port for c in conns)
+    return count
 
 
 def _request(body: bytes) -> bytes:

@@ -141,7 +141,10 @@ def _workers(server: Server, port: int) -> dict[int, int]:
     """Worker pid -> connections it holds on `port`, for each child listening there."""
     out = {}
     for child in psutil.Process(server.proc.pid).children(recursive=True):
-        conns = child.net_connections("tcp")
+        try:
+            conns = child.net_connections("tcp")
+        except psutil.NoSuchProcess:
+            continue  # a short-lived child (spawn's helpers) gone since the listing
         if any(c.status == "LISTEN" and c.laddr.port == port for c in conns):
             out[child.pid] = sum(c.status == "ESTABLISHED" and c.laddr.port == port for c in conns)
     return out
