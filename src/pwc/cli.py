@@ -71,8 +71,14 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # each worker writes its metrics here; /metrics, answered by any one, sums them all
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pwc-metrics-")
-    options = dict(factory=True, host=args.host, port=args.port, log_level="info")
-    options |= dict(workers=args.workers, access_log=args.access_log)
+    options = {
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "log_level": "info",
+        "workers": args.workers,
+        "access_log": args.access_log,
+    }
     if args.workers == 1:
         uvicorn.run("pwc.serve.app:app", **options)
         return 0

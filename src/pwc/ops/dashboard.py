@@ -26,8 +26,7 @@ from pwc.data.split import TEST_SETS
 from pwc.errors import PwcError
 from pwc.io import write_bytes
 from pwc.ops.exp_table import SORT_SCRIPT, experiments_table
-from pwc.ops.experiments import PRIMARY, fetch_remote_experiments, metrics_file, ranked
-from pwc.ops.sweeps import load_sweep
+from pwc.ops.experiments import fetch_remote_experiments, metrics_file, ranked, ranking_of
 from pwc.ops.tools import dvc, git
 
 HEADLINE = [(s, m) for s in TEST_SETS for m in ("spearman", "auc_seen_twice")]
@@ -137,10 +136,7 @@ def build(
     if fetch:
         fetch_remote_experiments()  # the experiments CI jobs pushed to origin, too
     params = load_params()
-    key, direction = PRIMARY, "max"
-    if sweep is not None:
-        chosen = load_sweep(sweep, params)
-        key, direction = chosen.metric, chosen.direction
+    key, direction = ranking_of(sweep, params)
     metrics, gate = metrics_file(), params.paths.gate.as_posix()
     exp_show = json.loads(dvc("exp", "show", "--json", "--all-commits") or "[]")
     plots = json.loads(dvc("plots", "show", "--json") or "{}")

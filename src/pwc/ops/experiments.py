@@ -129,6 +129,14 @@ def pulled_from_origin(name: str) -> bool:
     return True
 
 
+def ranking_of(sweep: str | None, params=None) -> tuple[tuple[str, ...], str]:
+    """(metric key, direction) to rank by: sweeps/<sweep>.yaml's, else the gate's primary."""
+    if sweep is None:
+        return PRIMARY, "max"
+    chosen = load_sweep(sweep, params or load_params())
+    return chosen.metric, chosen.direction
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "rank"
     if command == "wait":
@@ -138,10 +146,7 @@ def main(argv: list[str]) -> int:
         print(show_table())
         return 0
     # rank/best [SWEEP]: by the sweep file's metric and direction, else the gate's primary
-    key, direction = PRIMARY, "max"
-    if len(argv) > 1:
-        sweep = load_sweep(argv[1], load_params())
-        key, direction = sweep.metric, sweep.direction
+    key, direction = ranking_of(argv[1] if len(argv) > 1 else None)
     if command == "best":
         fetch_remote_experiments()
     exp_show = json.loads(dvc("exp", "show", "--json"))

@@ -169,7 +169,8 @@ def points(sweep: Sweep) -> list[dict]:
     """Every combination of the grid (in the file's key order) with every random draw."""
     keys = list(sweep.grid)
     combos = [dict(zip(keys, c, strict=True)) for c in itertools.product(*sweep.grid.values())]
-    return [combo | draw for combo in combos for draw in _draws(sweep)]
+    draws = _draws(sweep)
+    return [combo | draw for combo in combos for draw in draws]
 
 
 def set_args(point: dict) -> list[str]:
