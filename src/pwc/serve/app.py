@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1 << 20, gt=0)
     # score requests one worker holds at once; more get 503 + Retry-After (docs/api.md,
     # "Load shedding": sized from the measured capacity)
-    max_in_flight: int = Field(default=8, gt=0)
+    max_in_flight: int = Field(default=12, gt=0)
     git_commit: str | None = None
     lookup: bool | None = None  # default: lookup.enabled from params
 

@@ -86,6 +86,7 @@ class InFlightLimit:
         self.max_in_flight = max_in_flight
         self.paths = paths
         self.in_flight = 0
+        self.turn = asyncio.Lock()  # FIFO: waiters take their turns in arrival order
         self.body = json.dumps(
             {"detail": f"busy: {max_in_flight} requests in flight, retry in 1 s"}
         ).encode()
@@ -110,12 +111,14 @@ class InFlightLimit:
         self.in_flight += 1
         IN_FLIGHT.inc()
         try:
-            # Scoring runs on the event loop without yielding, so without this a request would
-            # be counted only when its turn came, and the bound would never be reached. One
-            # yield first lets every request that arrived with it be counted: the queue is
-            # then visible, and what is over the bound is refused before any is scored.
-            await asyncio.sleep(0)
-            await self.app(scope, receive, send)
+            # Scoring runs on the event loop without yielding. Requests take turns, and each
+            # holds its turn across one more pass of the loop after answering: the loop then
+            # reads the sockets between two scorings, so arrivals are counted (and those over
+            # the bound refused) within one scoring's time instead of after every admitted
+            # request has run (8 x ~0.45 ms), and the bound sees the whole queue.
+            async with self.turn:
+                await self.app(scope, receive, send)
+                await asyncio.sleep(0)
         finally:
             self.in_flight -= 1
             IN_FLIGHT.dec()
