@@ -103,8 +103,9 @@ class TrainParams(_Section):
     markov_order: int = Field(ge=0, le=8)
     markov_bits: int = Field(ge=10, le=26)
     markov_rows: int = Field(gt=0)
-    # one Markov model per sampling of its rows (log_rank: head-heavy; uniform: the tail)
-    markov_samplings: list[Literal["uniform", "log_rank", "mixed"]] = Field(min_length=1)
+    # one Markov model per sampling of its rows (log_rank: head-heavy; uniform: the tail;
+    # count: uniform rows weighted by their estimated count in the leak)
+    markov_samplings: list[Literal["uniform", "log_rank", "mixed", "count"]] = Field(min_length=1)
     # ngram_ridge: a PCFG (pwc.pcfg) counted on the Markov model's rows, 2^bits segment
     # buckets (0 = off)
     pcfg_bits: int = Field(ge=0, le=26)

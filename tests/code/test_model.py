@@ -1,6 +1,7 @@
 import zipfile
 
 import numpy as np
+import pyarrow as pa
 import pytest
 import skops.io as sio
 from sklearn.linear_model import LinearRegression
@@ -84,3 +85,36 @@ def test_non_pipeline_is_refused(tmp_path):
     path.write_bytes(sio.dumps(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])))
     with pytest.raises(ModelError, match="expected an sklearn Pipeline"):
         model_lib.load(path)
+
+
+def _split(times: list | None) -> pa.Table:
+    """A train split of three equal-count blocks of 12 rows (counts 3, 2, 1 from the tail)."""
+    block = np.repeat(np.arange(3, dtype=np.int32), 12)
+    rank = np.arange(1, 37)
+    return pa.table(
+        {
+            "password": [f"p{i}w" for i in range(36)],
+            "rank": rank,
+            "target": np.log10(rank.astype(float)),
+            "block": block,
+            "guess_rank": np.array([6.5, 18.5, 30.5])[block],
+            "times": pa.array(times, pa.int64()) if times else pa.nulls(36, pa.int64()),
+        }
+    )
+
+
+@pytest.mark.parametrize("times", [None, [7 + i for i in range(36)]])
+def test_count_sampled_markov_rows_weigh_their_count_in_the_leak(times):
+    cfg = section("train", markov_samplings=["log_rank", "count"], markov_rows=100)
+    table = _split(times)
+    drawn = model_lib.draw_rows(table, cfg, seed=3).markov
+    assert drawn["log_rank"].weights is None  # the other samplings count each row once
+    rows = {p: i for i, p in enumerate(table["password"].to_pylist())}
+    index = [rows[p] for p in drawn["count"].passwords.to_pylist()]
+    assert len(index) > 3  # the Markov third of 36 rows, every one of them
+    # RockYou has no counts: its blocks give them (the tail's k-th block from the end has
+    # count k); a source with counts (the course CSV's Times) weighs by those
+    want = np.array(times)[index] if times else 3 - table["block"].to_numpy()[index]
+    assert drawn["count"].weights.tolist() == want.astype(float).tolist()
+    assert set(model_lib.train_columns(cfg)) >= {"block", "guess_rank", "times"}
+    assert "block" not in model_lib.train_columns(section("train", markov_samplings=["uniform"]))

@@ -95,3 +95,20 @@ def test_ngram_rows_of_a_password_or_two_are_the_csr_rows():
             assert [c for c, _ in pairs] == csr.indices.tolist(), word
             values = np.array([v for _, v in pairs], dtype=np.float32)
             assert values.tobytes() == csr.data.tobytes(), word
+
+
+def test_markov_counts_weighted_like_the_rows_repeated():
+    """`count` sampling weighs each row by its count: the tables are those of the rows
+    repeated that many times."""
+    words, weights = ["abc", "xyz", "ab", "bca"], [3.0, 1.0, 2.0, 5.0]
+    weighted = MarkovScores(order=3, bits=12).fit_counts(words, np.array(weights))
+    repeated = [w for w, n in zip(words, weights, strict=True) for _ in range(int(n))]
+    plain = MarkovScores(order=3, bits=12).fit_counts(repeated)
+    assert weighted.total_ == plain.total_
+    assert np.array_equal(weighted.gram_counts_, plain.gram_counts_)
+    assert np.array_equal(weighted.distinct_, plain.distinct_)
+    probes = ["abc", "ab", "zzz", ""]
+    assert np.array_equal(weighted.transform(probes), plain.transform(probes))
+    # and the weights matter: counted once each, the tables differ
+    once = MarkovScores(order=3, bits=12).fit_counts(words)
+    assert not np.array_equal(once.gram_counts_, plain.gram_counts_)

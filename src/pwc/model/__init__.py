@@ -13,7 +13,7 @@ feature code training ran. One home per job:
 from pwc.model.estimators import Calibrated, CharCounts, Stacked, Tfidf, build
 from pwc.model.file import MODEL_FORMAT, TRUSTED_TYPES, load, save, to_bytes
 from pwc.model.infer import predict, predict_with_markov
-from pwc.model.train import LearnerRows, Rows, draw_rows, fit, train
+from pwc.model.train import LearnerRows, Rows, draw_rows, fit, train, train_columns
 
 __all__ = [
     "MODEL_FORMAT",
@@ -33,4 +33,5 @@ __all__ = [
     "save",
     "to_bytes",
     "train",
+    "train_columns",
 ]

@@ -11,6 +11,7 @@ import pyarrow as pa
 from sklearn.pipeline import Pipeline
 
 from pwc.config import TrainParams
+from pwc.frequency import BlockCounts, row_weights
 from pwc.hashing import password_hash
 from pwc.model.estimators import build
 from pwc.model.file import MODEL_FORMAT
@@ -41,9 +42,9 @@ def fit(
     booster_rows: Rows | None = None,
 ) -> Pipeline:
     """Fit the features and the linear model on `rows`; count Markov n-grams on `markov_rows`
-    ({sampling: passwords} for params.markov_samplings) and fit the boosted trees on
-    `booster_rows` (each disjoint from `rows`); calibrate on the last rows fitted when they
-    carry weights."""
+    ({sampling: Rows} for params.markov_samplings, weights weighing the counts) and fit the
+    boosted trees on `booster_rows` (each disjoint from `rows`); calibrate on the last rows
+    fitted when they carry weights."""
     model = build(params, seed)
     linear_only = params.model == "baseline"
     if (params.markov_order or params.pcfg_bits) and not linear_only:
@@ -53,9 +54,10 @@ def fit(
         dense = model.named_steps["features"].transformer_list[1][1].named_steps["extract"]
         counted = dict(dense.transformer_list)
         for sampling in params.markov_samplings if params.markov_order else ():
-            counted[f"markov_{sampling}"].fit_counts(markov_rows[sampling])
+            drawn = markov_rows[sampling]
+            counted[f"markov_{sampling}"].fit_counts(drawn.passwords, drawn.weights)
         if params.pcfg_bits:  # the first sampling's rows, like the beyond-leak Markov model
-            counted["pcfg"].fit_counts(markov_rows[params.markov_samplings[0]])
+            counted["pcfg"].fit_counts(markov_rows[params.markov_samplings[0]].passwords)
         _timed("counts on %s x %s rows", start, len(markov_rows), f"{params.markov_rows:,}")
     y = np.asarray(rows.target, dtype=np.float64)
     start = time.perf_counter()
@@ -95,12 +97,30 @@ def _draw(table: pa.Table, size: int | None, sampling: str, seed: int, weighted:
     return Rows(picked["password"], picked["target"].to_numpy(), weights)
 
 
+def train_columns(params: TrainParams) -> list[str]:
+    """The train split's columns `draw_rows` reads: the count estimate's only for `count`."""
+    counted = ["block", "guess_rank", "times"] if "count" in params.markov_samplings else []
+    return ["password", "rank", "target", *counted]
+
+
+def _draw_markov(
+    table: pa.Table, size: int, sampling: str, seed: int, counts: BlockCounts | None
+) -> Rows:
+    """The Markov counts' rows. `count`: rows drawn uniformly, each weighing its estimated
+    count in the leak (pwc.frequency; a source's own counts where it has them): the counts
+    then describe passwords as people pick them, not the list of distinct ones."""
+    if sampling != "count":
+        return _draw(table, size, sampling, seed, False)
+    picked = table.take(training_rows(table["rank"].to_numpy(), size, "uniform", seed))
+    return Rows(picked["password"], picked["target"].to_numpy(), row_weights(picked, counts))
+
+
 @dataclass
 class LearnerRows:
     """The rows each learner of the model fits on, from disjoint shares of the train split."""
 
     linear: Rows
-    markov: dict[str, pa.Array] | None = None  # {sampling: passwords} for the Markov counts
+    markov: dict[str, Rows] | None = None  # {sampling: rows} for the Markov counts
     booster: Rows | None = None
 
 
@@ -120,10 +140,10 @@ def draw_rows(table: pa.Table, params: TrainParams, seed: int) -> LearnerRows:
     part = {name: table.filter(pa.array(share == i)) for i, name in enumerate(learners)}
     drawn = LearnerRows(_draw(part["linear"], params.rows, params.sampling, seed, params.calibrate))
     if "markov" in part:
+        counts = BlockCounts.from_table(table) if "count" in params.markov_samplings else None
+        size = params.markov_rows
         drawn.markov = {
-            sampling: _draw(
-                part["markov"], params.markov_rows, sampling, seed + 1 + i, False
-            ).passwords
+            sampling: _draw_markov(part["markov"], size, sampling, seed + 1 + i, counts)
             for i, sampling in enumerate(params.markov_samplings)
         }
     if "booster" in part:

@@ -19,7 +19,7 @@ def main(params: Params) -> None:
     # Test passwords are held out, so a lookup could not answer them: the served scorer is
     # the model and its beyond-leak extension.
     served = Scorer.build(params, ours, sha256_file(paths.model))
-    train = pq.read_table(paths.split("train"), columns=["password", "rank", "target"])
+    train = pq.read_table(paths.split("train"), columns=model.train_columns(params.train))
     constant = float(np.mean(train["target"]))
     cap = float(pc.max(train["target"]).as_py())  # the leak's rarest class (evaluate.metrics)
     # The lecture baseline, fitted on exactly our linear learner's rows and weights.

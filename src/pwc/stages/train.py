@@ -8,7 +8,7 @@ from pwc.stages import run
 
 
 def main(params: Params) -> None:
-    table = pq.read_table(params.paths.split("train"), columns=["password", "rank", "target"])
+    table = pq.read_table(params.paths.split("train"), columns=model.train_columns(params.train))
     model.save(model.train(table, params.train, params.seed), params.paths.model)
 
 
