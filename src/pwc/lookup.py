@@ -65,6 +65,15 @@ class LookupTable:
     def entries(self) -> int:
         return int(self.hashes.size)
 
+    def find_one(self, passwords) -> float | None:
+        """The guess rank of a batch's only password, None when absent: `find` without its
+        arrays (one password is the API's usual request)."""
+        q = keyed_hash(passwords, self.key)[0]
+        pos = int(self.hashes.searchsorted(q))
+        if pos < self.entries and self.hashes[pos] == q:
+            return float(self.guess_rank[self.tier[pos]])
+        return None
+
     def find(self, passwords) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(found, guess_rank, times) per password; rank NaN and times -1 where not found."""
         q = keyed_hash(passwords, self.key)

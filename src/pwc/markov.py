@@ -36,6 +36,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 
 
 _MASK, _STEP, _FIB = MASK64, GRAM_STEP_INT, FIBONACCI_INT
+_FLOAT32_EXACT = float(1 << 24)  # every integer below it is a float32
 
 
 def _bucket(h: np.ndarray, salt: np.uint64, bits: int) -> np.ndarray:
@@ -191,7 +192,13 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                         c = (((context[p] + k - 1) & _MASK) * _FIB & _MASK) >> shift
                         seen = below[c]
                         distinct = float(below_distinct[c])
-                        denominator = float(np.float32(seen + distinct))  # float32's sum
+                        # float32's sum: the exact sum rounded once, a no-op (skipped: numpy's
+                        # scalar costs ~0.2 µs) for integers below 2^24, all float32 holds
+                        total = seen + distinct
+                        if total < _FLOAT32_EXACT and total.is_integer():
+                            denominator = total
+                        else:
+                            denominator = float(np.float32(total))
                     if seen > 0 and distinct > 0:
                         prob[p] = min((count + distinct * prob[p]) / denominator, 1.0)
             # log10 of each, summed left to right and the least: what reduceat does per row

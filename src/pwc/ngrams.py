@@ -107,9 +107,11 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
             counts: dict[int, int] = {}
             for c in columns:
                 counts[c] = counts.get(c, 0) + 1
+            ordered = sorted(counts)
+            # float32 quotients, rounded by one numpy call rather than one each (~0.2 µs)
+            values = np.array([idf[c] / norm for c in ordered], dtype=np.float32).tolist()
             pairs = []
-            for c in sorted(counts):
-                value = _f32(idf[c] / norm)
+            for c, value in zip(ordered, values, strict=True):
                 total = value
                 for _ in range(counts[c] - 1):  # duplicates summed in float32
                     total = _f32(total + value)

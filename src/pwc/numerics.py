@@ -191,6 +191,16 @@ def log10_floats(values: list[float]) -> list[float]:
     return [_log10_1(v) for v in values]
 
 
+def exp10_float(x: float) -> float:
+    """`exp10` of one Python float (the same bits as the array path)."""
+    return _exp10_1(x)
+
+
+def logistic_float(z: float) -> float:
+    """`logistic` of one Python float (the same bits as the array path)."""
+    return 1.0 / (1.0 + _exp1(-z))
+
+
 def _special(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """log's answers at 0, negatives, inf and nan (what IEEE libm returns)."""
     bad = ~(np.isfinite(x) & (x > 0))
@@ -263,5 +273,5 @@ def logistic(z) -> np.ndarray:
     """1 / (1 + e**-z)."""
     z = np.asarray(z, dtype=np.float64)
     if z.size <= FEW:
-        return _each(lambda v: 1.0 / (1.0 + _exp1(-v)), z)
+        return _each(logistic_float, z)
     return 1.0 / (1.0 + exp(-z))

@@ -7,6 +7,7 @@ batch predict writes.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,6 +167,8 @@ class Scorer:
 
     def __call__(self, passwords) -> dict[str, np.ndarray]:
         arr = as_arrow(passwords)
+        if len(arr) == 1:
+            return self._one(arr)
         log10 = np.zeros(len(arr))
         found = np.zeros(len(arr), dtype=bool)
         if self.lookup is not None and len(arr):
@@ -187,4 +190,26 @@ class Scorer:
             "guesses": numerics.exp10(log10),
             "score": strength(log10, self.thresholds),
             "source": np.where(found, "leak", "model"),
+        }
+
+    def _one(self, arr: pa.Array) -> dict[str, np.ndarray]:
+        """`__call__` for one password in Python floats, where numpy's per-call costs on
+        1-element arrays were ~40 µs of the API's usual request: the same operations in the
+        same order, so the same bits (tested against the batch path)."""
+        rank = self.lookup.find_one(arr) if self.lookup is not None else None
+        if rank is not None:
+            log10, source = numerics.log10_floats([rank])[0], "leak"
+        else:
+            pred, log10_prob = model_lib.predict_with_markov(self.model, arr)
+            log10, source = float(pred[0]), "model"
+            if self.beyond_leak is not None and log10_prob is not None:
+                start, width, markov_from = self.beyond_leak
+                weight = numerics.logistic_float((log10 - start) / width)
+                log10 = log10 + weight * max(-float(log10_prob[0]) - markov_from, 0.0)
+        log10 = min(max(log10, 0.0), MAX_GUESSES_LOG10)  # np.clip's answers, NaN included
+        return {
+            "guesses_log10": np.array([log10]),
+            "guesses": np.array([numerics.exp10_float(log10)]),
+            "score": np.array([bisect.bisect_right(self.thresholds, log10)], dtype=np.int8),
+            "source": np.array([source]),
         }

@@ -99,6 +99,30 @@ def test_isotonic_is_the_calibrators_predict(stacked):
     iso = regress.calibrator_
     raw = np.linspace(iso.X_min_ - 1, iso.X_max_ + 1, 2001)  # inside and outside the range
     assert np.array_equal(fast_predict.isotonic(iso, raw), iso.predict(raw))
+    # one value at a time (the Python-float path), on the knots themselves too, and NaN
+    knots = iso.f_.x
+    between = (knots[:-1] + knots[1:]) / 2
+    ones = np.concatenate([raw[::7], knots, between])
+    got = np.concatenate([fast_predict.isotonic(iso, ones[i : i + 1]) for i in range(ones.size)])
+    assert np.array_equal(got, iso.predict(ones))
+    # sklearn refuses NaN and infinities; the one-value path answers them as the array path
+    odd = np.array([np.nan, np.inf, -np.inf])
+    one_by_one = [fast_predict.isotonic(iso, odd[i : i + 1])[0] for i in range(3)]
+    assert np.array_equal(one_by_one, fast_predict.isotonic(iso, odd), equal_nan=True)
+
+
+def test_isotonic_one_value_takes_scipys_interval_at_the_knots():
+    """At a knot scipy interpolates from the interval on its left: y[k-1] + slope * dx,
+    which need not round to y[k]: visible with strictly increasing knots far apart in
+    magnitude (close ones subtract exactly)."""
+    from sklearn.isotonic import IsotonicRegression
+
+    rng = np.random.default_rng(5)
+    x, y = np.sort(rng.uniform(0, 7, 60)), np.sort(np.exp(rng.uniform(-20, 20, 60)))
+    iso = IsotonicRegression(out_of_bounds="clip").fit(x, y)
+    knots = iso.f_.x
+    got = np.concatenate([fast_predict.isotonic(iso, knots[i : i + 1]) for i in range(knots.size)])
+    assert np.array_equal(got, iso.predict(knots))
 
 
 def test_transform_is_the_pipelines_transform(stacked):
@@ -139,35 +163,42 @@ def _booster_inputs(stacked, words):
     return stack.booster_, stack._stack(stacked_matrix)
 
 
-def test_forest_is_the_boosters_predict_row_by_row(stacked):
-    """The QuickScorer walk that one- and two-password requests take, on every probe row one
-    at a time and two at a time, with NaN in a feature (missing_go_to_left) too."""
+def test_trees_are_the_boosters_predict_row_by_row(stacked):
+    """The plain-Python walk that one- and two-password requests take, on every probe row
+    one at a time and two at a time, with NaN in a feature (missing_go_to_left) too."""
     booster, X = _booster_inputs(stacked, PROBE)  # noqa: N806
-    forest = fast_predict.Forest(booster)
+    trees = fast_predict.Trees(booster)
     want = booster.predict(X)
-    assert np.array_equal(
-        np.concatenate([forest.predict(X[i : i + 1]) for i in range(len(X))]), want
-    )
-    assert np.array_equal(forest.predict(X[:2]), want[:2])
+    one_by_one = [trees.predict(X[i : i + 1]) for i in range(len(X))]
+    assert np.array_equal(np.concatenate(one_by_one), want)
+    assert np.array_equal(trees.predict(X[:2]), want[:2])
     holes = X.copy()
     holes[::3, 1] = np.nan
-    assert np.array_equal(forest.predict(holes), booster.predict(holes))
+    assert np.array_equal(trees.predict(holes), booster.predict(holes))
     # boosted() takes the walk for small batches, sklearn's loop for larger ones: same numbers
     assert np.array_equal(fast_predict.boosted(booster, X[:1]), want[:1])
     assert np.array_equal(fast_predict.boosted(booster, X), want)
 
 
-def test_forest_handles_many_leaves_across_mask_words():
-    """Trees with more than 64 leaves need two mask words: checked on a deep booster."""
+def test_trees_walk_deep_trees_with_missing_values_to_sklearns_leaves():
+    """Trees of 127 leaves (the production model's size), NaN learned in training so both
+    missing_go_to_left directions occur, and NaN and infinities at prediction."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(4000, 5))  # noqa: N806
     y = np.sin(X[:, 0] * 3) + X[:, 1] ** 2 + rng.normal(scale=0.1, size=4000)
+    X[rng.random(X.shape) < 0.1] = np.nan
     booster = HistGradientBoostingRegressor(max_iter=5, max_leaf_nodes=127, random_state=0)
     booster.fit(X, y)
-    forest = fast_predict.Forest(booster)
-    assert forest.words == 2
+    nodes = np.concatenate([p[0].nodes for p in booster._predictors])
+    splits = nodes[nodes["is_leaf"] == 0]
+    assert set(splits["missing_go_to_left"].tolist()) == {0, 1}
+    probe = X[:300].copy()
+    probe[:10, 2] = np.inf
+    probe[10:20, 3] = -np.inf
+    trees = fast_predict.Trees(booster)
     assert np.array_equal(
-        np.concatenate([forest.predict(X[i : i + 1]) for i in range(300)]), booster.predict(X[:300])
+        np.concatenate([trees.predict(probe[i : i + 1]) for i in range(300)]),
+        booster.predict(probe),
     )

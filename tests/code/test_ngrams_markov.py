@@ -78,6 +78,19 @@ def test_markov_one_password_at_a_time_is_the_batch_answer():
         assert np.array_equal(model.transform(words[:2]), batch[:2])
 
 
+def test_markov_one_password_rounds_sums_float32_cannot_hold_as_the_batch_does():
+    """Counts of `count` sampling are fractional, and large ones pass 2^24: there the
+    one-password path must round the denominator to float32 as numpy's float32 sum does."""
+    rng = np.random.default_rng(14)
+    words = ["".join(rng.choice(list("ab1!"), size=rng.integers(1, 8))) for _ in range(600)]
+    weights = rng.choice([0.3, 1.7, 3.0e7, 1.0], size=len(words))
+    model = MarkovScores(order=4, bits=12).fit_counts(words, weights)
+    assert (model.gram_counts_ > 1 << 24).any() and (model.gram_counts_ % 1 > 0).any()
+    batch = model.transform(pa.array(words, pa.large_string()))
+    for i, word in enumerate(words):
+        assert np.array_equal(model.transform([word])[0], batch[i]), (i, word)
+
+
 def test_ngram_rows_of_a_password_or_two_are_the_csr_rows():
     """The API's path (HashedNgrams.few_rows, plain Python) against transform's CSR after
     sum_duplicates: the same columns and the same float32 values, repeated n-grams and

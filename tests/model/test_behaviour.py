@@ -8,7 +8,7 @@ from pwc import evaluate, lookup
 from pwc import model as model_lib
 from pwc.data.sources import rockyou_zip_path
 from pwc.data.split import VALIDATION_SETS
-from pwc.scorer import Scorer
+from pwc.scorer import Scorer, response_json
 
 COMMON = ["123456", "password", "iloveyou", "qwerty", "abc123", "111111"]
 RANDOM_16 = ["Xk9#mQ2$vL7!pR4@", "t8&Wz!3qLp0^Ny6e", "G5%rb@9Kx!2mVq7#"]
@@ -84,20 +84,36 @@ def test_user_facing_scores_on_zxcvbns_scale(small_run, params):
     assert all(np.array_equal(out[k], again[k]) for k in out)
 
 
+def _row(columns: dict, i: int) -> dict:
+    return {name: values[i : i + 1] for name, values in columns.items()}
+
+
 def test_one_password_at_a_time_is_the_batch_answer_on_held_out_rows(small_run):
     """The API's usual request is one password, batch predict's 100,000: the single-password
-    path (the trees walked QuickScorer-style, fast_predict.Forest) must give the batch path's
+    path (the trees walked in plain Python, fast_predict.Trees) must give the batch path's
     numbers exactly, on held-out passwords and on ones outside the leak."""
     model, parts = small_run
-    scorer = Scorer(model, "0" * 64, (3.0, 6.0, 8.0, 10.0), beyond_leak=(6.5, 0.25, 16.0))
-    held = parts["test"]["password"].to_pylist()[:300]
+    test = parts["test"]
+    # a lookup holding half the held-out rows: one-password answers from both sources
+    table = lookup.build(
+        test["password"][:150], test["guess_rank"].to_numpy()[:150], None, "k" * 16
+    )
+    held = test["password"].to_pylist()[:300]
     words = held + [p + "~q7" for p in held[:100]] + RANDOM_16
-    batch = scorer(words)
-    for i, word in enumerate(words):
-        one = scorer([word])
-        assert one["guesses_log10"][0] == batch["guesses_log10"][i], word
-        assert one["guesses"][0] == batch["guesses"][i], word  # numerics' scalar path
-        assert one["score"][0] == batch["score"][i]
+    for table_or_none in (None, table):
+        scorer = Scorer(
+            model, "0" * 64, (3.0, 6.0, 8.0, 10.0), table_or_none, None, (6.5, 0.25, 16.0)
+        )
+        batch = scorer(words)
+        for i, word in enumerate(words):
+            one = scorer([word])
+            assert one["guesses_log10"][0] == batch["guesses_log10"][i], word
+            assert one["guesses"][0] == batch["guesses"][i], word  # numerics' scalar path
+            assert one["score"][0] == batch["score"][i]
+            assert one["source"][0] == batch["source"][i]
+            # the API's bytes: what the one-password path gives is what a batch row gives
+            assert response_json("v", one) == response_json("v", _row(batch, i))
+    assert (batch["source"] == "leak").sum() == 150
 
 
 def test_answers_stay_finite_for_the_longest_strangest_passwords(small_run):

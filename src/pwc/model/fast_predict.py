@@ -10,10 +10,12 @@ fails there, not in production.
 
 from __future__ import annotations
 
+import bisect
 import weakref
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.interpolate import interp1d
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.isotonic import IsotonicRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -31,18 +33,18 @@ def scaled(scaler: StandardScaler, X: np.ndarray) -> np.ndarray:  # noqa: N803
     return X
 
 
-# Up to this many rows the Forest walk is faster than sklearn's tree-by-tree loop.
-FOREST_MAX_ROWS = 2
-_FORESTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Up to this many rows the plain-Python walk is faster than sklearn's tree-by-tree loop.
+TREES_MAX_ROWS = 2
+_TREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def boosted(booster: HistGradientBoostingRegressor, X: np.ndarray) -> np.ndarray:  # noqa: N803
     """`booster.predict(X)`."""
-    if X.shape[0] <= FOREST_MAX_ROWS:
-        forest = _FORESTS.get(booster)
-        if forest is None:
-            forest = _FORESTS[booster] = Forest(booster)
-        return forest.predict(X)
+    if X.shape[0] <= TREES_MAX_ROWS:
+        trees = _TREES.get(booster)
+        if trees is None:
+            trees = _TREES[booster] = Trees(booster)
+        return trees.predict(X)
     return sklearn_boosted(booster, X)
 
 
@@ -57,94 +59,56 @@ def sklearn_boosted(booster: HistGradientBoostingRegressor, X: np.ndarray) -> np
     return booster._loss.link.inverse(raw.ravel())
 
 
-class Forest:
-    """A fitted booster's trees evaluated for a few rows at once, QuickScorer-style.
+class Trees:
+    """A fitted booster's trees walked in plain Python for a row or two.
 
     sklearn predicts tree by tree, each call entering compiled code and an OpenMP region: for
-    one password that was 60 calls and ~250 µs. Here every split of every tree is tested at
-    once (x > threshold: the row goes right there), each split that sends the row right rules
-    out the leaves of its left subtree (a bit mask over the tree's leaves, left to right), and
-    the exit leaf of each tree is the leftmost leaf no split ruled out (Lucchese et al., SIGIR
-    2015). Same comparisons as sklearn (NaN by missing_go_to_left), same sum in the same
-    order (baseline, then tree 0, 1, ...: np.cumsum adds left to right): sklearn's numbers
-    exactly (tests/code/test_fast_predict.py). For large batches sklearn's own loop is faster.
+    one password that was 60 calls and ~250 µs. Walking each tree from its root over Python
+    lists is ~25 µs for 60 trees of 127 leaves (a path is a few nodes long); a vectorised
+    QuickScorer walk testing every split at once (the previous path) took ~85 µs, its arrays
+    being larger than the few nodes a row visits. Same comparisons as sklearn (x <= threshold
+    goes left, NaN by missing_go_to_left), the same float64 sum in the same order (baseline,
+    then tree 0, 1, ...): sklearn's numbers exactly (tests/code/test_fast_predict.py).
     """
 
     def __init__(self, booster: HistGradientBoostingRegressor):
-        trees = [predictors[0].nodes for predictors in booster._predictors]
-        if booster.n_trees_per_iteration_ != 1 or any(t["is_categorical"].any() for t in trees):
-            raise ValueError("Forest handles one tree per iteration and numeric splits only")
-        if any(t["is_leaf"][0] for t in trees):
-            raise ValueError("Forest needs every tree to split at least once")
-        width = max(int(t["is_leaf"].sum()) for t in trees)
-        self.words = (width + 63) // 64
-        features, thresholds, missing_left, masks, values, starts = [], [], [], [], [], []
-        for nodes in trees:
-            order = _leaves_left_to_right(nodes)  # node index -> leaf ordinal
-            internal = np.flatnonzero(~nodes["is_leaf"].astype(bool))
-            starts.append(sum(len(f) for f in features))
-            features.append(nodes["feature_idx"][internal])
-            thresholds.append(nodes["num_threshold"][internal])
-            missing_left.append(nodes["missing_go_to_left"][internal].astype(bool))
-            masks.append(np.stack([_left_mask(nodes, n, order, self.words) for n in internal]))
-            row = np.zeros(width)
-            leaves = np.array(sorted(order, key=order.get))
-            row[: leaves.size] = nodes["value"][leaves]
-            values.append(row)
-        self.feature = np.concatenate(features).astype(np.intp)
-        self.threshold = np.concatenate(thresholds)
-        self.missing_left = np.concatenate(missing_left)
-        self.masks = np.concatenate(masks)  # (splits, words) uint64
-        self.starts = np.asarray(starts, dtype=np.intp)
-        self.values = np.stack(values)  # (trees, width): leaf values, left to right
+        nodes = [predictors[0].nodes for predictors in booster._predictors]
+        if booster.n_trees_per_iteration_ != 1 or any(n["is_categorical"].any() for n in nodes):
+            raise ValueError("Trees handles one tree per iteration and numeric splits only")
+        self.trees = [
+            tuple(
+                n[field].tolist()
+                for field in (
+                    "feature_idx",
+                    "num_threshold",
+                    "left",
+                    "right",
+                    "is_leaf",
+                    "value",
+                    "missing_go_to_left",
+                )
+            )
+            for n in nodes
+        ]
         self.baseline = float(np.ravel(booster._baseline_prediction)[0])
         self.link = booster._loss.link.inverse
 
     def predict(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
         """`booster.predict(X)`."""
-        X = np.asarray(X, dtype=np.float64)  # noqa: N806 - the trees' dtype
-        x = X[:, self.feature]
-        right = np.where(np.isnan(x), ~self.missing_left, x > self.threshold)
-        kept = np.where(right[..., None], self.masks, np.uint64(ALL_LEAVES))
-        alive = np.bitwise_and.reduceat(kept, self.starts, axis=1)  # (rows, trees, words)
-        word = np.argmax(alive != 0, axis=2)
-        bits = np.take_along_axis(alive, word[..., None], axis=2)[..., 0]
-        lowest = bits & (~bits + np.uint64(1))  # the lowest set bit: the leftmost leaf
-        leaf = word * 64 + np.bitwise_count(lowest - np.uint64(1)).astype(np.intp)
-        terms = np.empty((X.shape[0], self.values.shape[0] + 1))
-        terms[:, 0] = self.baseline
-        terms[:, 1:] = self.values[np.arange(self.values.shape[0]), leaf]
-        return self.link(np.cumsum(terms, axis=1)[:, -1])
-
-
-ALL_LEAVES = 0xFFFFFFFFFFFFFFFF
-
-
-def _leaves_left_to_right(nodes: np.ndarray) -> dict[int, int]:
-    """{node index: ordinal} of a tree's leaves, numbered left to right."""
-    order: dict[int, int] = {}
-    stack = [0]
-    while stack:
-        node = stack.pop()
-        if nodes["is_leaf"][node]:
-            order[node] = len(order)
-        else:  # right pushed first: the left subtree is numbered first
-            stack += [int(nodes["right"][node]), int(nodes["left"][node])]
-    return order
-
-
-def _left_mask(nodes: np.ndarray, split: int, order: dict[int, int], words: int) -> np.ndarray:
-    """Every leaf's bit set except the leaves of the split's left subtree."""
-    mask = np.full(words, ALL_LEAVES, dtype=np.uint64)
-    stack = [int(nodes["left"][split])]
-    while stack:
-        node = stack.pop()
-        if nodes["is_leaf"][node]:
-            ordinal = order[node]
-            mask[ordinal // 64] &= np.uint64(ALL_LEAVES ^ (1 << (ordinal % 64)))
-        else:
-            stack += [int(nodes["left"][node]), int(nodes["right"][node])]
-    return mask
+        totals = []
+        for x in np.asarray(X, dtype=np.float64).tolist():
+            total = self.baseline
+            for feature, threshold, left, right, leaf, value, missing_left in self.trees:
+                node = 0
+                while not leaf[node]:
+                    v = x[feature[node]]
+                    if v <= threshold[node] or (v != v and missing_left[node]):
+                        node = left[node]
+                    else:
+                        node = right[node]
+                total += value[node]
+            totals.append(total)
+        return self.link(np.array(totals, dtype=np.float64))
 
 
 def forget_thread_count(booster: HistGradientBoostingRegressor) -> None:
@@ -154,9 +118,53 @@ def forget_thread_count(booster: HistGradientBoostingRegressor) -> None:
     booster._bin_mapper.n_threads = None
 
 
+_KNOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _knots(iso: IsotonicRegression) -> tuple[list[float], list[float]] | None:
+    """The knots of the calibrator's interpolation as Python floats, when scipy's interp1d
+    hands it to np.interp (float64 knots) and values are clipped into range; else None."""
+    knots = _KNOTS.get(iso)
+    if knots is None:
+        f = iso.f_
+        usable = (
+            isinstance(f, interp1d)
+            and f._call is type(f)._call_linear_np
+            and iso.out_of_bounds == "clip"
+            and iso.X_thresholds_.dtype == np.float64
+        )
+        knots = _KNOTS[iso] = (f.x.tolist(), f.y.tolist()) if usable else ()
+    return knots or None
+
+
+def _interp_one(t: float, xs: list[float], ys: list[float]) -> float:
+    """np.interp for one value, step by step as numpy's C loop (compiled_base.c): the
+    interval with xs[j] <= t < xs[j + 1], a knot's own value, NaN retried from the right."""
+    if t != t:
+        return t
+    j = bisect.bisect_right(xs, t) - 1
+    if j < 0:
+        return ys[0]
+    if j >= len(xs) - 1:
+        return ys[-1]
+    if xs[j] == t:
+        return ys[j]
+    slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
+    value = slope * (t - xs[j]) + ys[j]
+    if value != value:
+        value = slope * (t - xs[j + 1]) + ys[j + 1]
+        if value != value and ys[j] == ys[j + 1]:
+            value = ys[j]
+    return value
+
+
 def isotonic(iso: IsotonicRegression, raw: np.ndarray) -> np.ndarray:
     """`iso.predict(raw)` for a float64 `raw`."""
     T = np.asarray(raw, dtype=iso.X_thresholds_.dtype).reshape(-1)  # noqa: N806
+    knots = _knots(iso) if T.size == 1 else None
+    if knots is not None:  # one value (the API's usual request), in Python floats
+        t = min(max(float(T[0]), float(iso.X_min_)), float(iso.X_max_))  # np.clip, NaN too
+        return np.array([_interp_one(t, *knots)])
     if iso.out_of_bounds == "clip":
         T = np.clip(T, iso.X_min_, iso.X_max_)  # noqa: N806
     return iso.f_(T).astype(T.dtype)

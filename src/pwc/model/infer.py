@@ -72,10 +72,11 @@ def _layout(model: Pipeline) -> tuple:
 
 def predict_with_markov(model: Pipeline, passwords) -> tuple[np.ndarray, np.ndarray | None]:
     """(predicted log10 guess rank, Markov log10 P(password) or None), features built once."""
-    docs = model_inputs(model, passwords)
+    column, blocks = _layout(model)
+    # ours reads the Arrow array (what model_inputs gives it, without asking each call)
+    docs = as_arrow(passwords) if blocks is not None else model_inputs(model, passwords)
     if len(docs) == 0:
         return np.zeros(0), np.zeros(0)
-    column, blocks = _layout(model)
     if blocks is not None:
         ngrams, dense_step, regress = blocks
         dense = transform(dense_step, docs)
