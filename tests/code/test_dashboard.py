@@ -4,6 +4,7 @@ network request routed to a local recorder, which must see none."""
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import shutil
@@ -217,3 +218,37 @@ def test_the_roc_and_length_plots_are_the_overlaid_ones():
 
     titles = dashboard.overlay_titles(yaml.safe_load((ROOT / "dvc.yaml").read_text()))
     assert titles == {"ROC, seen at least twice", "RMSE by password length"}
+
+
+def test_build_ranks_by_the_named_sweeps_metric_and_direction(tmp_path, monkeypatch):
+    """`make report SWEEP=name` end to end through `build`: the sweep file's metric and
+    direction choose the table's best row and the experiments drawn over HEAD."""
+    from pwc.ops import sweeps
+
+    monkeypatch.chdir(ROOT)  # the repository's params.yaml, dvc.yaml and history
+    monkeypatch.setattr(sweeps, "SWEEPS_DIR", tmp_path)
+    doc = "rank_by: validation_head.served.rmse\ndirection: min\ngrid:\n  train.alpha: [1, 3]\n"
+    (tmp_path / "low-rmse.yaml").write_text(doc)
+    names = {"m.json": dashboard.metrics_file(), "g.json": PARAMS.paths.gate.as_posix()}
+    exp_show = json.loads(json.dumps(EXP_SHOW).replace('"m.json"', json.dumps(names["m.json"])))
+    exp_show = json.loads(json.dumps(exp_show).replace('"g.json"', json.dumps(names["g.json"])))
+    for rmse, name in ((0.4, "exp-low"), (0.7, "exp-high")):
+        rev = next(e for e in exp_show[1]["experiments"] if e["name"] == name)["revs"][0]
+        rev["data"]["metrics"][names["m.json"]]["data"]["validation_head"]["served"]["rmse"] = rmse
+    overlaid = []
+
+    def fake_dvc(*args):
+        if args[:2] == ("exp", "show"):
+            return json.dumps(exp_show)
+        if args[:2] == ("plots", "diff"):
+            overlaid.append(args[3:-1])
+        return "{}"
+
+    monkeypatch.setattr(dashboard, "dvc", fake_dvc)
+    best = {}
+    for sweep in (None, "low-rmse"):
+        page = dashboard.build("HEAD", svg=lambda spec: "<svg/>", fetch=False, sweep=sweep)
+        best[sweep] = re.search(r"<tr class='best'>(.*?)</tr>", page).group(1)
+    assert "exp-high" in best[None] and "exp-low" in best["low-rmse"]
+    # the overlaid experiments, best first: by validation_head Spearman, then by its RMSE
+    assert overlaid[0][0] == "exp-high" and overlaid[1][0] == "exp-low"
