@@ -97,3 +97,16 @@ def test_small_and_large_batches_hash_alike():
         [lookup.keyed_hash(words[i : i + 100], KEY) for i in range(0, len(words), 100)]
     )
     assert np.array_equal(big, small)
+
+
+def test_large_batches_hash_a_slice_at_a_time_alike(monkeypatch):
+    """Large batches are hashed HASH_CHUNK passwords at a time (bounded memory): slices of
+    every size, Arrow chunk boundaries and plain lists give the one-pass hashes."""
+    from pwc import hashing
+
+    words = [f"w{i}" for i in range(SMALL_BATCH + 10)] + ["NaN", "peña", ""]
+    whole = hashing.siphash(pa.array(words, pa.large_string()))
+    monkeypatch.setattr(hashing, "HASH_CHUNK", 999)
+    chunked = pa.chunked_array([pa.array(words[:1500]), pa.array(words[1500:])])
+    for batch in (pa.array(words, pa.large_string()), chunked, words):
+        assert np.array_equal(hashing.siphash(batch), whole)
