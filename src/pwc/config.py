@@ -8,7 +8,7 @@ with `with_changes`, which validates like the file does.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -23,6 +23,7 @@ class _Section(BaseModel):
 
 
 S = TypeVar("S", bound=_Section)
+TableBits = Annotated[int, Field(ge=10, le=26)]
 
 
 class Paths(_Section):
@@ -89,6 +90,15 @@ class SplitParams(_Section):
         return self
 
 
+class LearnerShares(_Section):
+    """How the train split is shared out among the learners that need rows of their own:
+    disjoint parts (by a hash of the password) in these proportions."""
+
+    linear: int = Field(ge=1)
+    counts: int = Field(ge=1)  # the Markov model and the PCFG
+    booster: int = Field(ge=1)
+
+
 class TrainParams(_Section):
     model: Literal["baseline", "ngram_ridge"]
     rows: int | None = Field(gt=0)
@@ -101,8 +111,13 @@ class TrainParams(_Section):
     # ngram_ridge: byte Markov model features (order 0 = off), fitted on train rows disjoint
     # from the regressor's rows; `markov_rows` drawn log-rank from them.
     markov_order: int = Field(ge=0, le=8)
-    markov_bits: int = Field(ge=10, le=26)
+    # 2^bits hashed buckets per order: one number for every order, or a list, one per order
+    markov_bits: TableBits | list[TableBits]
     markov_rows: int = Field(gt=0)
+    # part: the count models count their own part of the train split. all: every train row,
+    # the other learners' rows scored as if not counted (leave one out; markov_rows unused).
+    counts_on: Literal["part", "all"]
+    shares: LearnerShares
     # one Markov model per sampling of its rows (log_rank: head-heavy; uniform: the tail;
     # count: uniform rows weighted by their estimated count in the leak)
     markov_samplings: list[Literal["uniform", "log_rank", "mixed", "count"]] = Field(min_length=1)
@@ -120,6 +135,25 @@ class TrainParams(_Section):
     alpha: float = Field(gt=0)
     sgd_alpha: float = Field(gt=0)
     sgd_max_iter: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _counted_once(self):
+        if self.counts_on == "all" and self.markov_samplings not in (["log_rank"], ["uniform"]):
+            raise ValueError(
+                "train.counts_on: all counts every train row once, so one Markov model with "
+                f"train.markov_samplings [log_rank] or [uniform], not {self.markov_samplings}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _one_size_per_order(self):
+        sizes = self.markov_bits
+        if self.markov_order and isinstance(sizes, list) and len(sizes) != self.markov_order:
+            raise ValueError(
+                f"train.markov_bits lists {len(self.markov_bits)} sizes for "
+                f"train.markov_order {self.markov_order}: one per order, or one number"
+            )
+        return self
 
 
 class EvaluateParams(_Section):

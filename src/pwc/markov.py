@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
 from pwc.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK64
+from pwc.leave_one_out import lost_per_group, per_row_multiplicity
 from pwc.text import END, FEW_ROWS, START, as_arrow, padded_bytes
 
 FEATURES = ("log10_prob", "log10_prob_per_byte", "max_surprisal")
@@ -91,9 +92,19 @@ class MarkovScores(TransformerMixin, BaseEstimator):
     that is fitted later.
     """
 
-    def __init__(self, order: int = 5, bits: int = 21):
+    def __init__(self, order: int = 5, bits: int | tuple[int, ...] = 21):
         self.order = order
         self.bits = bits
+
+    def order_bits(self) -> list[int]:
+        """Each order's table size (2**bits buckets): `bits` for all, or one per order. Low
+        orders have few distinct n-grams (257 bytes at order 1) and high orders the most, so
+        per-order sizes put the memory where the collisions are."""
+        if isinstance(self.bits, int):
+            return [self.bits] * self.order
+        if len(self.bits) != self.order:
+            raise ValueError(f"bits lists {len(self.bits)} orders, the model has {self.order}")
+        return [int(b) for b in self.bits]
 
     def fit_counts(
         self, passwords, weights: np.ndarray | None = None, chunk: int = 250_000
@@ -101,8 +112,8 @@ class MarkovScores(TransformerMixin, BaseEstimator):
         """Count n-grams chunk by chunk: the tables are the only large arrays kept, so the
         peak memory does not grow with the number of passwords counted."""
         arr = as_arrow(passwords)
-        size = 1 << self.bits
-        grams = np.zeros((self.order, size), dtype=np.float32)
+        bits = self.order_bits()
+        grams = [np.zeros(1 << b, dtype=np.float32) for b in bits]
         pairs: list[np.ndarray] = [np.zeros(0, np.int64) for _ in range(self.order)]
         self.total_, seen_bytes = 0.0, np.zeros(256, dtype=bool)
         for start in range(0, len(arr), chunk):
@@ -114,24 +125,29 @@ class MarkovScores(TransformerMixin, BaseEstimator):
             for k, predicted, inside, gram, context in _windows(data, offsets, self.order):
                 # order 1 also counts START, the context of every password's first byte
                 counted = inside if k == 1 else inside & predicted
-                g = _bucket(gram[counted], np.uint64(k), self.bits)
-                grams[k - 1] += np.bincount(g, None if w is None else w[counted], size)
+                g = _bucket(gram[counted], np.uint64(k), bits[k - 1])
+                grams[k - 1] += np.bincount(g, None if w is None else w[counted], 1 << bits[k - 1])
                 used = inside & predicted
                 if k == 1:  # the empty context: every predicted symbol
                     self.total_ += float(used.sum() if w is None else w[used].sum())
                     seen_bytes[data[used]] = True
                     continue
-                g = _bucket(gram[used], np.uint64(k), self.bits)
-                c = _bucket(context[used], np.uint64(k - 1), self.bits)
+                g = _bucket(gram[used], np.uint64(k), bits[k - 1])
+                c = _bucket(context[used], np.uint64(k - 1), bits[k - 2])
                 # distinct (context, n-gram) bucket pairs, merged across chunks
-                pairs[k - 1] = _distinct(np.concatenate([pairs[k - 1], (c << self.bits) | g]))
+                pairs[k - 1] = _distinct(np.concatenate([pairs[k - 1], (c << bits[k - 1]) | g]))
         self.distinct_empty_ = int(seen_bytes.sum())
-        per_context = [
-            np.minimum(np.bincount(p >> self.bits, minlength=size), 255).astype(np.uint8)
-            for p in pairs[1:]
+        per_context = [  # order k's contexts are order k-1's n-grams: its table's size
+            np.minimum(np.bincount(p >> b, minlength=1 << below), 255).astype(np.uint8)
+            for p, b, below in zip(pairs[1:], bits[1:], bits[:-1], strict=True)
         ]
-        self.gram_counts_ = grams
-        self.distinct_ = np.stack(per_context) if per_context else np.zeros((0, size), np.uint8)
+        if len(set(bits)) == 1:  # one size: one array per table (the default's file format)
+            self.gram_counts_ = np.stack(grams)
+            self.distinct_ = (
+                np.stack(per_context) if per_context else np.zeros((0, 1 << bits[0]), np.uint8)
+            )
+        else:
+            self.gram_counts_, self.distinct_ = grams, per_context
         return self
 
     def fit(self, X, y=None):  # noqa: N803 - sklearn's signature
@@ -139,35 +155,61 @@ class MarkovScores(TransformerMixin, BaseEstimator):
             raise ValueError("MarkovScores needs fit_counts(...) on its own rows before fit")
         return self
 
-    def log10_probs(self, passwords) -> tuple[np.ndarray, np.ndarray]:
-        """(log10 P of every predicted byte, index of its password)."""
+    def log10_probs(self, passwords, leave_one_out: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(log10 P of every predicted byte, index of its password).
+
+        `leave_one_out`: each password scored as if it had not been counted — its own
+        n-grams taken out of the counts it reads (and out of the distinct continuations
+        where it was their only source). For training rows that the tables counted once
+        each: their scores are then as honest as a new password's (exact but for hash
+        collisions), so every train row can be counted and still be learned from."""
         data, offsets = padded_bytes(passwords)
         prob = np.full(data.size, 1.0 / 256.0)
-        predicted = None
+        predicted, bits = None, self.order_bits()
+        row = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
+        own_below = None  # leave_one_out: the password's own count of each (k-1)-gram bucket
         for k, predicted, inside, gram, context in _windows(data, offsets, self.order):
             valid = inside & predicted
-            count = self.gram_counts_[k - 1][_bucket(gram[valid], np.uint64(k), self.bits)]
+            g = _bucket(gram[valid], np.uint64(k), bits[k - 1])
+            count = self.gram_counts_[k - 1][g]
             if k == 1:
                 seen, distinct = self.total_, float(self.distinct_empty_)
             else:
-                c = _bucket(context[valid], np.uint64(k - 1), self.bits)
+                c = _bucket(context[valid], np.uint64(k - 1), bits[k - 2])
                 seen = self.gram_counts_[k - 2][c]
                 distinct = self.distinct_[k - 2][c].astype(np.float32)
+            if leave_one_out:
+                counted = inside if k == 1 else valid  # the positions fit_counts counts
+                own = np.zeros(data.size, dtype=np.float32)
+                own[counted] = per_row_multiplicity(
+                    row[counted], _bucket(gram[counted], np.uint64(k), bits[k - 1])
+                )
+                count = count - own[valid]
+                gone = count <= 0  # n-grams only this password had
+                if k == 1:
+                    symbols = np.bincount(row[valid], minlength=offsets.size - 1)
+                    seen = (self.total_ - symbols[row[valid]]).astype(np.float64)
+                    lost = lost_per_group(row[valid], np.zeros(g.size, np.int64), g, gone)
+                    distinct = float(self.distinct_empty_) - lost
+                else:
+                    # the context is the (k-1)-gram ending one byte earlier
+                    seen = seen - own_below[np.flatnonzero(valid) - 1]
+                    distinct = distinct - lost_per_group(row[valid], c, g, gone)
+                own_below = own
             lower = prob[valid]
             with np.errstate(invalid="ignore", divide="ignore"):
                 mixed = (count + distinct * lower) / (seen + distinct)
             # an unseen context (or one only a hash collision filled) keeps the lower order
             usable = (np.asarray(seen) > 0) & (np.asarray(distinct) > 0)
             prob[valid] = np.minimum(np.where(usable, mixed, lower), 1.0)
-        rows = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
-        return numerics.log10(prob[predicted]), rows[predicted]
+        return numerics.log10(prob[predicted]), row[predicted]
 
     def _rows(self, passwords: list[str]) -> np.ndarray:
         """`transform` one password at a time in plain Python (for a password or two it
         beats numpy's per-call costs): the same hashes in Python integers mod 2^64, the same
         float32/float64 arithmetic in the same order (tested equal)."""
         counts, distincts = _table_views(self)
-        shift, empty = 64 - self.bits, float(self.distinct_empty_)
+        shifts, empty = [64 - b for b in self.order_bits()], float(self.distinct_empty_)
         out = []
         for password in passwords:
             values = [START + 1, *(b + 1 for b in password.encode()), END + 1]
@@ -179,9 +221,10 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                     (g * _STEP + (values[p - k + 1] if p >= k - 1 else 0)) & _MASK
                     for p, g in enumerate(grams)
                 ]
-                here = counts[k - 1]
+                here, shift = counts[k - 1], shifts[k - 1]
                 if k > 1:
                     below, below_distinct = counts[k - 2], distincts[k - 2]
+                    below_shift = shifts[k - 2]
                 for p in range(max(1, k - 1), len(values)):  # predicted and inside
                     # `_bucket` in Python integers, inlined: this loop is most of its time
                     count = here[(((grams[p] + k) & _MASK) * _FIB & _MASK) >> shift]
@@ -189,7 +232,7 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                         seen, distinct = self.total_, empty
                         denominator = seen + distinct
                     else:
-                        c = (((context[p] + k - 1) & _MASK) * _FIB & _MASK) >> shift
+                        c = (((context[p] + k - 1) & _MASK) * _FIB & _MASK) >> below_shift
                         seen = below[c]
                         distinct = float(below_distinct[c])
                         # float32's sum: the exact sum rounded once, a no-op (skipped: numpy's
@@ -210,9 +253,10 @@ class MarkovScores(TransformerMixin, BaseEstimator):
         return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(FEATURES))
 
     def transform(self, X):  # noqa: N803
-        if len(X) <= FEW_ROWS:
+        leave_one_out = getattr(self, "_leave_one_out", False)  # pwc.leave_one_out
+        if len(X) <= FEW_ROWS and not leave_one_out:
             return self._rows(as_arrow(X).to_pylist())
-        logp, rows = self.log10_probs(X)
+        logp, rows = self.log10_probs(X, leave_one_out)
         n = len(X)
         if n == 0:
             return np.zeros((0, len(FEATURES)), dtype=np.float32)

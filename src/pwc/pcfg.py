@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
 from pwc.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK64
+from pwc.leave_one_out import per_row_multiplicity
 from pwc.text import FEW_ROWS, as_arrow, byte_buffers
 
 FEATURES = ("log10_prob", "structure_log10_prob")
@@ -125,6 +126,7 @@ class PcfgScores(TransformerMixin, BaseEstimator):
         self.structure_log_probs_ = (
             numerics.log10(structures + 1.0) - numerics.log10(seen)
         ).astype(np.float32)
+        self.structure_total_ = seen
         return self
 
     def fit(self, X, y=None):  # noqa: N803 - sklearn's signature
@@ -133,19 +135,40 @@ class PcfgScores(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):  # noqa: N803
-        if len(X) <= FEW_ROWS:
+        leave_one_out = getattr(self, "_leave_one_out", False)  # pwc.leave_one_out
+        if len(X) <= FEW_ROWS and not leave_one_out:
             return self._rows(as_arrow(X).to_pylist())
         seg = segments(X)
         n = seg["structure"].size
-        seg_logp = self.segment_log_counts_[_bucket(seg["hash"], self.bits)].astype(np.float64)
-        seg_logp -= self.log_denominators_[seg["cls"], seg["length"]]
+        buckets = _bucket(seg["hash"], self.bits)
+        seg_logp = self.segment_log_counts_[buckets].astype(np.float64)
+        denominator = self.log_denominators_[seg["cls"], seg["length"]]
+        structure = self.structure_log_probs_[_bucket(seg["structure"], self.bits - 2)]
+        structure = structure.astype(np.float64)
+        if leave_one_out:  # each password as if never counted (pwc.leave_one_out)
+            row = seg["row"]
+            slot = seg["cls"] * (MAX_LENGTH + 1) + seg["length"]
+            # log10(count + 1 - own): the tables hold log10(count + 1)
+            seg_logp = numerics.log10(
+                np.maximum(
+                    np.rint(numerics.exp10(seg_logp)) - per_row_multiplicity(row, buckets), 1.0
+                )
+            )
+            denominator = numerics.log10(
+                numerics.exp10(denominator) - per_row_multiplicity(row, slot)
+            )
+            # log10(count + 1) - log10(passwords + structures seen + 1), one password fewer
+            # and, when it alone had its structure, one structure fewer
+            total = self.structure_total_
+            count = np.rint(numerics.exp10(structure + numerics.log10(total)))  # count + 1
+            fewer = total - 1.0 - (count <= 2.0)
+            structure = numerics.log10(np.maximum(count - 1.0, 1.0)) - numerics.log10(fewer)
+        seg_logp -= denominator
         per_row = np.zeros(n)
         if seg_logp.size:  # segments ascend by row: each row's sum by reduceat, in order
             rows = seg["row"]
             group = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
             per_row[rows[group]] = np.add.reduceat(seg_logp, group)
-        structure = self.structure_log_probs_[_bucket(seg["structure"], self.bits - 2)]
-        structure = structure.astype(np.float64)
         return np.column_stack([per_row + structure, structure]).astype(np.float32)
 
     def _rows(self, passwords: list[str]) -> np.ndarray:

@@ -108,6 +108,24 @@ def test_with_changes_validates_like_the_file(params):
         with_changes(params.train, nope=1)
 
 
+def test_train_combinations_that_cannot_work_are_refused(params):
+    """One Markov table size per order (or one for all), each within bounds; counting every
+    train row (leave one out) with one unweighted Markov model only."""
+    from pwc.config import with_changes
+
+    train = with_changes(params.train, markov_order=3, counts_on="part", markov_bits=18)
+    assert with_changes(train, markov_bits=[10, 12, 20]).markov_bits == [10, 12, 20]
+    with pytest.raises(ConfigError, match="lists 2 sizes for train.markov_order 3"):
+        with_changes(train, markov_bits=[10, 12])
+    with pytest.raises(ConfigError, match="markov_bits"):
+        with_changes(train, markov_bits=[10, 12, 27])
+    counted = with_changes(train, counts_on="all", markov_samplings=["uniform"])
+    assert counted.counts_on == "all"
+    for samplings in (["count"], ["log_rank", "uniform"]):
+        with pytest.raises(ConfigError, match="counts every train row once"):
+            with_changes(train, counts_on="all", markov_samplings=samplings)
+
+
 def test_paths_are_written_only_in_params_yaml(root, params):
     """Code, the Makefile, CI and the Dockerfile read paths through pwc.config (Python) or
     `python -m pwc.config paths.x` (shell), and dvc.yaml interpolates ${paths.x}: a path

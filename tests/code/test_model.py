@@ -8,6 +8,7 @@ from sklearn.linear_model import LinearRegression
 
 from pwc import model as model_lib
 from pwc.errors import ModelError
+from pwc.hashing import password_hash
 from tests.project import section
 
 WORDS = [f"{w}{i}" for i in range(300) for w in ("pass", "Dragon!", "x")]
@@ -105,7 +106,9 @@ def _split(times: list | None) -> pa.Table:
 
 @pytest.mark.parametrize("times", [None, [7 + i for i in range(36)]])
 def test_count_sampled_markov_rows_weigh_their_count_in_the_leak(times):
-    cfg = section("train", markov_samplings=["log_rank", "count"], markov_rows=100)
+    cfg = section(
+        "train", markov_samplings=["log_rank", "count"], markov_rows=100, counts_on="part"
+    )
     table = _split(times)
     drawn = model_lib.draw_rows(table, cfg, seed=3).markov
     assert drawn["log_rank"].weights is None  # the other samplings count each row once
@@ -118,3 +121,65 @@ def test_count_sampled_markov_rows_weigh_their_count_in_the_leak(times):
     assert drawn["count"].weights.tolist() == want.astype(float).tolist()
     assert set(model_lib.train_columns(cfg)) >= {"block", "guess_rank", "times"}
     assert "block" not in model_lib.train_columns(section("train", markov_samplings=["uniform"]))
+
+
+def test_learners_get_disjoint_parts_of_the_split_in_the_shares_proportions():
+    """Every row goes to one learner; equal shares are the thirds of `password_hash` mod 3
+    (the parts every model before `shares` was trained on), unequal ones move rows."""
+    n = 30_000
+    table = pa.table(
+        {
+            "password": [f"w{i}" for i in range(n)],
+            "rank": np.arange(1, n + 1),
+            "target": np.log10(np.arange(1, n + 1, dtype=float)),
+        }
+    )
+    big = {"rows": n, "markov_rows": n, "booster_rows": n, "sampling": "uniform"}
+
+    def parts(counts_on="part", **shares):
+        shared = section("train").shares.model_copy(update=shares)
+        cfg = section("train", **big, shares=shared, counts_on=counts_on)
+        drawn = model_lib.draw_rows(table, cfg, seed=1)
+        got = [drawn.linear, drawn.markov["log_rank"], drawn.booster]
+        return [set(rows.passwords.to_pylist()) for rows in got]
+
+    equal = parts(linear=1, counts=1, booster=1)
+    third = (password_hash(table["password"]) >> np.uint64(32)) % np.uint64(3)
+    words = np.array(table["password"].to_pylist())
+    assert equal == [set(words[third == i]) for i in range(3)]
+    linear, counts, booster = parts(linear=1, counts=3, booster=1)
+    assert not (linear & counts or linear & booster or counts & booster)
+    assert len(linear | counts | booster) == n
+    assert 0.58 < len(counts) / n < 0.62 and 0.18 < len(linear) / n < 0.22
+    # counts_on: all — the count models count every row, the others share the split
+    linear, counts, booster = parts(counts_on="all", linear=1, counts=3, booster=1)
+    assert counts == set(words) and not linear & booster
+    assert len(linear | booster) == n and 0.48 < len(linear) / n < 0.52
+
+
+def test_counting_every_row_counts_them_all_and_saves_no_switch(tmp_path):
+    """counts_on: all — the Markov model and the PCFG count every train row (the other
+    learners' rows among them, scored left out), and the saved model is byte-identical
+    across fits and holds nothing of the leave-one-out switch."""
+    words = [f"{w}{i}" for i in range(500) for w in ("pass", "Dragon!", "x", "qq")]
+    rank = np.arange(1, len(words) + 1)
+    table = pa.table({"password": words, "rank": rank, "target": np.log10(rank.astype(float))})
+    cfg = section(
+        "train",
+        rows=600,
+        booster_rows=600,
+        hash_bits=12,
+        markov_order=3,
+        markov_bits=[10, 12, 14],
+        pcfg_bits=12,
+        booster_iter=5,
+        counts_on="all",
+    )
+    fitted = model_lib.train(table, cfg, seed=3)
+    dense = fitted.named_steps["features"].transformer_list[1][1].named_steps["extract"]
+    counted = dict(dense.transformer_list)
+    assert counted["markov_log_rank"].total_ == sum(len(w) + 1 for w in words)  # bytes + END
+    assert not any(hasattr(step, "_leave_one_out") for step in counted.values())
+    model_lib.save(fitted, tmp_path / "a.skops")
+    model_lib.save(model_lib.train(table, cfg, seed=3), tmp_path / "b.skops")
+    assert (tmp_path / "a.skops").read_bytes() == (tmp_path / "b.skops").read_bytes()

@@ -70,12 +70,36 @@ def test_markov_one_password_at_a_time_is_the_batch_answer():
     alphabet = list("abcxyz0129!é€") + ["love", "123", "qwerty"]
     words = ["".join(rng.choice(alphabet, size=rng.integers(0, 14))) for _ in range(2500)]
     words += ["", "a", "x" * 60, "ab", "\U0001f600" * 3]
-    for order, bits in ((6, 12), (3, 20), (1, 12)):  # 2^12 buckets: many collisions
+    # 2^12 buckets: many collisions; per-order sizes: each order's n-grams and contexts in
+    # tables of different sizes (a context bucketed at its own order's size fails this)
+    sizes = ((6, 12), (3, 20), (1, 12), (6, [10, 13, 11, 12, 14, 10]))
+    for order, bits in sizes:
         model = MarkovScores(order=order, bits=bits).fit_counts(words[:1200] * 2)
         batch = model.transform(pa.array(words, pa.large_string()))
         for i, word in enumerate(words):
             assert np.array_equal(model.transform([word])[0], batch[i]), (order, i, word)
         assert np.array_equal(model.transform(words[:2]), batch[:2])
+
+
+def test_markov_per_order_sizes_are_the_one_size_model_where_they_agree():
+    """A list of equal sizes is the one-number model (same tables); different sizes give
+    each order's tables their own size, counting the same n-grams."""
+    words = [f"{w}{i}" for w in ("pass", "love", "dragon", "x!") for i in range(300)]
+    one = MarkovScores(order=4, bits=14).fit_counts(words)
+    listed = MarkovScores(order=4, bits=[14, 14, 14, 14]).fit_counts(words)
+    assert np.array_equal(one.gram_counts_, listed.gram_counts_)
+    assert np.array_equal(one.distinct_, listed.distinct_)
+    sized = MarkovScores(order=4, bits=[10, 12, 14, 16]).fit_counts(words)
+    assert [t.size for t in sized.gram_counts_] == [1 << 10, 1 << 12, 1 << 14, 1 << 16]
+    assert [t.size for t in sized.distinct_] == [1 << 10, 1 << 12, 1 << 14]  # per context
+    # each order counts the same n-grams, whatever its table's size
+    assert [float(t.sum()) for t in sized.gram_counts_] == [
+        float(t.sum()) for t in one.gram_counts_
+    ]
+    # order 4's contexts are bucketed at order 3's 14 bits in both; its n-grams at 16 bits
+    # (a 14-bit bucket is a 16-bit one's top bits) only come apart: never fewer distinct
+    assert (sized.distinct_[2] >= one.distinct_[2]).all()
+    assert (sized.distinct_[2] > one.distinct_[2]).any()
 
 
 def test_markov_one_password_rounds_sums_float32_cannot_hold_as_the_batch_does():
@@ -125,3 +149,26 @@ def test_markov_counts_weighted_like_the_rows_repeated():
     # and the weights matter: counted once each, the tables differ
     once = MarkovScores(order=3, bits=12).fit_counts(words)
     assert not np.array_equal(once.gram_counts_, plain.gram_counts_)
+
+
+def test_markov_left_out_is_the_model_counted_without_the_password():
+    """leave_one_out scores each counted password as a model that never counted it does:
+    its own n-grams (repeated ones too), its contexts and the continuations only it gave are
+    taken out. Exact where nothing collides (2^24 buckets for a few thousand n-grams)."""
+    from pwc.leave_one_out import leaving_one_out
+
+    rng = np.random.default_rng(31)
+    alphabet = list("abcxyz0129!é") + ["love", "aaaa", "qwerty"]
+    words = list({"".join(rng.choice(alphabet, size=rng.integers(1, 10))) for _ in range(400)})
+    words += ["zq\u00fe~unique", "\U0001f600"]  # bytes no other password has
+    model = MarkovScores(order=4, bits=[16, 20, 24, 24]).fit_counts(words)
+    with leaving_one_out(model):
+        left_out = model.transform(pa.array(words))
+    assert not hasattr(model, "_leave_one_out")  # nothing of the switch is saved
+    for i in [0, 5, 17, len(words) - 2, len(words) - 1]:
+        without = MarkovScores(order=4, bits=[16, 20, 24, 24])
+        without.fit_counts(words[:i] + words[i + 1 :])
+        expected = without.transform(pa.array(words))[i]
+        assert np.allclose(left_out[i], expected, rtol=1e-6, atol=1e-6), (i, words[i])
+    # and not what the model says of a password it counted
+    assert (left_out[:, 0] < model.transform(pa.array(words))[:, 0]).all()

@@ -99,3 +99,19 @@ def test_one_password_at_a_time_is_the_batch_answer():
     for i, word in enumerate(words):
         assert np.array_equal(model.transform([word])[0], batch[i]), i
     assert np.array_equal(model.transform(words[:2]), batch[:2])
+
+
+def test_left_out_is_the_grammar_counted_without_the_password():
+    """leave_one_out (markov.leaving_one_out) scores a counted password as the grammar that
+    never counted it: its segments (one repeated in it too), its class-length totals and its
+    structure (one only it had) taken out."""
+    from pwc.leave_one_out import leaving_one_out
+
+    words = sorted(set(TRAIN)) + ["ab12ab", "zz!!zz?Q", "unique~structure~9"]
+    model = pcfg.PcfgScores(bits=20).fit_counts(words)
+    with leaving_one_out(model):
+        left_out = model.transform(words)
+    assert not hasattr(model, "_leave_one_out")
+    for i, word in enumerate(words):
+        without = pcfg.PcfgScores(bits=20).fit_counts(words[:i] + words[i + 1 :])
+        assert left_out[i] == pytest.approx(without.transform(words)[i], rel=1e-5), word

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,7 @@ from sklearn.pipeline import Pipeline
 from pwc.config import TrainParams
 from pwc.frequency import BlockCounts, row_weights
 from pwc.hashing import password_hash
+from pwc.leave_one_out import leaving_one_out
 from pwc.model.estimators import build
 from pwc.model.file import MODEL_FORMAT
 from pwc.model.infer import model_inputs
@@ -47,6 +49,7 @@ def fit(
     fitted when they carry weights."""
     model = build(params, seed)
     linear_only = params.model == "baseline"
+    count_models = []
     if (params.markov_order or params.pcfg_bits) and not linear_only:
         if markov_rows is None:
             raise ValueError("markov_order or pcfg_bits > 0 needs markov_rows to count on")
@@ -55,13 +58,22 @@ def fit(
         counted = dict(dense.transformer_list)
         for sampling in params.markov_samplings if params.markov_order else ():
             drawn = markov_rows[sampling]
-            counted[f"markov_{sampling}"].fit_counts(drawn.passwords, drawn.weights)
+            count_models.append(counted[f"markov_{sampling}"])
+            count_models[-1].fit_counts(drawn.passwords, drawn.weights)
         if params.pcfg_bits:  # the first sampling's rows, like the beyond-leak Markov model
-            counted["pcfg"].fit_counts(markov_rows[params.markov_samplings[0]].passwords)
-        _timed("counts on %s x %s rows", start, len(markov_rows), f"{params.markov_rows:,}")
+            count_models.append(counted["pcfg"])
+            count_models[-1].fit_counts(markov_rows[params.markov_samplings[0]].passwords)
+        first = markov_rows[params.markov_samplings[0]].passwords
+        _timed("counts on %s x %s rows", start, len(markov_rows), f"{len(first):,}")
+
+    def held_out():
+        """The learners' rows were counted too (counts_on: all): score them left out."""
+        return leaving_one_out(*count_models) if params.counts_on == "all" else nullcontext()
+
     y = np.asarray(rows.target, dtype=np.float64)
     start = time.perf_counter()
-    features = model[:-1].fit_transform(model_inputs(model, rows.passwords), y)
+    with held_out():
+        features = model[:-1].fit_transform(model_inputs(model, rows.passwords), y)
     _timed("features: %s x %s", start, f"{features.shape[0]:,}", f"{features.shape[1]:,}")
     start = time.perf_counter()
     model[-1].fit(features, y)
@@ -77,7 +89,8 @@ def fit(
             raise ValueError("booster_iter > 0 needs booster_rows to fit the trees on")
         start = time.perf_counter()
         del features  # the linear model's rows: not needed any more, and 0.5 GB or more
-        features = model[:-1].transform(model_inputs(model, booster_rows.passwords))
+        with held_out():
+            features = model[:-1].transform(model_inputs(model, booster_rows.passwords))
         y = np.asarray(booster_rows.target, dtype=np.float64)
         model[-1].estimator_.fit_booster(features, y)
         _timed("boosted trees fitted on %s rows", start, f"{y.size:,}")
@@ -128,17 +141,26 @@ def draw_rows(table: pa.Table, params: TrainParams, seed: int) -> LearnerRows:
     """Draw every learner's rows from a train split (password, rank, target).
 
     Each learner that needs its own rows (linear model, Markov counts, boosted trees) gets a
-    disjoint share of the split, by a bit-mix of the password hash. With `params.calibrate`,
+    disjoint part of the split, by a bit-mix of the password hash, in `params.shares`'
+    proportions. With `params.calibrate`,
     rows carry weights 1 / (chance of being drawn), for the calibration that maps predictions
     back to the natural mix (fitted on the last learner's rows).
     """
     learners = ["linear"]
+    counts = params.model != "baseline" and (params.markov_order or params.pcfg_bits)
     if params.model != "baseline":
-        counts = params.markov_order or params.pcfg_bits  # the count models share a third
-        learners += ["markov"] * bool(counts) + ["booster"] * bool(params.booster_iter)
-    share = (password_hash(table["password"]) >> np.uint64(32)) % np.uint64(len(learners))
-    part = {name: table.filter(pa.array(share == i)) for i, name in enumerate(learners)}
+        own_part = counts and params.counts_on == "part"  # else they count every row
+        learners += ["markov"] * bool(own_part) + ["booster"] * bool(params.booster_iter)
+    shares = params.shares
+    weight = {"linear": shares.linear, "markov": shares.counts, "booster": shares.booster}
+    ends = np.cumsum([weight[name] for name in learners])
+    slot = (password_hash(table["password"]) >> np.uint64(32)) % np.uint64(ends[-1])
+    learner_of = np.searchsorted(ends, slot, side="right")  # slot in [ends[i-1], ends[i])
+    part = {name: table.filter(pa.array(learner_of == i)) for i, name in enumerate(learners)}
     drawn = LearnerRows(_draw(part["linear"], params.rows, params.sampling, seed, params.calibrate))
+    if counts and params.counts_on == "all":  # each row once, unweighted: leave-one-out's terms
+        everything = Rows(table["password"], table["target"].to_numpy())
+        drawn.markov = {sampling: everything for sampling in params.markov_samplings}
     if "markov" in part:
         counts = BlockCounts.from_table(table) if "count" in params.markov_samplings else None
         size = params.markov_rows
