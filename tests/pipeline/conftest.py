@@ -36,6 +36,7 @@ SMALL = {
         "calibrate": False,
         "hash_bits": 16,
         "markov_bits": 16,
+        "pcfg_bits": 16,
         "markov_rows": 20_000,
         "booster_rows": 20_000,
     },
