@@ -108,14 +108,13 @@ class TrainParams(_Section):
     ngram_max: int = Field(ge=1, le=6)
     hash_bits: int = Field(ge=10, le=24)
     vocabulary_size: int = Field(gt=0)
-    # ngram_ridge: byte Markov model features (order 0 = off), fitted on train rows disjoint
-    # from the regressor's rows; `markov_rows` drawn log-rank from them.
+    # ngram_ridge: byte Markov model features (order 0 = off), counted on train rows as
+    # `counts_on` says (all: every row, the regressors' rows scored leave-one-out; part: a
+    # part of their own, `markov_rows` drawn from it per sampling)
     markov_order: int = Field(ge=0, le=8)
     # 2^bits hashed buckets per order: one number for every order, or a list, one per order
     markov_bits: TableBits | list[TableBits]
     markov_rows: int = Field(gt=0)
-    # part: the count models count their own part of the train split. all: every train row,
-    # the other learners' rows scored as if not counted (leave one out; markov_rows unused).
     counts_on: Literal["part", "all"]
     shares: LearnerShares
     # one Markov model per sampling of its rows (log_rank: head-heavy; uniform: the tail;

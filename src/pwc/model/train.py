@@ -140,11 +140,12 @@ class LearnerRows:
 def draw_rows(table: pa.Table, params: TrainParams, seed: int) -> LearnerRows:
     """Draw every learner's rows from a train split (password, rank, target).
 
-    Each learner that needs its own rows (linear model, Markov counts, boosted trees) gets a
-    disjoint part of the split, by a bit-mix of the password hash, in `params.shares`'
-    proportions. With `params.calibrate`,
-    rows carry weights 1 / (chance of being drawn), for the calibration that maps predictions
-    back to the natural mix (fitted on the last learner's rows).
+    The linear model and the boosted trees get disjoint parts of the split (a bit-mix of the
+    password hash, in `params.shares`' proportions); the count models (Markov, PCFG) count
+    every row (`counts_on: all`, the others' rows scored leave-one-out) or a part of their
+    own. With `params.calibrate`, rows carry weights 1 / (chance of being drawn), for the
+    calibration that maps predictions back to the natural mix (fitted on the last learner's
+    rows).
     """
     learners = ["linear"]
     counts = params.model != "baseline" and (params.markov_order or params.pcfg_bits)
@@ -162,10 +163,10 @@ def draw_rows(table: pa.Table, params: TrainParams, seed: int) -> LearnerRows:
         everything = Rows(table["password"], table["target"].to_numpy())
         drawn.markov = {sampling: everything for sampling in params.markov_samplings}
     if "markov" in part:
-        counts = BlockCounts.from_table(table) if "count" in params.markov_samplings else None
+        blocks = BlockCounts.from_table(table) if "count" in params.markov_samplings else None
         size = params.markov_rows
         drawn.markov = {
-            sampling: _draw_markov(part["markov"], size, sampling, seed + 1 + i, counts)
+            sampling: _draw_markov(part["markov"], size, sampling, seed + 1 + i, blocks)
             for i, sampling in enumerate(params.markov_samplings)
         }
     if "booster" in part:
