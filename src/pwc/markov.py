@@ -179,11 +179,12 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                 seen = self.gram_counts_[k - 2][c]
                 distinct = self.distinct_[k - 2][c].astype(np.float32)
             if leave_one_out:
-                counted = inside if k == 1 else valid  # the positions fit_counts counts
                 own = np.zeros(data.size, dtype=np.float32)
-                own[counted] = per_row_multiplicity(
-                    row[counted], _bucket(gram[counted], np.uint64(k), bits[k - 1])
-                )
+                if k == 1:  # fit_counts counts order 1 at START too: every inside position
+                    g1 = _bucket(gram[inside], np.uint64(k), bits[k - 1])
+                    own[inside] = per_row_multiplicity(row[inside], g1)
+                else:  # the positions counted are the valid ones, hashed above
+                    own[valid] = per_row_multiplicity(row[valid], g)
                 count = count - own[valid]
                 gone = count <= 0  # n-grams only this password had
                 if k == 1:
