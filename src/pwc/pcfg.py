@@ -28,7 +28,15 @@ from pwc.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK
 from pwc.leave_one_out import per_row_multiplicity
 from pwc.text import FEW_ROWS, as_arrow, byte_buffers
 
-FEATURES = ("log10_prob", "structure_log10_prob")
+# log10 P(password), of its structure, and of its segments of each class (letters, digits,
+# others: 0 when it has none), so the trees can weigh a common word apart from its digits
+FEATURES = (
+    "log10_prob",
+    "structure_log10_prob",
+    "letters_log10_prob",
+    "digits_log10_prob",
+    "others_log10_prob",
+)
 LETTER, DIGIT, OTHER = 0, 1, 2
 _CLASS = np.full(256, OTHER, dtype=np.int64)
 _CLASS[ord("a") : ord("z") + 1] = LETTER
@@ -164,12 +172,12 @@ class PcfgScores(TransformerMixin, BaseEstimator):
             fewer = total - 1.0 - (count <= 2.0)
             structure = numerics.log10(np.maximum(count - 1.0, 1.0)) - numerics.log10(fewer)
         seg_logp -= denominator
-        per_row = np.zeros(n)
-        if seg_logp.size:  # segments ascend by row: each row's sum by reduceat, in order
-            rows = seg["row"]
-            group = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
-            per_row[rows[group]] = np.add.reduceat(seg_logp, group)
-        return np.column_stack([per_row + structure, structure]).astype(np.float32)
+        per_row = _row_sums(seg_logp, seg["row"], n)
+        per_class = [
+            _row_sums(seg_logp[seg["cls"] == c], seg["row"][seg["cls"] == c], n)
+            for c in (LETTER, DIGIT, OTHER)
+        ]
+        return np.column_stack([per_row + structure, structure, *per_class]).astype(np.float32)
 
     def _rows(self, passwords: list[str]) -> np.ndarray:
         """`transform` one password at a time in Python (for a password or two it beats
@@ -177,7 +185,7 @@ class PcfgScores(TransformerMixin, BaseEstimator):
         float64 sums in the same order (tested equal)."""
         out = []
         for password in passwords:
-            total, structure = 0.0, 0
+            total, structure, per_class = 0.0, 0, [0.0, 0.0, 0.0]
             for index, (cls, run) in enumerate(_runs(password.encode())):
                 length = min(len(run), MAX_LENGTH)
                 key = cls * (MAX_LENGTH + 1) + length
@@ -186,15 +194,27 @@ class PcfgScores(TransformerMixin, BaseEstimator):
                     h = (h + (byte + 1) * _POWER_LIST[min(position, MAX_LENGTH)]) & _MASK
                 h = (h * _STEP + key) & _MASK
                 log_count = float(self.segment_log_counts_[_bucket_int(h, self.bits)])
-                total += log_count - float(self.log_denominators_[cls, length])
+                logp = log_count - float(self.log_denominators_[cls, length])
+                total += logp
+                per_class[cls] += logp
                 structure = (structure + (key + 1) * _POWER_LIST[min(index, MAX_LENGTH)]) & _MASK
             structure = (structure + _SALT) & _MASK
             s = float(self.structure_log_probs_[_bucket_int(structure, self.bits - 2)])
-            out.append((total + s, s))
+            out.append((total + s, s, *per_class))
         return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(FEATURES))
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray([f"pcfg_{f}" for f in FEATURES], dtype=object)
+
+
+def _row_sums(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Each row's sum of `values` (rows ascending), added in order as the one-password path
+    adds them; 0 for rows with none."""
+    out = np.zeros(n)
+    if values.size:
+        group = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+        out[rows[group]] = np.add.reduceat(values, group)
+    return out
 
 
 # The hash constants as Python integers, for the one-password path.

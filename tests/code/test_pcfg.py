@@ -38,17 +38,19 @@ def _runs(password: str) -> list[tuple[int, int, bytes]]:
     return out
 
 
-def _reference(train: list[str], password: str) -> tuple[float, float]:
+def _reference(train: list[str], password: str) -> tuple[float, ...]:
     segments = Counter(run for p in train for run in _runs(p))
     totals = Counter((c, n) for p in train for c, n, _ in _runs(p))
     structures = Counter(tuple((c, n) for c, n, _ in _runs(p)) for p in train)
     structure = tuple((c, n) for c, n, _ in _runs(password))
     s = math.log10(structures[structure] + 1) - math.log10(len(train) + len(structures) + 1)
-    total = s
+    total, per_class = s, [0.0, 0.0, 0.0]
     for run in _runs(password):
         c, n, _ = run
-        total += math.log10(segments[run] + 1) - math.log10(totals[(c, n)] + pcfg.ALPHABET[c] ** n)
-    return total, s
+        logp = math.log10(segments[run] + 1) - math.log10(totals[(c, n)] + pcfg.ALPHABET[c] ** n)
+        total += logp
+        per_class[c] += logp
+    return total, s, *per_class
 
 
 def test_segments_and_structures():
@@ -66,7 +68,7 @@ def test_scores_equal_the_dictionary_count_grammar():
     model = pcfg.PcfgScores(bits=20).fit_counts(TRAIN)
     queries = [*TRAIN, "iloveyou99!", "monkey", "Xk9#mQ2$", "", "a" * 40, "1234567890123"]
     got = model.transform(queries)
-    assert got.dtype == np.float32 and got.shape == (len(queries), 2)
+    assert got.dtype == np.float32 and got.shape == (len(queries), len(pcfg.FEATURES))
     for row, password in zip(got, queries, strict=True):
         expected = _reference(TRAIN, password)
         assert row == pytest.approx(expected, rel=1e-5), password
