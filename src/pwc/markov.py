@@ -27,7 +27,17 @@ from pwc.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK
 from pwc.leave_one_out import lost_per_group, per_row_multiplicity
 from pwc.text import END, FEW_ROWS, START, as_arrow, padded_bytes
 
-FEATURES = ("log10_prob", "log10_prob_per_byte", "max_surprisal")
+# log10 P, per symbol, the least likely symbol's surprisal; log10 P under the model cut at
+# SHORT_ORDER (how far the long contexts lift it: "known n-grams" vs "a familiar shape");
+# the share of symbols whose longest n-gram was never counted (novelty)
+FEATURES = (
+    "log10_prob",
+    "log10_prob_per_byte",
+    "max_surprisal",
+    "short_log10_prob",
+    "unseen_share",
+)
+SHORT_ORDER = 3
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
@@ -38,6 +48,14 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 
 _MASK, _STEP, _FIB = MASK64, GRAM_STEP_INT, FIBONACCI_INT
 _FLOAT32_EXACT = float(1 << 24)  # every integer below it is a float32
+
+
+def _sum_in_order(values: list[float]) -> float:
+    """Left to right, from the first value: what np.add.reduceat does within a row."""
+    total = values[0]
+    for value in values[1:]:
+        total += value
+    return total
 
 
 def _bucket(h: np.ndarray, salt: np.uint64, bits: int) -> np.ndarray:
@@ -156,7 +174,14 @@ class MarkovScores(TransformerMixin, BaseEstimator):
         return self
 
     def log10_probs(self, passwords, leave_one_out: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(log10 P of every predicted byte, index of its password).
+        """(log10 P of every predicted byte, index of its password)."""
+        scored = self._scores(passwords, leave_one_out)
+        return scored["log10_prob"], scored["row"]
+
+    def _scores(self, passwords, leave_one_out: bool = False) -> dict[str, np.ndarray]:
+        """Per predicted byte: log10 P (`log10_prob`), its password (`row`), log10 P under
+        the model cut at SHORT_ORDER (`short_log10_prob`) and whether its longest n-gram
+        inside the password was never counted (`unseen`).
 
         `leave_one_out`: each password scored as if it had not been counted — its own
         n-grams taken out of the counts it reads (and out of the distinct continuations
@@ -168,6 +193,8 @@ class MarkovScores(TransformerMixin, BaseEstimator):
         predicted, bits = None, self.order_bits()
         row = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
         own_below = None  # leave_one_out: the password's own count of each (k-1)-gram bucket
+        top_count = np.zeros(data.size, dtype=np.float32)  # of the longest n-gram so far
+        short = prob
         for k, predicted, inside, gram, context in _windows(data, offsets, self.order):
             valid = inside & predicted
             g = _bucket(gram[valid], np.uint64(k), bits[k - 1])
@@ -203,7 +230,15 @@ class MarkovScores(TransformerMixin, BaseEstimator):
             # an unseen context (or one only a hash collision filled) keeps the lower order
             usable = (np.asarray(seen) > 0) & (np.asarray(distinct) > 0)
             prob[valid] = np.minimum(np.where(usable, mixed, lower), 1.0)
-        return numerics.log10(prob[predicted]), row[predicted]
+            top_count[valid] = count
+            if k == min(SHORT_ORDER, self.order):
+                short = prob.copy()
+        return {
+            "log10_prob": numerics.log10(prob[predicted]),
+            "row": row[predicted],
+            "short_log10_prob": numerics.log10(short[predicted]),
+            "unseen": top_count[predicted] <= 0,
+        }
 
     def _rows(self, passwords: list[str]) -> np.ndarray:
         """`transform` one password at a time in plain Python (for a password or two it
@@ -216,6 +251,8 @@ class MarkovScores(TransformerMixin, BaseEstimator):
             values = [START + 1, *(b + 1 for b in password.encode()), END + 1]
             grams = [0] * len(values)  # order k's n-gram ending at each position
             prob = [1.0 / 256.0] * len(values)
+            top = [0.0] * len(values)  # count of the longest n-gram ending at each position
+            short = prob
             for k in range(1, self.order + 1):
                 context = [0, *grams[:-1]]  # the (k-1)-gram ending at the previous position
                 grams = [
@@ -245,19 +282,23 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                             denominator = float(np.float32(total))
                     if seen > 0 and distinct > 0:
                         prob[p] = min((count + distinct * prob[p]) / denominator, 1.0)
+                    top[p] = count
+                if k == min(SHORT_ORDER, self.order):
+                    short = list(prob)
             # log10 of each, summed left to right and the least: what reduceat does per row
             logp = numerics.log10_floats(prob[1:])
-            total = logp[0]
-            for value in logp[1:]:
-                total += value
-            out.append((total, total / len(logp), -min(logp)))
+            total = _sum_in_order(logp)
+            short_total = _sum_in_order(numerics.log10_floats(short[1:]))
+            unseen = sum(1 for count in top[1:] if count <= 0) / len(logp)
+            out.append((total, total / len(logp), -min(logp), short_total, unseen))
         return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(FEATURES))
 
     def transform(self, X):  # noqa: N803
         leave_one_out = getattr(self, "_leave_one_out", False)  # pwc.leave_one_out
         if len(X) <= FEW_ROWS and not leave_one_out:
             return self._rows(as_arrow(X).to_pylist())
-        logp, rows = self.log10_probs(X, leave_one_out)
+        scored = self._scores(X, leave_one_out)
+        logp, rows = scored["log10_prob"], scored["row"]
         n = len(X)
         if n == 0:
             return np.zeros((0, len(FEATURES)), dtype=np.float32)
@@ -265,7 +306,10 @@ class MarkovScores(TransformerMixin, BaseEstimator):
         starts = np.concatenate(([0], np.cumsum(symbols)[:-1]))
         total = np.add.reduceat(logp, starts)
         worst = np.minimum.reduceat(logp, starts)
-        return np.column_stack([total, total / symbols, -worst]).astype(np.float32)
+        short = np.add.reduceat(scored["short_log10_prob"], starts)
+        unseen = np.bincount(rows, weights=scored["unseen"], minlength=n) / symbols
+        columns = [total, total / symbols, -worst, short, unseen]
+        return np.column_stack(columns).astype(np.float32)
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray([f"markov{self.order}_{f}" for f in FEATURES], dtype=object)

@@ -3,7 +3,7 @@
 import numpy as np
 import pyarrow as pa
 
-from pwc.markov import MarkovScores
+from pwc.markov import FEATURES, MarkovScores
 from pwc.ngrams import HashedNgrams, ngram_hashes
 from pwc.text import END, START, padded_bytes
 
@@ -57,10 +57,15 @@ def test_markov_probabilities_sum_to_one_after_a_context():
 def test_markov_scores_common_shapes_as_likelier():
     corpus = [f"pass{i}" for i in range(500)] + [f"love{i}" for i in range(500)]
     model = MarkovScores(order=5, bits=20).fit_counts(corpus)
-    scores = model.transform(pa.array(["pass77", "qzx!v#"]))
-    assert scores[0, 0] > scores[1, 0]  # log10 P
-    assert scores.shape == (2, 3)
-    assert model.transform([]).shape == (0, 3)
+    scores = model.transform(pa.array(["passxy", "qzx!v#"]))
+    assert scores.shape == (2, len(FEATURES))
+    column = dict(zip(FEATURES, scores.T, strict=True))
+    assert column["log10_prob"][0] > column["log10_prob"][1]
+    assert column["short_log10_prob"][0] > column["short_log10_prob"][1]
+    # of "passxy"'s 7 symbols (END too), x, y and END end a never-counted n-gram ("passx",
+    # "assxy", "ssxy" + END); every one of "qzx!v#"'s ("q" follows START in no password)
+    assert column["unseen_share"].tolist() == [np.float32(3 / 7), 1.0]
+    assert model.transform([]).shape == (0, len(FEATURES))
 
 
 def test_markov_one_password_at_a_time_is_the_batch_answer():
