@@ -18,7 +18,7 @@ import numpy as np
 @contextmanager
 def leaving_one_out(*models):
     """Inside, the count models' `transform` scores each password as if it had not been
-    counted (MarkovScores.log10_probs' and PcfgScores.transform's leave_one_out): for features of
+    counted (MarkovScores.symbol_scores' and PcfgScores.transform's leave_one_out): for features of
     training rows the models counted once each. The switch is never saved with a model."""
     for m in models:
         m._leave_one_out = True

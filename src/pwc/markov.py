@@ -9,10 +9,8 @@ arrays: no dict of n-grams, no per-password Python loop.
 
 with C the (weighted) counts, T(h) the number of distinct bytes seen after h, h' the
 context shortened by one byte, and P_0 uniform over 256 bytes. A password is scored as
-START, its bytes, END: the END probability says how often passwords stop there.
-
-The model is fitted on training rows disjoint from the regressor's (see model.train), so the
-regressor sees scores as honest on its own rows as on new passwords.
+START, its bytes, END: the END probability says how often passwords stop there. Rows the
+tables counted are scored leave-one-out (pwc.leave_one_out), as honestly as new passwords.
 """
 
 from __future__ import annotations
@@ -28,8 +26,8 @@ from pwc.leave_one_out import lost_per_group, per_row_multiplicity
 from pwc.text import END, FEW_ROWS, START, as_arrow, padded_bytes
 
 # log10 P, per symbol, the least likely symbol's surprisal; log10 P under the model cut at
-# SHORT_ORDER (how far the long contexts lift it: "known n-grams" vs "a familiar shape");
-# the share of symbols whose longest n-gram was never counted (novelty)
+# SHORT_ORDER (what the long contexts add); the share of symbols whose longest n-gram was
+# never counted (novelty)
 FEATURES = (
     "log10_prob",
     "log10_prob_per_byte",
@@ -48,14 +46,6 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 
 _MASK, _STEP, _FIB = MASK64, GRAM_STEP_INT, FIBONACCI_INT
 _FLOAT32_EXACT = float(1 << 24)  # every integer below it is a float32
-
-
-def _sum_in_order(values: list[float]) -> float:
-    """Left to right, from the first value: what np.add.reduceat does within a row."""
-    total = values[0]
-    for value in values[1:]:
-        total += value
-    return total
 
 
 def _bucket(h: np.ndarray, salt: np.uint64, bits: int) -> np.ndarray:
@@ -105,9 +95,9 @@ class MarkovScores(TransformerMixin, BaseEstimator):
 
     Two tables per order: n-gram counts (float32; the (k-1)-gram counts are order k's
     context counts) and distinct continuations per context (uint8, capped at 255: at most
-    256 bytes can follow). Fit with `fit_counts` (on rows the downstream regressor does not
-    train on); `fit` only checks that has happened, so the model can sit inside a Pipeline
-    that is fitted later.
+    256 bytes can follow). Fit with `fit_counts` (rows the regressor does not train on, or it
+    scores them leave-one-out); `fit` only checks that has happened, so the model can sit
+    inside a Pipeline that is fitted later.
     """
 
     def __init__(self, order: int = 5, bits: int | tuple[int, ...] = 21):
@@ -173,12 +163,7 @@ class MarkovScores(TransformerMixin, BaseEstimator):
             raise ValueError("MarkovScores needs fit_counts(...) on its own rows before fit")
         return self
 
-    def log10_probs(self, passwords, leave_one_out: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(log10 P of every predicted byte, index of its password)."""
-        scored = self._scores(passwords, leave_one_out)
-        return scored["log10_prob"], scored["row"]
-
-    def _scores(self, passwords, leave_one_out: bool = False) -> dict[str, np.ndarray]:
+    def symbol_scores(self, passwords, leave_one_out: bool = False) -> dict[str, np.ndarray]:
         """Per predicted byte: log10 P (`log10_prob`), its password (`row`), log10 P under
         the model cut at SHORT_ORDER (`short_log10_prob`) and whether its longest n-gram
         inside the password was never counted (`unseen`).
@@ -287,8 +272,8 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                     short = list(prob)
             # log10 of each, summed left to right and the least: what reduceat does per row
             logp = numerics.log10_floats(prob[1:])
-            total = _sum_in_order(logp)
-            short_total = _sum_in_order(numerics.log10_floats(short[1:]))
+            total = numerics.sum_in_order(logp)
+            short_total = numerics.sum_in_order(numerics.log10_floats(short[1:]))
             unseen = sum(1 for count in top[1:] if count <= 0) / len(logp)
             out.append((total, total / len(logp), -min(logp), short_total, unseen))
         return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(FEATURES))
@@ -297,7 +282,7 @@ class MarkovScores(TransformerMixin, BaseEstimator):
         leave_one_out = getattr(self, "_leave_one_out", False)  # pwc.leave_one_out
         if len(X) <= FEW_ROWS and not leave_one_out:
             return self._rows(as_arrow(X).to_pylist())
-        scored = self._scores(X, leave_one_out)
+        scored = self.symbol_scores(X, leave_one_out)
         logp, rows = scored["log10_prob"], scored["row"]
         n = len(X)
         if n == 0:

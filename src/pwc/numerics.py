@@ -191,6 +191,15 @@ def log10_floats(values: list[float]) -> list[float]:
     return [_log10_1(v) for v in values]
 
 
+def sum_in_order(values: list[float]) -> float:
+    """Python floats added left to right from the first, as np.add.reduceat adds a row
+    (not `sum`, which compensates its float sums from Python 3.12 on)."""
+    total = values[0]
+    for value in values[1:]:
+        total += value
+    return total
+
+
 def exp10_float(x: float) -> float:
     """`exp10` of one Python float (the same bits as the array path)."""
     return _exp10_1(x)

@@ -99,8 +99,9 @@ def segments(passwords) -> dict[str, np.ndarray]:
 
 
 class PcfgScores(TransformerMixin, BaseEstimator):
-    """log10 P(password) under the grammar, and log10 P(structure) alone. Fit with
-    `fit_counts` on rows the downstream regressor does not train on; `fit` only checks it.
+    """log10 P(password) under the grammar, of its structure alone and of each class's
+    segments (FEATURES). Fit with `fit_counts` (rows the regressor does not train on, or it
+    scores them leave-one-out); `fit` only checks it.
 
     The fitted tables hold logarithms, not counts: log10(count + 1) per segment bucket,
     log10 of the smoothed denominator per (class, length), log10 P per structure bucket, so

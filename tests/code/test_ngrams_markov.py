@@ -45,9 +45,10 @@ def test_rows_are_idf_weighted_and_normalised_over_occurrences():
 def test_markov_probabilities_sum_to_one_after_a_context():
     model = MarkovScores(order=4, bits=24).fit_counts(["abc", "abd", "ab", "abc1", "xyz"])
     after_ab = [f"ab{chr(c)}" for c in range(4, 128)]
-    logp, rows = model.log10_probs(after_ab)
+    scored = model.symbol_scores(after_ab)
+    logp, rows = scored["log10_prob"], scored["row"]
     third = np.array([logp[rows == i][2] for i in range(len(after_ab))])
-    end_logp, _ = model.log10_probs(["ab"])
+    end_logp = model.symbol_scores(["ab"])["log10_prob"]
     # bytes 0-3 and 128-255 keep only their small uniform share
     total = (10.0**third).sum() + 10.0 ** end_logp[2]
     assert 0.98 < total <= 1.0 + 1e-9
