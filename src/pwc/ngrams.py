@@ -76,9 +76,14 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
     def transform(self, X):  # noqa: N803
         columns, indptr = ngram_hashes(X, self.n_max, self.bits)
         values = self.idf_[columns]
-        sq = np.concatenate(([0.0], np.cumsum(np.square(values.astype(np.float64)))))
-        norms = np.sqrt(sq[indptr[1:]] - sq[indptr[:-1]])
         rows = np.diff(indptr)
+        # each row's squares summed on their own, left to right (as few_rows does): a running
+        # sum over the batch, differenced, made a row's last bits depend on the rows before it
+        norms = np.zeros(rows.size)
+        filled = rows > 0
+        squares = np.square(values.astype(np.float64))
+        if squares.size:
+            norms[filled] = np.sqrt(np.add.reduceat(squares, indptr[:-1][filled]))
         values /= np.repeat(np.maximum(norms, 1e-12), rows).astype(np.float32)
         shape = (indptr.size - 1, self.n_features_out_)
         return sp.csr_matrix((values, columns, indptr), shape=shape)

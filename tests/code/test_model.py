@@ -1,4 +1,5 @@
 import zipfile
+from contextlib import nullcontext
 
 import numpy as np
 import pyarrow as pa
@@ -183,3 +184,44 @@ def test_counting_every_row_counts_them_all_and_saves_no_switch(tmp_path):
     model_lib.save(fitted, tmp_path / "a.skops")
     model_lib.save(model_lib.train(table, cfg, seed=3), tmp_path / "b.skops")
     assert (tmp_path / "a.skops").read_bytes() == (tmp_path / "b.skops").read_bytes()
+
+
+def test_features_in_chunks_are_the_one_call_matrix():
+    """The trees' rows are transformed a chunk at a time (memory): the stacked chunks are the
+    one-call matrix entry for entry, in the same order, left out or not."""
+    from pwc.leave_one_out import leaving_one_out
+    from pwc.model.train import transform_in_chunks
+
+    words = [f"{w}{i}" for i in range(200) for w in ("pass", "Dragon!", "x", "qq", "ab12")]
+    rank = np.arange(1, len(words) + 1)
+    table = pa.table({"password": words, "rank": rank, "target": np.log10(rank.astype(float))})
+    cfg = section(
+        "train",
+        rows=400,
+        booster_rows=400,
+        hash_bits=12,
+        markov_order=3,
+        markov_bits=[10, 12, 14],
+        pcfg_bits=12,
+        booster_iter=3,
+        counts_on="all",
+    )
+    features = model_lib.train(table, cfg, seed=3)[:-1]
+    dense = features.named_steps["features"].transformer_list[1][1].named_steps["extract"]
+    counted = [step for name, step in dense.transformer_list if name in ("markov_log_rank", "pcfg")]
+    assert len(counted) == 2
+    inputs = pa.array(words, pa.large_string())
+    for switch in (leaving_one_out(*counted), nullcontext()):
+        with switch:
+            whole = features.transform(inputs)
+            chunked = transform_in_chunks(features, inputs, rows=7)
+        assert chunked.shape == whole.shape and chunked.dtype == whole.dtype
+        for part in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(chunked, part), getattr(whole, part)), part
+    # and the linear learner's features, fitted on all its rows then transformed in chunks,
+    # are what one fit_transform call gives
+    with leaving_one_out(*counted):
+        refit = transform_in_chunks(features.fit(inputs), inputs, rows=7)
+        once = features.fit_transform(inputs)
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(refit, part), getattr(once, part)), part

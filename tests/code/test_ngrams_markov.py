@@ -42,6 +42,24 @@ def test_rows_are_idf_weighted_and_normalised_over_occurrences():
     assert features.shape == (len(WORDS), 1 << 16)
 
 
+def test_a_row_does_not_depend_on_its_batch():
+    """Each row is normalised by its own squares: row i of a large batch is password i's row
+    alone (a running sum of squares over the batch, differenced, changed its last bits, so
+    the batch scorer and the API answered the same password differently)."""
+    rng = np.random.default_rng(5)
+    words = [
+        "".join(rng.choice(list("abcxyz0129!"), size=rng.integers(1, 16))) for _ in range(50_000)
+    ]
+    model = HashedNgrams(n_max=4, bits=16).fit(words[:1000])
+    batch = model.transform(pa.array(words, pa.large_string()))
+    backwards = model.transform(pa.array(words[::-1], pa.large_string()))[::-1]
+    assert np.array_equal(batch.indptr, backwards.indptr)
+    assert np.array_equal(batch.data, backwards.data)  # every row after other rows than before
+    for i in [0, 1, 25_000, 49_999]:
+        alone = model.transform(pa.array(words[i : i + 1], pa.large_string()))
+        assert np.array_equal(batch[i].data, alone.data), i
+
+
 def test_markov_probabilities_sum_to_one_after_a_context():
     model = MarkovScores(order=4, bits=24).fit_counts(["abc", "abd", "ab", "abc1", "xyz"])
     after_ab = [f"ab{chr(c)}" for c in range(4, 128)]
