@@ -158,13 +158,15 @@ def test_learners_get_disjoint_parts_of_the_split_in_the_shares_proportions():
     assert len(linear | booster) == n and 0.48 < len(linear) / n < 0.52
 
 
-def test_counting_every_row_counts_them_all_and_saves_no_switch(tmp_path):
-    """counts_on: all — the Markov model and the PCFG count every train row (the other
-    learners' rows among them, scored left out), and the saved model is byte-identical
-    across fits and holds nothing of the leave-one-out switch."""
-    words = [f"{w}{i}" for i in range(500) for w in ("pass", "Dragon!", "x", "qq")]
-    rank = np.arange(1, len(words) + 1)
-    table = pa.table({"password": words, "rank": rank, "target": np.log10(rank.astype(float))})
+COUNTED_WORDS = [f"{w}{i}" for i in range(500) for w in ("pass", "Dragon!", "x", "qq")]
+
+
+def _counting_every_row():
+    """A train split of COUNTED_WORDS and a small model config whose count models count
+    every row (counts_on: all)."""
+    rank = np.arange(1, len(COUNTED_WORDS) + 1)
+    target = np.log10(rank.astype(float))
+    table = pa.table({"password": COUNTED_WORDS, "rank": rank, "target": target})
     cfg = section(
         "train",
         rows=600,
@@ -176,10 +178,23 @@ def test_counting_every_row_counts_them_all_and_saves_no_switch(tmp_path):
         booster_iter=5,
         counts_on="all",
     )
-    fitted = model_lib.train(table, cfg, seed=3)
+    return table, cfg
+
+
+def _count_models(fitted) -> dict:
     dense = fitted.named_steps["features"].transformer_list[1][1].named_steps["extract"]
-    counted = dict(dense.transformer_list)
-    assert counted["markov_log_rank"].total_ == sum(len(w) + 1 for w in words)  # bytes + END
+    return {name: step for name, step in dense.transformer_list if name != "hand"}
+
+
+def test_counting_every_row_counts_them_all_and_saves_no_switch(tmp_path):
+    """counts_on: all — the Markov model and the PCFG count every train row (the other
+    learners' rows among them, scored left out), and the saved model is byte-identical
+    across fits and holds nothing of the leave-one-out switch."""
+    table, cfg = _counting_every_row()
+    fitted = model_lib.train(table, cfg, seed=3)
+    counted = _count_models(fitted)
+    total = sum(len(w) + 1 for w in COUNTED_WORDS)  # bytes + END
+    assert counted["markov_log_rank"].total_ == total
     assert not any(hasattr(step, "_leave_one_out") for step in counted.values())
     model_lib.save(fitted, tmp_path / "a.skops")
     model_lib.save(model_lib.train(table, cfg, seed=3), tmp_path / "b.skops")
@@ -187,30 +202,16 @@ def test_counting_every_row_counts_them_all_and_saves_no_switch(tmp_path):
 
 
 def test_features_in_chunks_are_the_one_call_matrix():
-    """The trees' rows are transformed a chunk at a time (memory): the stacked chunks are the
-    one-call matrix entry for entry, in the same order, left out or not."""
+    """The learners' rows are transformed a chunk at a time (memory): the stacked chunks are
+    the one-call matrix entry for entry, in the same order, left out or not."""
     from pwc.leave_one_out import leaving_one_out
     from pwc.model.train import transform_in_chunks
 
-    words = [f"{w}{i}" for i in range(200) for w in ("pass", "Dragon!", "x", "qq", "ab12")]
-    rank = np.arange(1, len(words) + 1)
-    table = pa.table({"password": words, "rank": rank, "target": np.log10(rank.astype(float))})
-    cfg = section(
-        "train",
-        rows=400,
-        booster_rows=400,
-        hash_bits=12,
-        markov_order=3,
-        markov_bits=[10, 12, 14],
-        pcfg_bits=12,
-        booster_iter=3,
-        counts_on="all",
-    )
-    features = model_lib.train(table, cfg, seed=3)[:-1]
-    dense = features.named_steps["features"].transformer_list[1][1].named_steps["extract"]
-    counted = [step for name, step in dense.transformer_list if name in ("markov_log_rank", "pcfg")]
-    assert len(counted) == 2
-    inputs = pa.array(words, pa.large_string())
+    table, cfg = _counting_every_row()
+    fitted = model_lib.train(table, cfg, seed=3)
+    features = fitted[:-1]
+    counted = [_count_models(fitted)[name] for name in ("markov_log_rank", "pcfg")]
+    inputs = pa.array(COUNTED_WORDS, pa.large_string())
     for switch in (leaving_one_out(*counted), nullcontext()):
         with switch:
             whole = features.transform(inputs)
@@ -218,6 +219,7 @@ def test_features_in_chunks_are_the_one_call_matrix():
         assert chunked.shape == whole.shape and chunked.dtype == whole.dtype
         for part in ("indptr", "indices", "data"):
             assert np.array_equal(getattr(chunked, part), getattr(whole, part)), part
+            assert getattr(chunked, part).dtype == getattr(whole, part).dtype, part
     # and the linear learner's features, fitted on all its rows then transformed in chunks,
     # are what one fit_transform call gives
     with leaving_one_out(*counted):
