@@ -174,10 +174,8 @@ class PcfgScores(TransformerMixin, BaseEstimator):
             structure = numerics.log10(np.maximum(count - 1.0, 1.0)) - numerics.log10(fewer)
         seg_logp -= denominator
         per_row = _row_sums(seg_logp, seg["row"], n)
-        per_class = [
-            _row_sums(seg_logp[seg["cls"] == c], seg["row"][seg["cls"] == c], n)
-            for c in (LETTER, DIGIT, OTHER)
-        ]
+        in_class = [seg["cls"] == c for c in (LETTER, DIGIT, OTHER)]
+        per_class = [_row_sums(seg_logp[m], seg["row"][m], n) for m in in_class]
         return np.column_stack([per_row + structure, structure, *per_class]).astype(np.float32)
 
     def _rows(self, passwords: list[str]) -> np.ndarray:

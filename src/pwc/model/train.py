@@ -112,24 +112,17 @@ def fit(
 
 
 def transform_in_chunks(features, inputs, rows: int = TRANSFORM_ROWS):
-    """`features.transform(inputs)`, `rows` inputs at a time, stacked: the same matrix (a row's
-    features depend on its password and the fitted state alone; tested) with a chunk's
-    intermediate arrays in memory instead of every row's."""
+    """`features.transform(inputs)` (a CSR matrix), `rows` inputs at a time, stacked: the same
+    matrix (a row's features depend on its password and the fitted state alone; tested) with
+    a chunk's intermediate arrays in memory instead of every row's."""
     parts = [features.transform(inputs[i : i + rows]) for i in range(0, max(len(inputs), 1), rows)]
-    if not sp.issparse(parts[0]):
-        return np.vstack(parts)
     # CSR fields joined one at a time, each chunk's arrays let go once copied: sp.vstack held
     # every chunk and the whole result at once (the train stage's peak, 4.02 GB)
     shape = (sum(p.shape[0] for p in parts), parts[0].shape[1])
-    parts = [p.tocsr() for p in parts]
     ends = np.cumsum([p.nnz for p in parts])
-    # the index type one call would have had: int32 unless the entries outgrow it
-    index = np.int32 if ends[-1] <= np.iinfo(np.int32).max else np.int64
-    shifted = [
-        (p.indptr[1:] + (end - p.nnz)).astype(index) for p, end in zip(parts, ends, strict=True)
-    ]
-    indptr = np.concatenate([np.zeros(1, index), *shifted])
-    fields = [[p.data for p in parts], [p.indices.astype(index, copy=False) for p in parts]]
+    shifted = [p.indptr[1:] + (end - p.nnz) for p, end in zip(parts, ends, strict=True)]
+    indptr = np.concatenate([[0], *shifted])  # csr_matrix picks the index type one call had
+    fields = [[p.data for p in parts], [p.indices for p in parts]]
     del parts
     data = np.concatenate(fields.pop(0))
     indices = np.concatenate(fields.pop(0))
