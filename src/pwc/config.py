@@ -125,6 +125,9 @@ class TrainParams(_Section):
     pcfg_bits: int = Field(ge=0, le=26)
     # ngram_ridge: dictionary words and names, keyboard walks, dates, repeats (pwc.knowledge)
     knowledge: bool
+    # ngram_ridge: whole-string neighbours and extensions among the counted rows
+    # (pwc.neighbours), 2^bits buckets of 16 slots (0 = off)
+    neighbour_bits: int = Field(ge=0, le=26)
     # ngram_ridge: boosted trees over the linear score + dense features (0 iterations = off),
     # fitted on `booster_rows` train rows disjoint from the others.
     booster_iter: int = Field(ge=0)

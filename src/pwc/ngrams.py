@@ -60,15 +60,18 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         self.n_max = n_max
         self.bits = bits
 
-    def fit(self, X, y=None):  # noqa: N803 - sklearn's signature
-        columns, indptr = ngram_hashes(X, self.n_max, self.bits)
-        rows = np.repeat(np.arange(indptr.size - 1, dtype=np.int64), np.diff(indptr))
-        # document frequency: each (row, column) pair once
-        # (sort + compare: numpy 2's np.unique is ~100x slower here)
-        pairs = np.sort((rows << np.int64(self.bits)) | columns)
-        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
-        df = np.bincount(pairs & ((1 << self.bits) - 1), minlength=1 << self.bits)
-        n_docs = indptr.size - 1
+    def fit(self, X, y=None, chunk: int = 250_000):  # noqa: N803 - sklearn's signature
+        # document frequency: each (row, column) pair once, a chunk of rows at a time (rows
+        # are whole in a chunk, so the sum is the same; one pass over 1M rows was the train
+        # stage's peak). Sort + compare: numpy 2's np.unique is ~100x slower here.
+        df = np.zeros(1 << self.bits, dtype=np.int64)
+        for start in range(0, len(X), chunk):
+            columns, indptr = ngram_hashes(X[start : start + chunk], self.n_max, self.bits)
+            rows = np.repeat(np.arange(indptr.size - 1, dtype=np.int64), np.diff(indptr))
+            pairs = np.sort((rows << np.int64(self.bits)) | columns)
+            pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+            df += np.bincount(pairs & ((1 << self.bits) - 1), minlength=1 << self.bits)
+        n_docs = len(X)
         self.idf_ = (numerics.log((1 + n_docs) / (1 + df)) + 1).astype(np.float32)
         self.n_features_out_ = 1 << self.bits
         return self

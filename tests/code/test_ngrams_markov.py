@@ -3,6 +3,7 @@
 import numpy as np
 import pyarrow as pa
 
+from pwc import numerics
 from pwc.markov import FEATURES, MarkovScores
 from pwc.ngrams import HashedNgrams, ngram_hashes
 from pwc.text import END, START, padded_bytes
@@ -58,6 +59,18 @@ def test_a_row_does_not_depend_on_its_batch():
     for i in [0, 1, 25_000, 49_999]:
         alone = model.transform(pa.array(words[i : i + 1], pa.large_string()))
         assert np.array_equal(batch[i].data, alone.data), i
+
+
+def test_document_frequency_does_not_depend_on_the_fit_chunks():
+    """fit counts each (row, n-gram) pair a chunk of rows at a time: the same IDF as one pass,
+    and a pair repeated in a row (`aa` in `aaaa`) still counts once."""
+    words = ["aaaa", "abab", "password1", "password1", "", "zz"] * 7
+    whole = HashedNgrams(n_max=3, bits=12).fit(words, chunk=len(words))
+    chunked = HashedNgrams(n_max=3, bits=12).fit(words, chunk=5)
+    assert np.array_equal(whole.idf_, chunked.idf_)
+    once = HashedNgrams(n_max=1, bits=12).fit(["aaaa", "b"], chunk=1)
+    a_column = int(ngram_hashes(["a"], 1, 12)[0][1])  # [start, a, end]: the middle n-gram
+    assert once.idf_[a_column] == np.float32(numerics.log(3 / 2) + 1)
 
 
 def test_markov_probabilities_sum_to_one_after_a_context():

@@ -23,6 +23,7 @@ from pwc.features import HandFeatures
 from pwc.knowledge import KnowledgeFeatures
 from pwc.markov import MarkovScores
 from pwc.model.fast_predict import boosted, forget_thread_count, isotonic
+from pwc.neighbours import NeighbourScores
 from pwc.ngrams import HashedNgrams
 from pwc.pcfg import PcfgScores
 from pwc.ridge import LsqrRidge
@@ -217,6 +218,8 @@ def build(params: TrainParams, seed: int) -> Pipeline:
         dense.append(("pcfg", PcfgScores(params.pcfg_bits)))
     if params.knowledge:
         dense.append(("knowledge", KnowledgeFeatures()))
+    if params.neighbour_bits:
+        dense.append(("neighbours", NeighbourScores(params.neighbour_bits)))
     hand = Pipeline([("extract", FeatureUnion(dense)), ("scale", StandardScaler())])
     linear = LsqrRidge(alpha=params.alpha, tol=1e-4)
     booster = None

@@ -20,6 +20,7 @@ TRUSTED_TYPES = [
     "pwc.features.HandFeatures",
     "pwc.knowledge.KnowledgeFeatures",
     "pwc.markov.MarkovScores",
+    "pwc.neighbours.NeighbourScores",
     "pwc.ngrams.HashedNgrams",
     "pwc.pcfg.PcfgScores",
     "pwc.model.Calibrated",

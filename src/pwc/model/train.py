@@ -37,6 +37,11 @@ class Rows:
     weights: np.ndarray | None = None
 
 
+def counts_needed(params: TrainParams) -> bool:
+    """Whether a learner counts rows (Markov, PCFG, neighbours)."""
+    return bool(params.markov_order or params.pcfg_bits or params.neighbour_bits)
+
+
 def _timed(message: str, start: float, *args) -> None:
     log.info(message + " in %.1f s", *args, time.perf_counter() - start)
 
@@ -55,9 +60,11 @@ def fit(
     model = build(params, seed)
     linear_only = params.model == "baseline"
     count_models = []
-    if (params.markov_order or params.pcfg_bits) and not linear_only:
+    if counts_needed(params) and not linear_only:
         if markov_rows is None:
-            raise ValueError("markov_order or pcfg_bits > 0 needs markov_rows to count on")
+            raise ValueError(
+                "markov_order, pcfg_bits or neighbour_bits > 0 needs markov_rows to count on"
+            )
         start = time.perf_counter()
         dense = model.named_steps["features"].transformer_list[1][1].named_steps["extract"]
         counted = dict(dense.transformer_list)
@@ -69,6 +76,8 @@ def fit(
             count_models.append(counted["pcfg"])
             count_models[-1].fit_counts(markov_rows[params.markov_samplings[0]].passwords)
         first = markov_rows[params.markov_samplings[0]].passwords
+        if params.neighbour_bits:  # reads no row's own entry: no leave-one-out needed
+            counted["neighbours"].fit_counts(first, markov_rows[params.markov_samplings[0]].target)
         _timed("counts on %s x %s rows", start, len(markov_rows), f"{len(first):,}")
 
     def held_out():
@@ -175,7 +184,7 @@ def draw_rows(table: pa.Table, params: TrainParams, seed: int) -> LearnerRows:
     rows).
     """
     learners = ["linear"]
-    counts = params.model != "baseline" and (params.markov_order or params.pcfg_bits)
+    counts = params.model != "baseline" and counts_needed(params)
     if params.model != "baseline":
         own_part = counts and params.counts_on == "part"  # else they count every row
         learners += ["markov"] * bool(own_part) + ["booster"] * bool(params.booster_iter)

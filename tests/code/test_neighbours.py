@@ -1,0 +1,187 @@
+"""The neighbour features against a plain-Python reference: dictionaries of the counted
+passwords and of their proper prefixes, neighbours built with str/bytes operations."""
+
+import re
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from pwc import neighbours
+from pwc.hashing import GRAM_STEP
+
+M = (1 << 64) - 1
+K_INV = pow(int(GRAM_STEP), -1, 1 << 64)
+
+TRAIN = [
+    "jessica1",
+    "Jessica",
+    "jessica",
+    "jessica12",
+    "jessica123",
+    "1jessica",
+    "acissej",
+    "monkey",
+    "monkey1",
+    "monkey12",
+    "Monkey",
+    "123456",
+    "dragon",
+    "ñandú88",
+    "ñandú",
+    "ab",
+    "a",
+    "x",
+]
+QUERIES = [
+    "Jessica1",
+    "JESSICA",
+    "jessica",
+    "jessica1",
+    "jessica2",
+    "1jessica2",
+    "acissej",
+    "jessica",
+    "monkey123",
+    "123monkey",
+    "mon-key",
+    "MONKEY12",
+    "ñandú888",
+    "Ñandú",
+    "12345",
+    "123456",
+    "a",
+    "b",
+    "ab",
+    "7",
+    "never seen",
+]
+
+
+def _hash(raw: bytes) -> int:
+    h, weight = 0, 1
+    for byte in raw:
+        h = (h + (byte + 1) * weight) & M
+        weight = weight * K_INV & M
+    return h
+
+
+def _key(raw: bytes, kind: int) -> int:
+    z = (_hash(raw) + len(raw) * 0x9E3779B97F4A7C15 + kind * 0xD6E8FEB86659FD93) & M
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+    return z ^ (z >> 31)
+
+
+def _lower(raw: bytes) -> bytes:
+    return bytes(b + 32 if 65 <= b <= 90 else b for b in raw)
+
+
+def _neighbours(raw: bytes) -> list[bytes]:
+    low = _lower(raw)
+    capital = low[:1].upper() + low[1:] if low[:1].isalpha() else low
+    return [
+        low,
+        capital,
+        raw[::-1],
+        raw[:-1],
+        raw[1:],
+        re.sub(rb"[0-9]+$", b"", raw),
+        re.sub(rb"^[0-9]+", b"", raw),
+        bytes(b for b in raw if (65 <= b <= 90) or (97 <= b <= 122)),
+    ]
+
+
+def _reference(train: list[str], target: list[float], queries: list[str]) -> np.ndarray:
+    rarest = max(target)
+    full = {
+        p.encode(): int(min(max((rarest - t) * 4.0 // 1 + 1, 1), 15))
+        for p, t in zip(train, target, strict=True)
+    }
+    extended = Counter(p.encode()[:i] for p in train for i in range(1, len(p.encode())))
+    out = []
+    for query in queries:
+        raw = query.encode()
+        row = [full.get(n, 0) if n and n != raw else 0 for n in _neighbours(raw)]
+        count = extended.get(raw, 0)
+        row.append(min(count.bit_length(), 15))
+        out.append(row)
+    return np.array(out, dtype=np.float32)
+
+
+def _targets(n: int) -> list[float]:
+    return [7.0 - 0.37 * i for i in range(n)]  # distinct levels, the first the rarest
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return neighbours.NeighbourScores(bits=16).fit_counts(TRAIN, _targets(len(TRAIN)))
+
+
+def test_features_match_the_plain_reference(fitted):
+    got = fitted.transform(QUERIES)
+    assert got.shape == (len(QUERIES), len(neighbours.FEATURES))
+    np.testing.assert_array_equal(got, _reference(TRAIN, _targets(len(TRAIN)), QUERIES))
+    # the reference is not trivially zero: most neighbour kinds and extensions are found
+    assert (got > 0).any(axis=0).sum() >= 8
+
+
+def test_substring_and_reverse_hashes_equal_hashing_the_bytes():
+    raw = "xÑandú12ab".encode()
+    sums = neighbours._Sums(np.frombuffer(raw, dtype=np.uint8))
+    for a in range(len(raw) + 1):
+        for e in range(a, len(raw) + 1):
+            assert int(sums.forward(np.array([a]), np.array([e]))[0]) == _hash(raw[a:e])
+            assert int(sums.reverse(np.array([a]), np.array([e]))[0]) == _hash(raw[a:e][::-1])
+    got = neighbours.key(np.array([_hash(raw)], dtype=np.uint64), np.array([len(raw)]), 2)
+    assert int(got[0]) == _key(raw, 2)
+
+
+def test_a_password_never_reads_its_own_entry(fitted):
+    # counted passwords: their neighbours equal to themselves read 0, not their own level
+    got = fitted.transform(["jessica", "monkey", "acissej", "a"])
+    ref = _reference(TRAIN, _targets(len(TRAIN)), ["jessica", "monkey", "acissej", "a"])
+    np.testing.assert_array_equal(got, ref)
+    assert got[0, neighbours.FEATURES.index("lower")] == 0  # "jessica" is its own lowercase
+    assert got[2, neighbours.FEATURES.index("reversed")] > 0  # "jessica" counted
+    # "a": every neighbour empty or itself; "ab" and "acissej" extend it (level 2), its own
+    # counted entry is never read
+    assert got[3].tolist() == [0] * len(neighbours.NEIGHBOURS) + [2]
+
+
+def test_rows_do_not_depend_on_their_batch(fitted):
+    forward = fitted.transform(QUERIES)
+    backward = fitted.transform(QUERIES[::-1])
+    np.testing.assert_array_equal(forward, backward[::-1])
+    for i, query in enumerate(QUERIES):
+        np.testing.assert_array_equal(fitted.transform([query])[0], forward[i])
+
+
+def test_full_buckets_drop_keys_deterministically():
+    keys = np.arange(40, dtype=np.uint64) * np.uint64(7919) << np.uint64(4)  # one bucket
+    levels = np.ones(40, dtype=np.uint16)
+    slots, dropped = neighbours.build_table(neighbours.pack(keys, levels), bits=4, chunk=7)
+    assert dropped == 40 - neighbours.SLOTS
+    assert (slots[0] > 0).all() and not slots[1:].any()
+    # the SLOTS smallest keys are kept, whatever the input order and the chunking
+    again, _ = neighbours.build_table(neighbours.pack(keys[::-1], levels), bits=4)
+    np.testing.assert_array_equal(slots, again)
+    kept = np.sort(neighbours._fingerprint(keys[: neighbours.SLOTS]))
+    np.testing.assert_array_equal(np.sort(slots[0] >> 4), kept)
+
+
+def test_levels():
+    np.testing.assert_array_equal(
+        neighbours.count_levels(np.array([1, 2, 3, 4, 7, 8, 10**9])), [1, 2, 2, 3, 3, 4, 15]
+    )
+    np.testing.assert_array_equal(
+        neighbours.target_levels(np.array([7.0, 6.9, 6.75, 6.7, 0.0]), 7.0), [1, 1, 2, 2, 15]
+    )
+
+
+def test_empty_batch_and_unfitted():
+    model = neighbours.NeighbourScores(bits=8)
+    with pytest.raises(ValueError, match="fit_counts"):
+        model.fit(["a"])
+    model.fit_counts(["abc"], [1.0])
+    assert model.transform([]).shape == (0, len(neighbours.FEATURES))
