@@ -181,7 +181,7 @@ class MarkovScores(TransformerMixin, BaseEstimator):
         top_count = np.zeros(data.size, dtype=np.float32)  # of the longest n-gram so far
         short = prob
         for k, predicted, inside, gram, context in _windows(data, offsets, self.order):
-            valid = inside & predicted
+            valid = np.flatnonzero(inside & predicted)  # indices: faster than a mask, reused
             g = _bucket(gram[valid], np.uint64(k), bits[k - 1])
             count = self.gram_counts_[k - 1][g]
             if k == 1:
@@ -206,7 +206,7 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                     distinct = float(self.distinct_empty_) - lost
                 else:
                     # the context is the (k-1)-gram ending one byte earlier
-                    seen = seen - own_below[np.flatnonzero(valid) - 1]
+                    seen = seen - own_below[valid - 1]
                     distinct = distinct - lost_per_group(row[valid], c, g, gone)
                 own_below = own
             lower = prob[valid]

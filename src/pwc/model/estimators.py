@@ -98,12 +98,16 @@ class Stacked(RegressorMixin, BaseEstimator):
             return self.linear_.predict(X)
         return self.booster_.predict(self._stack(X))
 
-    def predict_blocks(self, sparse: sp.csr_matrix, dense: np.ndarray) -> np.ndarray:
+    def predict_blocks(
+        self, sparse: sp.csr_matrix, dense: np.ndarray, copy: bool = True
+    ) -> np.ndarray:
         """`predict` of hstack([sparse, dense]) (dense from `dense_from`), computed without
         stacking them, and exactly equal (tested): the same float32 operations in the same
-        order as scipy's CSR product on the stacked matrix."""
+        order as scipy's CSR product on the stacked matrix. `copy=False`: `sparse` may be
+        put in canonical form in place (a caller's own temporary)."""
         coef = self.linear_.coef_
-        sparse = sparse.copy()
+        if copy:
+            sparse = sparse.copy()
         sparse.sum_duplicates()  # sorted columns, duplicates summed: what hstack produced
         score = sparse @ coef[: self.dense_from]
         for j in range(dense.shape[1]):  # scipy adds the row's columns left to right

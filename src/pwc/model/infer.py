@@ -83,7 +83,8 @@ def predict_with_markov(model: Pipeline, passwords) -> tuple[np.ndarray, np.ndar
         if len(docs) <= FEW_ROWS and isinstance(ngrams, HashedNgrams):
             raw = regress.estimator_.predict_few(ngrams.few_rows(docs.to_pylist()), dense)
         else:
-            raw = regress.estimator_.predict_blocks(transform(ngrams, docs), dense)
+            sparse = transform(ngrams, docs)  # ours alone: no copy needed
+            raw = regress.estimator_.predict_blocks(sparse, dense, copy=False)
         pred = regress.calibrated(raw).astype(np.float64)
         if column is None:
             return pred, None
