@@ -52,3 +52,75 @@ def password_hash(passwords: pa.ChunkedArray | pa.Array) -> np.ndarray:
     machine and run, so a password keeps its split as the data grows.
     """
     return siphash(passwords)
+
+
+# Whole-string keys (pwc.neighbours): a polynomial hash of the bytes, any substring's from
+# prefix sums, then the length and a kind mixed in by splitmix64.
+_K = GRAM_STEP
+_K_INV = np.uint64(pow(int(GRAM_STEP), -1, 1 << 64))
+_LENGTH_MIX = np.uint64(0x9E3779B97F4A7C15)
+_KIND_MIX = np.uint64(0xD6E8FEB86659FD93)
+_POWER_TABLES: dict[int, np.ndarray] = {}
+
+
+def powers(base: np.uint64, n: int) -> np.ndarray:
+    """base^0 .. base^(n-1) mod 2^64, from a table kept and grown (doubled) as batches need."""
+    table = _POWER_TABLES.get(int(base))
+    if table is None or table.size < n:
+        size = max(n, 2 * (0 if table is None else table.size), 1 << 16)
+        table = np.full(size, base, dtype=np.uint64)
+        table[:1] = 1
+        table = _POWER_TABLES[int(base)] = np.cumprod(table, dtype=np.uint64)
+    return table[:n]
+
+
+class SubstringHashes:
+    """Prefix sums over a byte buffer: the hash of any [a, e), or of its bytes reversed, in a
+    few gathers (pwc.neighbours: many substrings of each password). hash(bytes) = sum of
+    (byte_i + 1) * K^-i mod 2^64, K = GRAM_STEP (odd, so invertible mod 2^64)."""
+
+    def __init__(self, data: np.ndarray, reverse: bool = False):
+        n = data.size
+        self.up = powers(_K, n + 1)
+        self.down = powers(_K_INV, n + 1)
+        v = data.astype(np.uint64) + np.uint64(1)
+        self.fwd = np.concatenate(([np.uint64(0)], np.cumsum(v * self.down[:n], dtype=np.uint64)))
+        if reverse:  # only where reversed strings are hashed
+            self.rev = np.concatenate(([np.uint64(0)], np.cumsum(v * self.up[:n], dtype=np.uint64)))
+
+    def forward(self, a: np.ndarray, e: np.ndarray) -> np.ndarray:
+        return self.up[a] * (self.fwd[e] - self.fwd[a])
+
+    def reverse(self, a: np.ndarray, e: np.ndarray) -> np.ndarray:
+        """hash of bytes[a:e] reversed: sum over i of v[e-1-i] K^-i = K^-(e-1) sum v_j K^j."""
+        return self.down[np.maximum(e - 1, 0)] * (self.rev[e] - self.rev[a])
+
+
+def string_key(h: np.ndarray, length: np.ndarray, kind: int) -> np.ndarray:
+    """The table key of a string hash: its length and kind mixed in, then splitmix64."""
+    salt = np.uint64((kind * int(_KIND_MIX)) & ((1 << 64) - 1))  # no numpy scalar overflow
+    z = h + length.astype(np.uint64) * _LENGTH_MIX + salt
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+# SubstringHashes' and string_key's arithmetic in Python integers (one-password paths).
+_K_INV_INT = int(_K_INV)
+_MIXES = (int(_LENGTH_MIX), int(_KIND_MIX), 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
+
+
+def string_hash_int(raw: bytes) -> int:
+    h, weight = 0, 1
+    for byte in raw:
+        h = (h + (byte + 1) * weight) & MASK64
+        weight = weight * _K_INV_INT & MASK64
+    return h
+
+
+def string_key_int(h: int, length: int, kind: int) -> int:
+    length_mix, kind_mix, first, second = _MIXES
+    z = (h + length * length_mix + kind * kind_mix) & MASK64
+    z = ((z ^ (z >> 30)) * first) & MASK64
+    z = ((z ^ (z >> 27)) * second) & MASK64
+    return z ^ (z >> 31)

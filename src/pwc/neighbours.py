@@ -27,8 +27,8 @@ import logging
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from pwc.hashing import GRAM_STEP
-from pwc.text import as_arrow, byte_buffers
+from pwc.hashing import SubstringHashes, string_hash_int, string_key, string_key_int
+from pwc.text import FEW_ROWS, as_arrow, byte_buffers
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,6 @@ SLOTS = 16  # per bucket: 32 bytes, one cache line's read per lookup
 LEVELS = 15  # 4 bits, 0 = not counted
 FULL, PREFIX = 1, 2  # key kinds
 
-_K = GRAM_STEP  # odd, so invertible mod 2^64
-_K_INV = np.uint64(pow(int(GRAM_STEP), -1, 1 << 64))
-_LENGTH_MIX = np.uint64(0x9E3779B97F4A7C15)
-_KIND_MIX = np.uint64(0xD6E8FEB86659FD93)
 _UPPER = np.zeros(256, dtype=bool)
 _UPPER[ord("A") : ord("Z") + 1] = True
 _LOWER_A, _LOWER_Z = ord("a"), ord("z")
@@ -58,49 +54,6 @@ _LETTER = _UPPER.copy()
 _LETTER[_LOWER_A : _LOWER_Z + 1] = True
 _DIGIT = np.zeros(256, dtype=bool)
 _DIGIT[ord("0") : ord("9") + 1] = True
-
-
-_POWERS: dict[int, np.ndarray] = {}
-
-
-def _powers(base: np.uint64, n: int) -> np.ndarray:
-    """base^0 .. base^(n-1) mod 2^64, from a table kept and grown (doubled) as batches need."""
-    table = _POWERS.get(int(base))
-    if table is None or table.size < n:
-        size = max(n, 2 * (0 if table is None else table.size), 1 << 16)
-        table = np.full(size, base, dtype=np.uint64)
-        table[:1] = 1
-        table = _POWERS[int(base)] = np.cumprod(table, dtype=np.uint64)
-    return table[:n]
-
-
-class _Sums:
-    """Prefix sums over a byte buffer: the hash of any [a, e), or of its bytes reversed, in a
-    few gathers. hash(bytes) = sum of (byte_i + 1) * K^-i, mod 2^64."""
-
-    def __init__(self, data: np.ndarray):
-        n = data.size
-        self.up = _powers(_K, n + 1)
-        self.down = _powers(_K_INV, n + 1)
-        v = data.astype(np.uint64) + np.uint64(1)
-        self.fwd = np.concatenate(([np.uint64(0)], np.cumsum(v * self.down[:n], dtype=np.uint64)))
-        self.rev = np.concatenate(([np.uint64(0)], np.cumsum(v * self.up[:n], dtype=np.uint64)))
-
-    def forward(self, a: np.ndarray, e: np.ndarray) -> np.ndarray:
-        return self.up[a] * (self.fwd[e] - self.fwd[a])
-
-    def reverse(self, a: np.ndarray, e: np.ndarray) -> np.ndarray:
-        """hash of bytes[a:e] reversed: sum over i of v[e-1-i] K^-i = K^-(e-1) sum v_j K^j."""
-        return self.down[np.maximum(e - 1, 0)] * (self.rev[e] - self.rev[a])
-
-
-def key(h: np.ndarray, length: np.ndarray, kind: int) -> np.ndarray:
-    """The table key of a string hash: its length and kind mixed in, then splitmix64."""
-    salt = np.uint64((kind * int(_KIND_MIX)) & ((1 << 64) - 1))  # no numpy scalar overflow
-    z = h + length.astype(np.uint64) * _LENGTH_MIX + salt
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
 
 
 def _fingerprint(keys: np.ndarray) -> np.ndarray:
@@ -153,13 +106,13 @@ def _rows(arr):
 def _prefix_keys(arr) -> np.ndarray:
     """The PREFIX key of every proper prefix of every password in `arr`, row by row."""
     data, a, e = _rows(arr)
-    sums = _Sums(data)
+    sums = SubstringHashes(data)
     row = np.repeat(np.arange(a.size), e - a)
     end = np.arange(1, data.size + 1)
     start = a[row]
     proper = end < e[row]
     start, end = start[proper], end[proper]
-    return key(sums.forward(start, end), end - start, PREFIX)
+    return string_key(sums.forward(start, end), end - start, PREFIX)
 
 
 class NeighbourScores(TransformerMixin, BaseEstimator):
@@ -180,7 +133,9 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
         for start in range(0, len(arr), chunk):  # one chunk's prefix sums at a time
             part = arr.slice(start, chunk)
             data, a, e = _rows(part)
-            full[start : start + len(part)] = key(_Sums(data).forward(a, e), e - a, FULL)
+            full[start : start + len(part)] = string_key(
+                SubstringHashes(data).forward(a, e), e - a, FULL
+            )
             keys = _prefix_keys(part)
             prefixes[done : done + keys.size] = keys
             done += keys.size
@@ -218,13 +173,15 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
         return np.where(level <= LEVELS, level, 0)
 
     def transform(self, X):  # noqa: N803
+        if len(X) <= FEW_ROWS:
+            return self._few(as_arrow(X).to_pylist())
         data, a, e = _rows(as_arrow(X))
         n = a.size
         length = e - a
-        sums = _Sums(data)
+        sums = SubstringHashes(data, reverse=True)
         own = sums.forward(a, e)
         lowered = np.where(_UPPER[data], data + np.uint8(32), data)
-        low = _Sums(lowered).forward(a, e)
+        low = SubstringHashes(lowered).forward(a, e)
         first = lowered[np.minimum(a, data.size - 1)] if data.size else np.zeros(n, np.uint8)
         to_upper = (length > 0) & (first >= _LOWER_A) & (first <= _LOWER_Z)
         capital = low - np.where(to_upper, np.uint64(32), np.uint64(0))  # position 0 weighs 1
@@ -243,7 +200,7 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
         letter = _LETTER[data]
         letter_ends = np.concatenate(([0], np.cumsum(letter)))
         la, le = letter_ends[a], letter_ends[e]
-        letters = _Sums(data[letter]).forward(la, le)
+        letters = SubstringHashes(data[letter]).forward(la, le)
         shorter = np.maximum(length - 1, 0)
         candidates = [
             (low, length),
@@ -259,10 +216,60 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
         lengths = np.concatenate([m for _, m in candidates])
         times = len(candidates)
         itself = (hashes == np.tile(own, times)) & (lengths == np.tile(length, times))
-        keys = np.concatenate([key(hashes, lengths, FULL), key(own, length, PREFIX)])
+        keys = np.concatenate([string_key(hashes, lengths, FULL), string_key(own, length, PREFIX)])
         levels = self._levels(keys)
         levels[: itself.size][itself | (lengths == 0)] = 0
         return levels.reshape(len(FEATURES), n).T.astype(np.float32)
 
+    def _few(self, passwords: list[str]) -> np.ndarray:
+        """`transform` in plain Python for a password or two (numpy's per-call costs were
+        ~100 µs of a one-password request): the same keys in Python integers, the same
+        slots, the same rule for a neighbour that is the password itself (tested equal)."""
+        out = []
+        shift, slots = 64 - self.bits, self.slots_
+        for password in passwords:
+            raw = password.encode()
+            own = string_hash_int(raw)
+            row = []
+            for neighbour in _neighbours_bytes(raw):
+                h = string_hash_int(neighbour)
+                same = h == own and len(neighbour) == len(raw)
+                row.append(
+                    0
+                    if same or not neighbour
+                    else _level_int(slots, shift, string_key_int(h, len(neighbour), FULL))
+                )
+            row.append(_level_int(slots, shift, string_key_int(own, len(raw), PREFIX)))
+            out.append(row)
+        return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(FEATURES))
+
     def get_feature_names_out(self, input_features=None):
         return np.asarray([f"neighbour_{f}" for f in FEATURES], dtype=object)
+
+
+_DIGITS = b"0123456789"
+
+
+def _level_int(slots: np.ndarray, shift: int, z: int) -> int:
+    fp = (z >> 4) & 0xFFF or 1
+    level = min(v ^ (fp << 4) for v in slots[z >> shift].tolist())
+    return level if level <= LEVELS else 0
+
+
+def _neighbours_bytes(raw: bytes) -> list[bytes]:
+    """NEIGHBOURS of a password's bytes, in order."""
+    low = raw.lower()  # bytes.lower: ASCII letters only
+    capital = low[:1].upper() + low[1:]
+    return [
+        low,
+        capital,
+        raw[::-1],
+        raw[:-1],
+        raw[1:],
+        raw.rstrip(_DIGITS),
+        raw.lstrip(_DIGITS),
+        bytes(b for b in raw if _LETTER_LIST[b]),
+    ]
+
+
+_LETTER_LIST = _LETTER.tolist()
