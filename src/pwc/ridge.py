@@ -43,6 +43,9 @@ def _sym_ortho(a: float, b: float) -> tuple[float, float, float]:
     return c, c * tau, a / c
 
 
+_CHUNK = 1 << 22  # entries per step of the column sums
+
+
 class _Centered:
     """X - 1 x_mean^T without forming it: products in X's dtype, the rest in float64."""
 
@@ -50,7 +53,12 @@ class _Centered:
         self.X = sp.csr_matrix(X)
         self.XT = self.X.T  # CSC view: the transposed product walks X's rows in order
         n, d = self.X.shape
-        sums = np.bincount(self.X.indices, weights=self.X.data, minlength=d)  # in row order
+        sums = np.zeros(d)
+        # np.bincount's sums (each entry added in row order, in float64) a chunk at a time:
+        # one call made int64 and float64 copies of every entry (the train stage's peak)
+        for start in range(0, self.X.nnz, _CHUNK):
+            end = start + _CHUNK
+            np.add.at(sums, self.X.indices[start:end], self.X.data[start:end].astype(np.float64))
         self.mean = sums / n
         self.shape = (n, d)
 

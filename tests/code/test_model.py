@@ -1,3 +1,4 @@
+import copy
 import zipfile
 from contextlib import nullcontext
 
@@ -24,6 +25,7 @@ def fitted(request):
         ngram_max=3,
         markov_order=0,
         pcfg_bits=0,
+        neighbour_bits=0,
         booster_iter=0,
     )
     y = np.array([len(w) / 3 for w in WORDS])
@@ -175,6 +177,7 @@ def _counting_every_row():
         markov_order=3,
         markov_bits=[10, 12, 14],
         pcfg_bits=12,
+        neighbour_bits=12,
         booster_iter=5,
         counts_on="all",
     )
@@ -195,6 +198,11 @@ def test_counting_every_row_counts_them_all_and_saves_no_switch(tmp_path):
     counted = _count_models(fitted)
     total = sum(len(w) + 1 for w in COUNTED_WORDS)  # bytes + END
     assert counted["markov_log_rank"].total_ == total
+    # the neighbour table: every word and every distinct proper prefix, one slot each
+    prefixes = {w[:i] for w in COUNTED_WORDS for i in range(1, len(w))}
+    neighbours = counted["neighbours"]
+    assert neighbours.dropped_ == 0
+    assert (neighbours.slots_ > 0).sum() == len(set(COUNTED_WORDS)) + len(prefixes)
     assert not any(hasattr(step, "_leave_one_out") for step in counted.values())
     model_lib.save(fitted, tmp_path / "a.skops")
     model_lib.save(model_lib.train(table, cfg, seed=3), tmp_path / "b.skops")
@@ -205,7 +213,7 @@ def test_features_in_chunks_are_the_one_call_matrix():
     """The learners' rows are transformed a chunk at a time (memory): the stacked chunks are
     the one-call matrix entry for entry, in the same order, left out or not."""
     from pwc.leave_one_out import leaving_one_out
-    from pwc.model.train import transform_in_chunks
+    from pwc.model.train import fit_features, transform_in_chunks
 
     table, cfg = _counting_every_row()
     fitted = model_lib.train(table, cfg, seed=3)
@@ -227,3 +235,14 @@ def test_features_in_chunks_are_the_one_call_matrix():
         once = features.fit_transform(inputs)
     for part in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(refit, part), getattr(once, part)), part
+    # fit_features (the scaler's columns a chunk at a time) leaves what Pipeline.fit leaves
+    with leaving_one_out(*counted):
+        sklearn_fit = copy.deepcopy(features).fit(inputs)
+        ours = fit_features(copy.deepcopy(features), inputs, None, rows=7)
+
+    def scaler(f):
+        return f.named_steps["features"].transformer_list[1][1].named_steps["scale"]
+
+    for stat in ("mean_", "var_", "scale_", "n_samples_seen_"):
+        assert np.array_equal(getattr(scaler(ours), stat), getattr(scaler(sklearn_fit), stat))
+    assert np.array_equal(ours.transform(inputs).data, sklearn_fit.transform(inputs).data)

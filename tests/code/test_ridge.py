@@ -5,6 +5,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import Ridge
 
+from pwc import ridge
 from pwc.ridge import LsqrRidge
 
 
@@ -48,3 +49,14 @@ def test_zero_target_gives_the_mean_and_no_iterations():
     X, _ = problem(3)  # noqa: N806
     model = LsqrRidge(alpha=1.0).fit(X, np.full(X.shape[0], 5.0))
     assert model.n_iter_ == 0 and not model.coef_.any() and model.intercept_ == 5.0
+
+
+def test_column_means_in_chunks_are_one_bincount(monkeypatch):
+    """The centring means are summed a chunk of entries at a time (memory): each column's sum
+    is the one np.bincount gives, every entry added in row order."""
+    rng = np.random.default_rng(3)
+    X = sp.random(500, 40, density=0.3, random_state=4, format="csr", dtype=np.float32)  # noqa: N806
+    X.data = rng.standard_normal(X.nnz).astype(np.float32) * 1e3
+    want = np.bincount(X.indices, weights=X.data, minlength=40) / 500
+    monkeypatch.setattr(ridge, "_CHUNK", 7)
+    assert np.array_equal(ridge._Centered(X).mean, want)
