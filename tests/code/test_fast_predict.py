@@ -18,6 +18,7 @@ STACK_CFG = section(
     hash_bits=12,
     markov_order=3,
     markov_bits=12,
+    neighbour_bits=12,
     booster_iter=5,
     rows=800,
     booster_rows=800,

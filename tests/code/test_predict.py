@@ -15,7 +15,9 @@ T = (3.0, 6.0, 8.0, 10.0)
 def model():
     words = [f"{w}{i}" for i in range(200) for w in ("abc", "Zq!9", "")]
     fitted = model_lib.fit(
-        section("train", hash_bits=12, markov_order=0, pcfg_bits=0, booster_iter=0),
+        section(
+            "train", hash_bits=12, markov_order=0, pcfg_bits=0, neighbour_bits=0, booster_iter=0
+        ),
         model_lib.Rows(words, np.arange(len(words)) % 7),
         seed=1,
     )

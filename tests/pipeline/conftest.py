@@ -37,6 +37,7 @@ SMALL = {
         "hash_bits": 16,
         "markov_bits": 16,
         "pcfg_bits": 16,
+        "neighbour_bits": 16,
         "markov_rows": 20_000,
         "booster_rows": 20_000,
     },

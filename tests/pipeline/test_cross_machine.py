@@ -76,6 +76,7 @@ SAMPLE = {
         "hash_bits": 16,
         "markov_bits": [12, 13, 14, 15, 16, 16],  # one size per order, as the default
         "pcfg_bits": 16,
+        "neighbour_bits": 16,  # the neighbour table, its builds and lookups too
         "markov_rows": 30_000,
         "booster_rows": 30_000,
         "booster_iter": 15,
