@@ -8,17 +8,25 @@ passwords start with `Jessica1`. Measured on validation before it was built (doc
 eight neighbour lookups and the count of extensions, stacked on the model's answer, +0.006
 (validation) and +0.008 (validation_head) Spearman.
 
-One hashed table holds two kinds of keys, each in a 16-bit slot (a 12-bit fingerprint of
-the key and a 4-bit level), 16 slots per bucket:
+One hashed table (pwc.keytable: a 12-bit fingerprint and a 4-bit level per key) holds:
 - every counted password, at the level of its target (1 for the leak's rarest block, one
   more per quarter decade of guess rank toward the head, up to 15);
 - every proper prefix of a counted password, at log2 of how many counted passwords extend
   it (1 for one, 2 for two or three, ...).
+With `edits`, three more kinds (EDITS; measured first as a probe, docs/models.md):
+- every proper suffix of a counted password, at log2 of how many end with it;
+- every counted password's string without its last byte, with the password's length: how
+  many counted passwords of that length differ from it in the last byte at most (the count
+  itself, up to 15);
+- every string a counted password gives with one byte deleted, at log2 of how many distinct
+  counted passwords give it, kept from two (one alone was the bulk of 81M keys).
 A password's features are the levels of eight neighbours (NEIGHBOURS; 0 when not counted,
-empty, or the password itself) and of its own prefix key. It never reads its own entry, so
-the learners' rows need no leave-one-out. Neighbours are byte edits (UTF-8), lowercasing is
-ASCII's. A key is a polynomial hash of the bytes, taken from prefix sums over the batch's
-buffer (any substring or its reverse at the cost of two gathers), then mixed (splitmix64).
+empty, or the password itself), of its own prefix key and, with edits, of its suffix,
+sibling and insertion keys. Only the sibling count includes a counted password itself:
+inside `leaving_one_out` it is taken away (the learners' rows, counted too). Neighbours
+are byte edits (UTF-8), lowercasing is ASCII's. A key is a polynomial hash of the bytes,
+taken from prefix sums over the batch's buffer (any substring or its reverse at the cost of
+two gathers), then mixed (splitmix64).
 """
 
 from __future__ import annotations
@@ -29,6 +37,17 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc.hashing import SubstringHashes, string_hash_int, string_key, string_key_int
+from pwc.keytable import (
+    LEVELS,
+    build_table,
+    count_levels,
+    distinct_counts,
+    exact_levels,
+    lookup,
+    lookup_int,
+    pack,
+    target_levels,
+)
 from pwc.text import FEW_ROWS, as_arrow, byte_buffers
 
 log = logging.getLogger(__name__)
@@ -44,9 +63,8 @@ NEIGHBOURS = (
     "letters",  # its ASCII letters alone
 )
 FEATURES = (*NEIGHBOURS, "extensions")
-SLOTS = 16  # per bucket: 32 bytes, one cache line's read per lookup
-LEVELS = 15  # 4 bits, 0 = not counted
-FULL, PREFIX = 1, 2  # key kinds
+EDITS = ("front_extensions", "siblings", "insertions")
+FULL, PREFIX, SUFFIX, SIBLING, INSERTION = 1, 2, 3, 4, 5  # key kinds
 
 _UPPER = np.zeros(256, dtype=bool)
 _UPPER[ord("A") : ord("Z") + 1] = True
@@ -57,96 +75,93 @@ _DIGIT = np.zeros(256, dtype=bool)
 _DIGIT[ord("0") : ord("9") + 1] = True
 
 
-def _fingerprint(keys: np.ndarray) -> np.ndarray:
-    """Bits 4..15 of the key (its low 4 bits carry the level while the table is built)."""
-    fp = ((keys >> np.uint64(4)) & np.uint64(0xFFF)).astype(np.uint16)
-    return np.where(fp == 0, np.uint16(1), fp)  # 0 marks an empty slot
-
-
-def target_levels(target: np.ndarray, rarest: float) -> np.ndarray:
-    """1 at the rarest block's target, one more per quarter decade toward the head."""
-    level = np.floor((rarest - np.asarray(target, dtype=np.float64)) * 4.0) + 1.0
-    return np.clip(level, 1, LEVELS).astype(np.uint16)
-
-
-def count_levels(counts: np.ndarray) -> np.ndarray:
-    """1 + floor(log2(count)) for counts >= 1, capped: integer steps, no float log."""
-    steps = np.uint64(1) << np.arange(LEVELS, dtype=np.uint64)  # 1, 2, 4, ...
-    return np.searchsorted(steps, counts.astype(np.uint64), side="right").astype(np.uint16)
-
-
-def pack(keys: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """Keys with their level in the low 4 bits: sorting them sorts by bucket (the top bits)
-    with no argsort to carry the levels along."""
-    return (keys & ~np.uint64(LEVELS)) | levels.astype(np.uint64)
-
-
-def build_table(packed: np.ndarray, bits: int, chunk: int = 1 << 22) -> tuple[np.ndarray, int]:
-    """(slots, keys dropped) from packed keys (`pack`), sorted here in place: each bucket's
-    keys in key order; past SLOTS a bucket's keys are dropped."""
-    packed.sort()
-    shift = np.uint64(64 - bits)
-    slots = np.zeros((1 << bits, SLOTS), dtype=np.uint16)
-    dropped = 0
-    for start in range(0, packed.size, chunk):  # a chunk's intermediates, not every key's
-        part = packed[start : start + chunk]
-        bucket = part >> shift
-        rank = start + np.arange(part.size) - np.searchsorted(packed, bucket << shift)
-        kept = rank < SLOTS
-        value = (_fingerprint(part) << np.uint16(4)) | (part & np.uint64(LEVELS)).astype(np.uint16)
-        slots[bucket[kept].astype(np.intp), rank[kept]] = value[kept]
-        dropped += int(part.size - kept.sum())
-    return slots, dropped
-
-
 def _rows(arr):
     offsets, data = byte_buffers(arr)
     return data, offsets[:-1], offsets[1:]
 
 
-def _prefix_keys(arr) -> np.ndarray:
-    """The PREFIX key of every proper prefix of every password in `arr`, row by row."""
-    data, a, e = _rows(arr)
-    sums = SubstringHashes(data)
+# Key makers for the counted passwords of one chunk (its bytes, row starts and ends).
+def _prefix_keys(sums, data, a, e) -> np.ndarray:
+    """The PREFIX key of every proper prefix, row by row."""
     row = np.repeat(np.arange(a.size), e - a)
     end = np.arange(1, data.size + 1)
-    start = a[row]
     proper = end < e[row]
-    start, end = start[proper], end[proper]
+    start, end = a[row][proper], end[proper]
     return string_key(sums.forward(start, end), end - start, PREFIX)
+
+
+def _suffix_keys(sums, data, a, e) -> np.ndarray:
+    """The SUFFIX key of every proper suffix."""
+    row = np.repeat(np.arange(a.size), e - a)
+    start = np.arange(data.size)
+    proper = start > a[row]
+    start, end = start[proper], e[row][proper]
+    return string_key(sums.forward(start, end), end - start, SUFFIX)
+
+
+def _sibling_keys(sums, data, a, e) -> np.ndarray:
+    """The SIBLING key of each non-empty password: its bytes but the last, its length."""
+    a, e = a[e > a], e[e > a]
+    return string_key(sums.forward(a, e - 1), e - a, SIBLING)
+
+
+def _insertion_keys(sums, data, a, e) -> np.ndarray:
+    """The INSERTION key of each distinct one-byte deletion (deleting any byte of a run of
+    equal bytes gives the same string: the run's first is taken)."""
+    row = np.repeat(np.arange(a.size), e - a)
+    at = np.arange(data.size)
+    j = at - a[row]
+    first = (j == 0) | (data != np.roll(data, 1))
+    at, j, row = at[first], j[first], row[first]
+    h = sums.forward(a[row], at) + sums.down[j] * sums.forward(at + 1, e[row])
+    return string_key(h, e[row] - a[row] - 1, INSERTION)
 
 
 class NeighbourScores(TransformerMixin, BaseEstimator):
     """Levels of a password's neighbours and of its extensions among counted passwords
-    (FEATURES). Fit with `fit_counts` (the passwords and their targets); `fit` checks it."""
+    (FEATURES, then EDITS with `edits`). Fit with `fit_counts` (the passwords and their
+    targets); `fit` checks it."""
 
-    def __init__(self, bits: int = 22):
+    def __init__(self, bits: int = 22, edits: bool = False):
         self.bits = bits
+        self.edits = edits
+
+    def features(self) -> tuple[str, ...]:
+        return FEATURES + EDITS if self.edits else FEATURES
 
     def fit_counts(self, passwords, target, chunk: int = 250_000) -> NeighbourScores:
         arr = as_arrow(passwords)
         target = np.asarray(target, dtype=np.float64)
         rarest = float(target.max()) if target.size else 0.0
-        lengths = np.diff(byte_buffers(arr)[0])
-        full = np.empty(len(arr), dtype=np.uint64)
-        prefixes = np.empty(int(np.maximum(lengths - 1, 0).sum()), dtype=np.uint64)
-        done = 0
+        data, a, e = _rows(arr)
+        full = np.empty(a.size, dtype=np.uint64)
         for start in range(0, len(arr), chunk):  # one chunk's prefix sums at a time
-            part = arr.slice(start, chunk)
-            data, a, e = _rows(part)
-            full[start : start + len(part)] = string_key(
-                SubstringHashes(data).forward(a, e), e - a, FULL
+            part, ca, ce = _rows(arr.slice(start, chunk))
+            full[start : start + ca.size] = string_key(
+                SubstringHashes(part).forward(ca, ce), ce - ca, FULL
             )
-            keys = _prefix_keys(part)
-            prefixes[done : done + keys.size] = keys
-            done += keys.size
-        prefixes.sort()  # in place: the largest array here
-        first = np.flatnonzero(np.concatenate(([True], prefixes[1:] != prefixes[:-1])))
-        counts = np.diff(np.append(first, prefixes.size)) if prefixes.size else first
-        prefixes = pack(prefixes[first], count_levels(counts))
-        del first, counts
-        packed = np.concatenate([pack(full, target_levels(target, rarest)), prefixes])
-        del full, prefixes
+        parts = [pack(full, target_levels(target, rarest))]
+        del full
+        kinds = [(_prefix_keys, count_levels, 1)]
+        if self.edits:
+            kinds += [
+                (_suffix_keys, count_levels, 1),
+                (_sibling_keys, exact_levels, 1),
+                (_insertion_keys, count_levels, 2),
+            ]
+        for make, levels, least in kinds:  # one kind's keys at a time: ~100M for some
+            keys = np.empty(data.size + a.size, dtype=np.uint64)  # no kind makes more
+            done = 0
+            for start in range(0, len(arr), chunk):
+                part = _rows(arr.slice(start, chunk))
+                made = make(SubstringHashes(part[0]), *part)
+                keys[done : done + made.size] = made
+                done += made.size
+            keys, counts = distinct_counts(keys[:done], least)
+            parts.append(pack(keys, levels(counts)))
+            del keys, counts
+        packed = np.concatenate(parts)
+        del parts
         self.slots_, self.dropped_ = build_table(packed, self.bits)
         log.info(
             "neighbour table: %s keys, %s dropped (full buckets)",
@@ -160,22 +175,15 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
             raise ValueError("NeighbourScores needs fit_counts(...) before fit")
         return self
 
-    def _levels(self, keys: np.ndarray) -> np.ndarray:
-        bucket = (keys >> np.uint64(64 - self.bits)).astype(np.intp)
-        # a slot XOR the wanted fingerprint (shifted) is below 16 only when its fingerprint
-        # matches, and is then the slot's level: the smallest over the bucket is the answer
-        x = np.take(self.slots_, bucket, axis=0)  # ~25x faster than slots_[bucket] here
-        x ^= (_fingerprint(keys) << np.uint16(4))[:, None]
-        width = SLOTS
-        while width > 1:  # halves: numpy's min along a 16-wide axis is slower
-            width //= 2
-            x = np.minimum(x[:, :width], x[:, width:])
-        level = x[:, 0]
-        return np.where(level <= LEVELS, level, 0)
-
     def transform(self, X):  # noqa: N803
-        if len(X) <= FEW_ROWS:
-            return self._few(as_arrow(X).to_pylist())
+        out = self._few(as_arrow(X).to_pylist()) if len(X) <= FEW_ROWS else self._batch(X)
+        if self.edits and getattr(self, "_leave_one_out", False):
+            # a counted password is among its own siblings (above 15 the count stays)
+            sib = out[:, len(FEATURES) + EDITS.index("siblings")]
+            sib[:] = np.where(sib < LEVELS, np.maximum(sib - 1, 0), sib)
+        return out
+
+    def _batch(self, X):  # noqa: N803
         data, a, e = _rows(as_arrow(X))
         n = a.size
         length = e - a
@@ -217,17 +225,26 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
         lengths = np.concatenate([m for _, m in candidates])
         times = len(candidates)
         itself = (hashes == np.tile(own, times)) & (lengths == np.tile(length, times))
-        keys = np.concatenate([string_key(hashes, lengths, FULL), string_key(own, length, PREFIX)])
-        levels = self._levels(keys)
+        keys = [string_key(hashes, lengths, FULL), string_key(own, length, PREFIX)]
+        if self.edits:
+            shorter_hash = sums.forward(a, np.maximum(e - 1, a))
+            keys += [
+                string_key(own, length, SUFFIX),
+                string_key(shorter_hash, length, SIBLING),
+                string_key(own, length, INSERTION),
+            ]
+        levels = lookup(self.slots_, self.bits, np.concatenate(keys))
         levels[: itself.size][itself | (lengths == 0)] = 0
-        return levels.reshape(len(FEATURES), n).T.astype(np.float32)
+        levels = levels.reshape(len(self.features()), n)
+        levels[len(FEATURES) :, length == 0] = 0
+        return levels.T.astype(np.float32)
 
     def _few(self, passwords: list[str]) -> np.ndarray:
         """`transform` in plain Python for a password or two (numpy's per-call costs were
         ~100 µs of a one-password request): the same keys in Python integers, the same
         slots, the same rule for a neighbour that is the password itself (tested equal)."""
         out = []
-        shift, slots = 64 - self.bits, self.slots_
+        bits, slots = self.bits, self.slots_
         for password in passwords:
             raw = password.encode()
             own = string_hash_int(raw)
@@ -238,23 +255,27 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
                 row.append(
                     0
                     if same or not neighbour
-                    else _level_int(slots, shift, string_key_int(h, len(neighbour), FULL))
+                    else lookup_int(slots, bits, string_key_int(h, len(neighbour), FULL))
                 )
-            row.append(_level_int(slots, shift, string_key_int(own, len(raw), PREFIX)))
+            row.append(lookup_int(slots, bits, string_key_int(own, len(raw), PREFIX)))
+            if self.edits:
+                edit_keys = (
+                    (own, SUFFIX),
+                    (string_hash_int(raw[:-1]), SIBLING),
+                    (own, INSERTION),
+                )
+                row += [
+                    lookup_int(slots, bits, string_key_int(h, len(raw), kind)) if raw else 0
+                    for h, kind in edit_keys
+                ]
             out.append(row)
-        return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(FEATURES))
+        return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(self.features()))
 
     def get_feature_names_out(self, input_features=None):
-        return np.asarray([f"neighbour_{f}" for f in FEATURES], dtype=object)
+        return np.asarray([f"neighbour_{f}" for f in self.features()], dtype=object)
 
 
 _DIGITS = b"0123456789"
-
-
-def _level_int(slots: np.ndarray, shift: int, z: int) -> int:
-    fp = (z >> 4) & 0xFFF or 1
-    level = min(v ^ (fp << 4) for v in slots[z >> shift].tolist())
-    return level if level <= LEVELS else 0
 
 
 def _neighbours_bytes(raw: bytes) -> list[bytes]:

@@ -1,5 +1,6 @@
 """The neighbour features against a plain-Python reference: dictionaries of the counted
-passwords and of their proper prefixes, neighbours built with str/bytes operations."""
+passwords, of their proper prefixes and suffixes, of their last-byte siblings and of their
+one-byte deletions, neighbours built with str/bytes operations."""
 
 import re
 from collections import Counter
@@ -7,8 +8,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from pwc import hashing, neighbours
+from pwc import hashing, keytable, neighbours
 from pwc.hashing import GRAM_STEP
+from pwc.leave_one_out import leaving_one_out
 
 M = (1 << 64) - 1
 K_INV = pow(int(GRAM_STEP), -1, 1 << 64)
@@ -32,6 +34,13 @@ TRAIN = [
     "ab",
     "a",
     "x",
+    "jessica2",
+    "jessica3",
+    "xjessica",
+    "jesica",
+    "jessca",
+    "aab",
+    "abb",
 ]
 QUERIES = [
     "Jessica1",
@@ -92,18 +101,35 @@ def _neighbours(raw: bytes) -> list[bytes]:
     ]
 
 
-def _reference(train: list[str], target: list[float], queries: list[str]) -> np.ndarray:
+def _reference(
+    train: list[str], target: list[float], queries: list[str], edits: bool = False
+) -> np.ndarray:
     rarest = max(target)
     full = {
         p.encode(): int(min(max((rarest - t) * 4.0 // 1 + 1, 1), 15))
         for p, t in zip(train, target, strict=True)
     }
-    extended = Counter(p.encode()[:i] for p in train for i in range(1, len(p.encode())))
+    counted = [p.encode() for p in train]
+    extended = Counter(p[:i] for p in counted for i in range(1, len(p)))
+    ending = Counter(p[i:] for p in counted for i in range(1, len(p)))
+    siblings = Counter((p[:-1], len(p)) for p in counted if p)
+    deleted = Counter(d for p in counted for d in {p[:i] + p[i + 1 :] for i in range(len(p))})
     out = []
     for query in queries:
         raw = query.encode()
         row = [full.get(n, 0) if n and n != raw else 0 for n in _neighbours(raw)]
         row.append(min(extended.get(raw, 0).bit_length(), 15))
+        if edits:
+            inserted = deleted.get(raw, 0)
+            row += (
+                [
+                    min(ending.get(raw, 0).bit_length(), 15),
+                    min(siblings.get((raw[:-1], len(raw)), 0), 15),
+                    min(inserted.bit_length(), 15) if inserted >= 2 else 0,
+                ]
+                if raw
+                else [0, 0, 0]
+            )
         out.append(row)
     return np.array(out, dtype=np.float32)
 
@@ -117,12 +143,48 @@ def fitted():
     return neighbours.NeighbourScores(bits=16).fit_counts(TRAIN, _targets(len(TRAIN)))
 
 
+@pytest.fixture(scope="module")
+def with_edits():
+    model = neighbours.NeighbourScores(bits=16, edits=True)
+    return model.fit_counts(TRAIN, _targets(len(TRAIN)), chunk=5)  # keys across chunks
+
+
 def test_features_match_the_plain_reference(fitted):
     got = fitted.transform(QUERIES)
     assert got.shape == (len(QUERIES), len(neighbours.FEATURES))
     np.testing.assert_array_equal(got, _reference(TRAIN, _targets(len(TRAIN)), QUERIES))
     # the reference is not trivially zero: most neighbour kinds and extensions are found
     assert (got > 0).any(axis=0).sum() >= 8
+
+
+def test_edit_features_match_the_plain_reference(with_edits):
+    got = with_edits.transform(QUERIES + [""])
+    assert got.shape == (len(QUERIES) + 1, len(neighbours.FEATURES) + len(neighbours.EDITS))
+    ref = _reference(TRAIN, _targets(len(TRAIN)), QUERIES + [""], edits=True)
+    np.testing.assert_array_equal(got, ref)
+    edits = got[:, len(neighbours.FEATURES) :]
+    assert (edits > 0).all(axis=0).sum() == 0 and (edits > 0).any(axis=0).all()
+    # "jessica": 1jessica and xjessica end with it (level 2 for two), it is its own only
+    # sibling (counted: leaving one out takes it away), five give it with a byte deleted
+    assert edits[QUERIES.index("jessica")].tolist() == [2, 1, 3]
+    assert ref[QUERIES.index("jessica1")][-2] == 3  # jessica1, jessica2, jessica3
+    # one password per string a deletion gives: "ab" from "aab" and "abb" once each
+    assert ref[QUERIES.index("ab")][-1] == 2
+
+
+def test_leaving_one_out_takes_a_counted_password_from_its_siblings(with_edits):
+    counted = ["jessica2", "jessica1", "a", "ab", "x"]
+    plain = with_edits.transform(counted)
+    with leaving_one_out(with_edits):
+        left_out = with_edits.transform(counted)
+        few = with_edits.transform(counted[:1])
+    assert not hasattr(with_edits, "_leave_one_out")
+    column = len(neighbours.FEATURES) + neighbours.EDITS.index("siblings")
+    expected = plain.copy()
+    expected[:, column] -= 1  # each of these was counted once
+    np.testing.assert_array_equal(left_out, expected)
+    np.testing.assert_array_equal(few[0], expected[0])
+    assert left_out[:, column].tolist() == [2, 2, 1, 0, 1]  # a, x: one-byte siblings
 
 
 def test_substring_and_reverse_hashes_equal_hashing_the_bytes():
@@ -143,41 +205,57 @@ def test_a_password_never_reads_its_own_entry(fitted):
     np.testing.assert_array_equal(got, ref)
     assert got[0, neighbours.FEATURES.index("lower")] == 0  # "jessica" is its own lowercase
     assert got[2, neighbours.FEATURES.index("reversed")] > 0  # "jessica" counted
-    # "a": every neighbour empty or itself; "ab" and "acissej" extend it (level 2), its own
-    # counted entry is never read
-    assert got[3].tolist()[: len(neighbours.NEIGHBOURS) + 1] == [0] * len(neighbours.NEIGHBOURS) + [
-        2
-    ]
+    # "a": every neighbour empty or itself; "ab", "aab", "abb" and "acissej" extend it
+    # (level 3 for four), its own counted entry is never read
+    assert got[3].tolist() == [0] * len(neighbours.NEIGHBOURS) + [3]
 
 
-def test_rows_do_not_depend_on_their_batch(fitted):
-    forward = fitted.transform(QUERIES)
-    backward = fitted.transform(QUERIES[::-1])
+@pytest.mark.parametrize("model", ["fitted", "with_edits"])
+def test_rows_do_not_depend_on_their_batch(model, request):
+    model = request.getfixturevalue(model)
+    forward = model.transform(QUERIES)
+    backward = model.transform(QUERIES[::-1])
     np.testing.assert_array_equal(forward, backward[::-1])
-    for i, query in enumerate(QUERIES):
-        np.testing.assert_array_equal(fitted.transform([query])[0], forward[i])
+    for i, query in enumerate(QUERIES):  # one password: the plain-Python path
+        np.testing.assert_array_equal(model.transform([query])[0], forward[i])
 
 
 def test_full_buckets_drop_keys_deterministically():
     keys = np.arange(40, dtype=np.uint64) * np.uint64(7919) << np.uint64(4)  # one bucket
     levels = np.ones(40, dtype=np.uint16)
-    slots, dropped = neighbours.build_table(neighbours.pack(keys, levels), bits=4, chunk=7)
-    assert dropped == 40 - neighbours.SLOTS
+    slots, dropped = keytable.build_table(keytable.pack(keys, levels), bits=4, chunk=7)
+    assert dropped == 40 - keytable.SLOTS
     assert (slots[0] > 0).all() and not slots[1:].any()
     # the SLOTS smallest keys are kept, whatever the input order and the chunking
-    again, _ = neighbours.build_table(neighbours.pack(keys[::-1], levels), bits=4)
+    again, _ = keytable.build_table(keytable.pack(keys[::-1], levels), bits=4)
     np.testing.assert_array_equal(slots, again)
-    kept = np.sort(neighbours._fingerprint(keys[: neighbours.SLOTS]))
+    kept = np.sort(keytable.fingerprint(keys[: keytable.SLOTS]))
     np.testing.assert_array_equal(np.sort(slots[0] >> 4), kept)
 
 
 def test_levels():
     np.testing.assert_array_equal(
-        neighbours.count_levels(np.array([1, 2, 3, 4, 7, 8, 10**9])), [1, 2, 2, 3, 3, 4, 15]
+        keytable.count_levels(np.array([1, 2, 3, 4, 7, 8, 10**9])), [1, 2, 2, 3, 3, 4, 15]
     )
     np.testing.assert_array_equal(
-        neighbours.target_levels(np.array([7.0, 6.9, 6.75, 6.7, 0.0]), 7.0), [1, 1, 2, 2, 15]
+        keytable.target_levels(np.array([7.0, 6.9, 6.75, 6.7, 0.0]), 7.0), [1, 1, 2, 2, 15]
     )
+    np.testing.assert_array_equal(
+        keytable.exact_levels(np.array([1, 2, 14, 15, 99])), [1, 2, 14, 15, 15]
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "high", "least", "chunk"),
+    [(0, 5, 1, 3), (1000, 50, 1, 7), (1000, 50, 2, 7), (1000, 3, 1, 5), (300, 1, 2, 4)],
+)
+def test_distinct_counts_by_slices_are_numpys(size, high, least, chunk):
+    # runs longer than a slice, slices ending inside a run: the counts np.unique gives
+    keys = np.random.default_rng(size + high).integers(0, high, size).astype(np.uint64)
+    unique, counts = np.unique(keys, return_counts=True)
+    got_keys, got_counts = keytable.distinct_counts(keys.copy(), least, chunk)
+    np.testing.assert_array_equal(got_keys, unique[counts >= least])
+    np.testing.assert_array_equal(got_counts, counts[counts >= least])
 
 
 def test_empty_batch_and_unfitted():

@@ -223,7 +223,7 @@ def build(params: TrainParams, seed: int) -> Pipeline:
     if params.knowledge:
         dense.append(("knowledge", KnowledgeFeatures()))
     if params.neighbour_bits:
-        dense.append(("neighbours", NeighbourScores(params.neighbour_bits)))
+        dense.append(("neighbours", NeighbourScores(params.neighbour_bits, params.neighbour_edits)))
     hand = Pipeline([("extract", FeatureUnion(dense)), ("scale", StandardScaler())])
     linear = LsqrRidge(alpha=params.alpha, tol=1e-4)
     booster = None

@@ -76,8 +76,9 @@ def fit(
             count_models.append(counted["pcfg"])
             count_models[-1].fit_counts(markov_rows[params.markov_samplings[0]].passwords)
         first = markov_rows[params.markov_samplings[0]].passwords
-        if params.neighbour_bits:  # reads no row's own entry: no leave-one-out needed
-            counted["neighbours"].fit_counts(first, markov_rows[params.markov_samplings[0]].target)
+        if params.neighbour_bits:  # only the sibling count reads a row's own entry
+            count_models.append(counted["neighbours"])
+            count_models[-1].fit_counts(first, markov_rows[params.markov_samplings[0]].target)
         _timed("counts on %s x %s rows", start, len(markov_rows), f"{len(first):,}")
 
     def held_out():

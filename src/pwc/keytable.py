@@ -1,0 +1,112 @@
+"""A hashed table of 64-bit keys, each kept as a 12-bit fingerprint and a 4-bit level in a
+16-bit slot, 16 slots per bucket (pwc.neighbours: whole strings among the counted rows).
+
+A lookup reads one 32-byte bucket: the key's top bits choose it, its fingerprint is compared
+with the bucket's 16 slots, and a match gives the level (0: not found). A key is exact up to
+its fingerprint (one false match in ~4,096 per occupied slot), which the features need: the
+hashed counts that collide (the Markov model's) lost the neighbour features' gain.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SLOTS = 16  # per bucket: 32 bytes, one cache line's read per lookup
+LEVELS = 15  # 4 bits, 0 = not counted
+
+
+def fingerprint(keys: np.ndarray) -> np.ndarray:
+    """Bits 4..15 of the key (its low 4 bits carry the level while the table is built)."""
+    fp = ((keys >> np.uint64(4)) & np.uint64(0xFFF)).astype(np.uint16)
+    return np.where(fp == 0, np.uint16(1), fp)  # 0 marks an empty slot
+
+
+def target_levels(target: np.ndarray, rarest: float) -> np.ndarray:
+    """1 at the rarest block's target, one more per quarter decade toward the head."""
+    level = np.floor((rarest - np.asarray(target, dtype=np.float64)) * 4.0) + 1.0
+    return np.clip(level, 1, LEVELS).astype(np.uint16)
+
+
+def count_levels(counts: np.ndarray) -> np.ndarray:
+    """1 + floor(log2(count)) for counts >= 1, capped: integer steps, no float log."""
+    steps = np.uint64(1) << np.arange(LEVELS, dtype=np.uint64)  # 1, 2, 4, ...
+    return np.searchsorted(steps, counts.astype(np.uint64), side="right").astype(np.uint16)
+
+
+def exact_levels(counts: np.ndarray) -> np.ndarray:
+    """The count itself up to LEVELS (where taking one away must stay exact)."""
+    return np.minimum(counts, LEVELS).astype(np.uint16)
+
+
+def distinct_counts(
+    keys: np.ndarray, least: int = 1, chunk: int = 1 << 23
+) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct keys, how often each occurs) for those occurring `least` times or more,
+    sorting `keys` in place (often the largest array of a build: np.unique would copy it,
+    and index every distinct key at once) and counting a sorted slice at a time."""
+    keys.sort()
+    found, counts = [np.empty(0, np.uint64)], [np.empty(0, np.int64)]
+    start = 0
+    while start < keys.size:
+        stop = min(start + chunk, keys.size)
+        if stop < keys.size:  # end the slice where a key starts, not inside its run
+            cut = start + int(np.searchsorted(keys[start:stop], keys[stop]))
+            stop = (
+                cut
+                if cut > start
+                else start + int(np.searchsorted(keys[start:], keys[start], "right"))
+            )
+        part = keys[start:stop]
+        first = np.flatnonzero(np.concatenate(([True], part[1:] != part[:-1])))
+        count = np.diff(np.append(first, part.size))
+        kept = count >= least
+        found.append(part[first[kept]])
+        counts.append(count[kept])
+        start = stop
+    return np.concatenate(found), np.concatenate(counts)
+
+
+def pack(keys: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Keys with their level in the low 4 bits: sorting them sorts by bucket (the top bits)
+    with no argsort to carry the levels along."""
+    return (keys & ~np.uint64(LEVELS)) | levels.astype(np.uint64)
+
+
+def build_table(packed: np.ndarray, bits: int, chunk: int = 1 << 22) -> tuple[np.ndarray, int]:
+    """(slots, keys dropped) from packed keys (`pack`), sorted here in place: each bucket's
+    keys in key order; past SLOTS a bucket's keys are dropped."""
+    packed.sort()
+    shift = np.uint64(64 - bits)
+    slots = np.zeros((1 << bits, SLOTS), dtype=np.uint16)
+    dropped = 0
+    for start in range(0, packed.size, chunk):  # a chunk's intermediates, not every key's
+        part = packed[start : start + chunk]
+        bucket = part >> shift
+        rank = start + np.arange(part.size) - np.searchsorted(packed, bucket << shift)
+        kept = rank < SLOTS
+        value = (fingerprint(part) << np.uint16(4)) | (part & np.uint64(LEVELS)).astype(np.uint16)
+        slots[bucket[kept].astype(np.intp), rank[kept]] = value[kept]
+        dropped += int(part.size - kept.sum())
+    return slots, dropped
+
+
+def lookup(slots: np.ndarray, bits: int, keys: np.ndarray) -> np.ndarray:
+    """Each key's level (0: not in the table)."""
+    bucket = (keys >> np.uint64(64 - bits)).astype(np.intp)
+    # a slot XOR the wanted fingerprint (shifted) is below 16 only when its fingerprint
+    # matches, and is then the slot's level: the smallest over the bucket is the answer
+    x = np.take(slots, bucket, axis=0)  # ~25x faster than slots[bucket] here
+    x ^= (fingerprint(keys) << np.uint16(4))[:, None]
+    width = SLOTS
+    while width > 1:  # halves: numpy's min along a 16-wide axis is slower
+        width //= 2
+        x = np.minimum(x[:, :width], x[:, width:])
+    level = x[:, 0]
+    return np.where(level <= LEVELS, level, 0)
+
+
+def lookup_int(slots: np.ndarray, bits: int, z: int) -> int:
+    """`lookup` of one key given as a Python int (the one-password paths)."""
+    fp = (z >> 4) & 0xFFF or 1
+    level = min(v ^ (fp << 4) for v in slots[z >> (64 - bits)].tolist())
+    return level if level <= LEVELS else 0
