@@ -19,6 +19,7 @@ STACK_CFG = section(
     markov_order=3,
     markov_bits=12,
     neighbour_bits=12,
+    neighbour_edits=True,
     booster_iter=5,
     rows=800,
     booster_rows=800,

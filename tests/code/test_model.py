@@ -1,5 +1,6 @@
 import copy
 import zipfile
+from collections import Counter
 from contextlib import nullcontext
 
 import numpy as np
@@ -178,6 +179,7 @@ def _counting_every_row():
         markov_bits=[10, 12, 14],
         pcfg_bits=12,
         neighbour_bits=12,
+        neighbour_edits=True,
         booster_iter=5,
         counts_on="all",
     )
@@ -198,11 +200,20 @@ def test_counting_every_row_counts_them_all_and_saves_no_switch(tmp_path):
     counted = _count_models(fitted)
     total = sum(len(w) + 1 for w in COUNTED_WORDS)  # bytes + END
     assert counted["markov_log_rank"].total_ == total
-    # the neighbour table: every word and every distinct proper prefix, one slot each
+    # the neighbour table: every word and every distinct proper prefix, one slot each, and
+    # with edits every distinct proper suffix, last-byte sibling key and deletion of two words
     prefixes = {w[:i] for w in COUNTED_WORDS for i in range(1, len(w))}
+    keys = len(set(COUNTED_WORDS)) + len(prefixes)
+    if cfg.neighbour_edits:
+        deleted = Counter(
+            d for w in COUNTED_WORDS for d in {w[:i] + w[i + 1 :] for i in range(len(w))}
+        )
+        keys += len({w[i:] for w in COUNTED_WORDS for i in range(1, len(w))})
+        keys += len({(w[:-1], len(w)) for w in COUNTED_WORDS})
+        keys += sum(count >= 2 for count in deleted.values())
     neighbours = counted["neighbours"]
     assert neighbours.dropped_ == 0
-    assert (neighbours.slots_ > 0).sum() == len(set(COUNTED_WORDS)) + len(prefixes)
+    assert (neighbours.slots_ > 0).sum() == keys
     assert not any(hasattr(step, "_leave_one_out") for step in counted.values())
     model_lib.save(fitted, tmp_path / "a.skops")
     model_lib.save(model_lib.train(table, cfg, seed=3), tmp_path / "b.skops")
