@@ -48,6 +48,22 @@ from pwc.keytable import (
     pack,
     target_levels,
 )
+from pwc.neighbour_keys import (
+    DIGIT,
+    DIGITS,
+    FULL,
+    INSERTION,
+    PREFIX,
+    SIBLING,
+    SUFFIX,
+    digits_keys,
+    full_keys,
+    insertion_keys,
+    less_keys,
+    prefix_keys,
+    sibling_keys,
+    suffix_keys,
+)
 from pwc.text import FEW_ROWS, as_arrow, byte_buffers
 
 log = logging.getLogger(__name__)
@@ -63,58 +79,18 @@ NEIGHBOURS = (
     "letters",  # its ASCII letters alone
 )
 FEATURES = (*NEIGHBOURS, "extensions")
-EDITS = ("front_extensions", "siblings", "insertions")
-FULL, PREFIX, SUFFIX, SIBLING, INSERTION = 1, 2, 3, 4, 5  # key kinds
+EDITS = ("front_extensions", "siblings", "insertions", "digit_variants")
 
 _UPPER = np.zeros(256, dtype=bool)
 _UPPER[ord("A") : ord("Z") + 1] = True
 _LOWER_A, _LOWER_Z = ord("a"), ord("z")
 _LETTER = _UPPER.copy()
 _LETTER[_LOWER_A : _LOWER_Z + 1] = True
-_DIGIT = np.zeros(256, dtype=bool)
-_DIGIT[ord("0") : ord("9") + 1] = True
 
 
 def _rows(arr):
     offsets, data = byte_buffers(arr)
     return data, offsets[:-1], offsets[1:]
-
-
-# Key makers for the counted passwords of one chunk (its bytes, row starts and ends).
-def _prefix_keys(sums, data, a, e) -> np.ndarray:
-    """The PREFIX key of every proper prefix, row by row."""
-    row = np.repeat(np.arange(a.size), e - a)
-    end = np.arange(1, data.size + 1)
-    proper = end < e[row]
-    start, end = a[row][proper], end[proper]
-    return string_key(sums.forward(start, end), end - start, PREFIX)
-
-
-def _suffix_keys(sums, data, a, e) -> np.ndarray:
-    """The SUFFIX key of every proper suffix."""
-    row = np.repeat(np.arange(a.size), e - a)
-    start = np.arange(data.size)
-    proper = start > a[row]
-    start, end = start[proper], e[row][proper]
-    return string_key(sums.forward(start, end), end - start, SUFFIX)
-
-
-def _sibling_keys(sums, data, a, e) -> np.ndarray:
-    """The SIBLING key of each non-empty password: its bytes but the last, its length."""
-    a, e = a[e > a], e[e > a]
-    return string_key(sums.forward(a, e - 1), e - a, SIBLING)
-
-
-def _insertion_keys(sums, data, a, e) -> np.ndarray:
-    """The INSERTION key of each distinct one-byte deletion (deleting any byte of a run of
-    equal bytes gives the same string: the run's first is taken)."""
-    row = np.repeat(np.arange(a.size), e - a)
-    at = np.arange(data.size)
-    j = at - a[row]
-    first = (j == 0) | (data != np.roll(data, 1))
-    at, j, row = at[first], j[first], row[first]
-    h = sums.forward(a[row], at) + sums.down[j] * sums.forward(at + 1, e[row])
-    return string_key(h, e[row] - a[row] - 1, INSERTION)
 
 
 class NeighbourScores(TransformerMixin, BaseEstimator):
@@ -134,31 +110,23 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
         target = np.asarray(target, dtype=np.float64)
         rarest = float(target.max()) if target.size else 0.0
         data, a, e = _rows(arr)
-        full = np.empty(a.size, dtype=np.uint64)
-        for start in range(0, len(arr), chunk):  # one chunk's prefix sums at a time
-            part, ca, ce = _rows(arr.slice(start, chunk))
-            full[start : start + ca.size] = string_key(
-                SubstringHashes(part).forward(ca, ce), ce - ca, FULL
-            )
-        parts = [pack(full, target_levels(target, rarest))]
-        del full
-        kinds = [(_prefix_keys, count_levels, 1)]
+        parts = [pack(self._made(arr, full_keys, a.size, chunk), target_levels(target, rarest))]
+        kinds = [(prefix_keys, count_levels, 1)]
         if self.edits:
             kinds += [
-                (_suffix_keys, count_levels, 1),
-                (_sibling_keys, exact_levels, 1),
-                (_insertion_keys, count_levels, 2),
+                (suffix_keys, count_levels, 1),
+                (sibling_keys, exact_levels, 1),
+                (insertion_keys, count_levels, 2),
+                (digits_keys, count_levels, 1),
             ]
         for make, levels, least in kinds:  # one kind's keys at a time: ~100M for some
-            keys = np.empty(data.size + a.size, dtype=np.uint64)  # no kind makes more
-            done = 0
-            for start in range(0, len(arr), chunk):
-                part = _rows(arr.slice(start, chunk))
-                made = make(SubstringHashes(part[0]), *part)
-                keys[done : done + made.size] = made
-                done += made.size
-            keys, counts = distinct_counts(keys[:done], least)
+            made = self._made(arr, make, data.size + a.size, chunk)  # no kind makes more
+            keys, counts = distinct_counts(made, least)
+            del made
             parts.append(pack(keys, levels(counts)))
+            if make is digits_keys:  # log2 levels: one fewer changes it at powers of two
+                less = (counts >= 2) & ((counts & (counts - 1)) == 0)
+                parts.append(pack(less_keys(keys[less]), levels(counts[less] - 1)))
             del keys, counts
         packed = np.concatenate(parts)
         del parts
@@ -170,18 +138,38 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
         )
         return self
 
+    @staticmethod
+    def _made(arr, make, most: int, chunk: int) -> np.ndarray:
+        """`make`'s keys for every password, one chunk's prefix sums at a time."""
+        keys = np.empty(most, dtype=np.uint64)
+        done = 0
+        for start in range(0, len(arr), chunk):
+            made = make(*_rows(arr.slice(start, chunk)))
+            keys[done : done + made.size] = made
+            done += made.size
+        return keys[:done]
+
     def fit(self, X, y=None):  # noqa: N803 - sklearn's signature
         if not hasattr(self, "slots_"):
             raise ValueError("NeighbourScores needs fit_counts(...) before fit")
         return self
 
     def transform(self, X):  # noqa: N803
-        out = self._few(as_arrow(X).to_pylist()) if len(X) <= FEW_ROWS else self._batch(X)
+        rows = as_arrow(X)
+        out = self._few(rows.to_pylist()) if len(rows) <= FEW_ROWS else self._batch(rows)
         if self.edits and getattr(self, "_leave_one_out", False):
-            # a counted password is among its own siblings (above 15 the count stays)
-            sib = out[:, len(FEATURES) + EDITS.index("siblings")]
-            sib[:] = np.where(sib < LEVELS, np.maximum(sib - 1, 0), sib)
+            self._leave_out(out, rows)
         return out
+
+    def _leave_out(self, out: np.ndarray, rows) -> None:
+        """The counts of rows that were counted themselves, less their own: the siblings'
+        exactly up to 15 (above, the count stays); the digit variants' from the key of one
+        fewer where that changes the level (a level of 1 is the row alone)."""
+        sib = out[:, len(FEATURES) + EDITS.index("siblings")]
+        sib[:] = np.where(sib < LEVELS, np.maximum(sib - 1, 0), sib)
+        variants = out[:, len(FEATURES) + EDITS.index("digit_variants")]
+        less = lookup(self.slots_, self.bits, less_keys(digits_keys(*_rows(rows))))
+        variants[:] = np.where(variants <= 1, 0, np.where(less > 0, less, variants))
 
     def _batch(self, X):  # noqa: N803
         data, a, e = _rows(as_arrow(X))
@@ -196,7 +184,7 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
         capital = low - np.where(to_upper, np.uint64(32), np.uint64(0))  # position 0 weighs 1
         # end of the last non-digit byte, start of the first one (a row of digits: empty)
         position = np.arange(data.size, dtype=np.int64)
-        kept = ~_DIGIT[data]
+        kept = ~DIGIT[data]
         filled = length > 0
         digits_end, digits_start = a.copy(), e.copy()
         if data.size:
@@ -232,6 +220,7 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
                 string_key(own, length, SUFFIX),
                 string_key(shorter_hash, length, SIBLING),
                 string_key(own, length, INSERTION),
+                digits_keys(data, a, e),
             ]
         levels = lookup(self.slots_, self.bits, np.concatenate(keys))
         levels[: itself.size][itself | (lengths == 0)] = 0
@@ -259,10 +248,12 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
                 )
             row.append(lookup_int(slots, bits, string_key_int(own, len(raw), PREFIX)))
             if self.edits:
+                masked = bytes(48 if 48 <= b <= 57 else b for b in raw)  # digits as 0
                 edit_keys = (
                     (own, SUFFIX),
                     (string_hash_int(raw[:-1]), SIBLING),
                     (own, INSERTION),
+                    (string_hash_int(masked), DIGITS),
                 )
                 row += [
                     lookup_int(slots, bits, string_key_int(h, len(raw), kind)) if raw else 0

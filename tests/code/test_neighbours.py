@@ -41,6 +41,7 @@ TRAIN = [
     "jessca",
     "aab",
     "abb",
+    "jessica99",
 ]
 QUERIES = [
     "Jessica1",
@@ -101,6 +102,10 @@ def _neighbours(raw: bytes) -> list[bytes]:
     ]
 
 
+def _digits_as_zero(raw: bytes) -> bytes:
+    return re.sub(rb"[0-9]", b"0", raw)
+
+
 def _reference(
     train: list[str], target: list[float], queries: list[str], edits: bool = False
 ) -> np.ndarray:
@@ -114,22 +119,22 @@ def _reference(
     ending = Counter(p[i:] for p in counted for i in range(1, len(p)))
     siblings = Counter((p[:-1], len(p)) for p in counted if p)
     deleted = Counter(d for p in counted for d in {p[:i] + p[i + 1 :] for i in range(len(p))})
+    variants = Counter(_digits_as_zero(p) for p in counted)
     out = []
     for query in queries:
         raw = query.encode()
         row = [full.get(n, 0) if n and n != raw else 0 for n in _neighbours(raw)]
         row.append(min(extended.get(raw, 0).bit_length(), 15))
-        if edits:
+        if edits and raw:
             inserted = deleted.get(raw, 0)
-            row += (
-                [
-                    min(ending.get(raw, 0).bit_length(), 15),
-                    min(siblings.get((raw[:-1], len(raw)), 0), 15),
-                    min(inserted.bit_length(), 15) if inserted >= 2 else 0,
-                ]
-                if raw
-                else [0, 0, 0]
-            )
+            row += [
+                min(ending.get(raw, 0).bit_length(), 15),
+                min(siblings.get((raw[:-1], len(raw)), 0), 15),
+                min(inserted.bit_length(), 15) if inserted >= 2 else 0,
+                min(variants.get(_digits_as_zero(raw), 0).bit_length(), 15),
+            ]
+        elif edits:
+            row += [0, 0, 0, 0]
         out.append(row)
     return np.array(out, dtype=np.float32)
 
@@ -165,26 +170,35 @@ def test_edit_features_match_the_plain_reference(with_edits):
     edits = got[:, len(neighbours.FEATURES) :]
     assert (edits > 0).all(axis=0).sum() == 0 and (edits > 0).any(axis=0).all()
     # "jessica": 1jessica and xjessica end with it (level 2 for two), it is its own only
-    # sibling (counted: leaving one out takes it away), five give it with a byte deleted
-    assert edits[QUERIES.index("jessica")].tolist() == [2, 1, 3]
-    assert ref[QUERIES.index("jessica1")][-2] == 3  # jessica1, jessica2, jessica3
+    # sibling and digit variant (counted: leaving one out takes it away), five give it with
+    # a byte deleted
+    assert edits[QUERIES.index("jessica")].tolist() == [2, 1, 3, 1]
+    assert ref[QUERIES.index("jessica1")][-3] == 3  # jessica1, jessica2, jessica3
     # one password per string a deletion gives: "ab" from "aab" and "abb" once each
-    assert ref[QUERIES.index("ab")][-1] == 2
+    assert ref[QUERIES.index("ab")][-2] == 2
 
 
-def test_leaving_one_out_takes_a_counted_password_from_its_siblings(with_edits):
-    counted = ["jessica2", "jessica1", "a", "ab", "x"]
+def test_leaving_one_out_takes_a_counted_password_from_its_counts(with_edits):
+    counted = ["jessica2", "jessica1", "a", "ab", "x", "jessica12", "123456"]
     plain = with_edits.transform(counted)
     with leaving_one_out(with_edits):
         left_out = with_edits.transform(counted)
         few = with_edits.transform(counted[:1])
     assert not hasattr(with_edits, "_leave_one_out")
-    column = len(neighbours.FEATURES) + neighbours.EDITS.index("siblings")
+    sib = len(neighbours.FEATURES) + neighbours.EDITS.index("siblings")
+    variants = len(neighbours.FEATURES) + neighbours.EDITS.index("digit_variants")
     expected = plain.copy()
-    expected[:, column] -= 1  # each of these was counted once
+    expected[:, sib] -= 1  # each of these was counted once
+    families = Counter(_digits_as_zero(p.encode()) for p in TRAIN)
+    less = [families[_digits_as_zero(p.encode())] - 1 for p in counted]
+    expected[:, variants] = [min(c.bit_length(), 15) for c in less]
     np.testing.assert_array_equal(left_out, expected)
     np.testing.assert_array_equal(few[0], expected[0])
-    assert left_out[:, column].tolist() == [2, 2, 1, 0, 1]  # a, x: one-byte siblings
+    assert left_out[:, sib].tolist() == [2, 2, 1, 0, 1, 0, 0]  # a, x: one-byte siblings
+    # jessica0: three (level 2 either way); jessica00: two, one left (the key of one fewer);
+    # a, ab, x and 123456: alone in their family
+    assert plain[:, variants].tolist() == [2, 2, 1, 1, 1, 2, 1]
+    assert left_out[:, variants].tolist() == [2, 2, 0, 0, 0, 1, 0]
 
 
 def test_substring_and_reverse_hashes_equal_hashing_the_bytes():

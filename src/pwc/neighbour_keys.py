@@ -1,0 +1,71 @@
+"""The keys pwc.neighbours counts: kinds of strings around each counted password, made for a
+chunk of passwords at a time (its bytes, row starts and ends) from prefix-sum hashes.
+
+Every key is `string_key(hash of the bytes, a length, a kind)`; a password's features read
+the keys of its own bytes (or of its neighbours') of the same kinds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pwc.hashing import SubstringHashes, string_key
+
+FULL, PREFIX, SUFFIX, SIBLING, INSERTION, DIGITS, DIGITS_LESS = 1, 2, 3, 4, 5, 6, 7
+
+DIGIT = np.zeros(256, dtype=bool)
+DIGIT[ord("0") : ord("9") + 1] = True
+ZERO = np.uint8(ord("0"))
+
+
+def full_keys(data, a, e) -> np.ndarray:
+    """The FULL key of each password."""
+    return string_key(SubstringHashes(data).forward(a, e), e - a, FULL)
+
+
+def prefix_keys(data, a, e) -> np.ndarray:
+    """The PREFIX key of every proper prefix, row by row."""
+    row = np.repeat(np.arange(a.size), e - a)
+    end = np.arange(1, data.size + 1)
+    proper = end < e[row]
+    start, end = a[row][proper], end[proper]
+    return string_key(SubstringHashes(data).forward(start, end), end - start, PREFIX)
+
+
+def suffix_keys(data, a, e) -> np.ndarray:
+    """The SUFFIX key of every proper suffix."""
+    row = np.repeat(np.arange(a.size), e - a)
+    start = np.arange(data.size)
+    proper = start > a[row]
+    start, end = start[proper], e[row][proper]
+    return string_key(SubstringHashes(data).forward(start, end), end - start, SUFFIX)
+
+
+def sibling_keys(data, a, e) -> np.ndarray:
+    """The SIBLING key of each non-empty password: its bytes but the last, its length."""
+    a, e = a[e > a], e[e > a]
+    return string_key(SubstringHashes(data).forward(a, e - 1), e - a, SIBLING)
+
+
+def insertion_keys(data, a, e) -> np.ndarray:
+    """The INSERTION key of each distinct one-byte deletion (deleting any byte of a run of
+    equal bytes gives the same string: the run's first is taken)."""
+    sums = SubstringHashes(data)
+    row = np.repeat(np.arange(a.size), e - a)
+    at = np.arange(data.size)
+    j = at - a[row]
+    first = (j == 0) | (data != np.roll(data, 1))
+    at, j, row = at[first], j[first], row[first]
+    h = sums.forward(a[row], at) + sums.down[j] * sums.forward(at + 1, e[row])
+    return string_key(h, e[row] - a[row] - 1, INSERTION)
+
+
+def digits_keys(data, a, e) -> np.ndarray:
+    """The DIGITS key of each password: its bytes with every digit read as 0."""
+    masked = np.where(DIGIT[data], ZERO, data)
+    return string_key(SubstringHashes(masked).forward(a, e), e - a, DIGITS)
+
+
+def less_keys(keys: np.ndarray) -> np.ndarray:
+    """The DIGITS_LESS key of a DIGITS key: where the level of one fewer is kept."""
+    return string_key(keys, np.zeros(keys.size, dtype=np.int64), DIGITS_LESS)
