@@ -75,19 +75,35 @@ def pack(keys: np.ndarray, levels: np.ndarray) -> np.ndarray:
 def build_table(packed: np.ndarray, bits: int, chunk: int = 1 << 22) -> tuple[np.ndarray, int]:
     """(slots, keys dropped) from packed keys (`pack`), sorted here in place: each bucket's
     keys in key order; past SLOTS a bucket's keys are dropped."""
+    slots, used = empty_table(bits)
+    return slots, insert(slots, used, packed, chunk)
+
+
+def empty_table(bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(slots, keys held per bucket) of a table of 2^bits buckets, for `insert`."""
+    return np.zeros((1 << bits, SLOTS), dtype=np.uint16), np.zeros(1 << bits, dtype=np.uint8)
+
+
+def insert(slots: np.ndarray, used: np.ndarray, packed: np.ndarray, chunk: int = 1 << 22) -> int:
+    """Add packed keys (`pack`; sorted here in place) after the keys each bucket holds, in
+    key order; returns how many found their bucket full (dropped). A table built a group of
+    keys at a time never holds every group's keys at once, and its earlier groups keep their
+    slots."""
     packed.sort()
-    shift = np.uint64(64 - bits)
-    slots = np.zeros((1 << bits, SLOTS), dtype=np.uint16)
+    shift = np.uint64(64 - int(np.log2(slots.shape[0])))
     dropped = 0
     for start in range(0, packed.size, chunk):  # a chunk's intermediates, not every key's
         part = packed[start : start + chunk]
-        bucket = part >> shift
-        rank = start + np.arange(part.size) - np.searchsorted(packed, bucket << shift)
+        bucket = (part >> shift).astype(np.intp)
+        first = np.searchsorted(packed, bucket.astype(np.uint64) << shift)
+        rank = start + np.arange(part.size) - first + used[bucket]
         kept = rank < SLOTS
         value = (fingerprint(part) << np.uint16(4)) | (part & np.uint64(LEVELS)).astype(np.uint16)
-        slots[bucket[kept].astype(np.intp), rank[kept]] = value[kept]
+        slots[bucket[kept], rank[kept]] = value[kept]
         dropped += int(part.size - kept.sum())
-    return slots, dropped
+    held = np.bincount((packed >> shift).astype(np.intp), minlength=used.size)
+    used[:] = np.minimum(used + held, SLOTS)
+    return dropped
 
 
 def lookup(slots: np.ndarray, bits: int, keys: np.ndarray) -> np.ndarray:

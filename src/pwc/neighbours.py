@@ -39,10 +39,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from pwc.hashing import SubstringHashes, string_hash_int, string_key, string_key_int
 from pwc.keytable import (
     LEVELS,
-    build_table,
     count_levels,
     distinct_counts,
+    empty_table,
     exact_levels,
+    insert,
     lookup,
     lookup_int,
     pack,
@@ -110,7 +111,10 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
         target = np.asarray(target, dtype=np.float64)
         rarest = float(target.max()) if target.size else 0.0
         data, a, e = _rows(arr)
-        parts = [pack(self._made(arr, full_keys, a.size, chunk), target_levels(target, rarest))]
+        self.slots_, used = empty_table(self.bits)
+        full = pack(self._made(arr, full_keys, a.size, chunk), target_levels(target, rarest))
+        self.dropped_ = insert(self.slots_, used, full)  # first: they keep their slots
+        del full
         kinds = [(prefix_keys, count_levels, 1)]
         if self.edits:
             kinds += [
@@ -119,21 +123,23 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
                 (insertion_keys, count_levels, 2),
                 (digits_keys, count_levels, 1),
             ]
+        total = a.size
         for make, levels, least in kinds:  # one kind's keys at a time: ~100M for some
             made = self._made(arr, make, data.size + a.size, chunk)  # no kind makes more
             keys, counts = distinct_counts(made, least)
             del made
-            parts.append(pack(keys, levels(counts)))
+            packed = [pack(keys, levels(counts))]
             if make is digits_keys:  # log2 levels: one fewer changes it at powers of two
                 less = (counts >= 2) & ((counts & (counts - 1)) == 0)
-                parts.append(pack(less_keys(keys[less]), levels(counts[less] - 1)))
+                packed.append(pack(less_keys(keys[less]), levels(counts[less] - 1)))
             del keys, counts
-        packed = np.concatenate(parts)
-        del parts
-        self.slots_, self.dropped_ = build_table(packed, self.bits)
+            for group in packed:
+                total += group.size
+                self.dropped_ += insert(self.slots_, used, group)
+            del packed
         log.info(
             "neighbour table: %s keys, %s dropped (full buckets)",
-            f"{packed.size:,}",
+            f"{total:,}",
             f"{self.dropped_:,}",
         )
         return self

@@ -40,6 +40,8 @@ def test_fit_is_deterministic_and_files_are_byte_identical(fitted, tmp_path):
     model_lib.save(model, tmp_path / "a.skops")
     model_lib.save(again, tmp_path / "b.skops")
     assert (tmp_path / "a.skops").read_bytes() == (tmp_path / "b.skops").read_bytes()
+    # the file, written a zip member at a time, holds to_bytes' bytes
+    assert (tmp_path / "a.skops").read_bytes() == model_lib.to_bytes(model)
     with zipfile.ZipFile(tmp_path / "a.skops") as z:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 

@@ -247,6 +247,19 @@ def test_full_buckets_drop_keys_deterministically():
     np.testing.assert_array_equal(np.sort(slots[0] >> 4), kept)
 
 
+def test_a_group_inserted_later_finds_the_earlier_groups_slots_taken():
+    keys = np.arange(40, dtype=np.uint64) * np.uint64(7919) << np.uint64(4)  # one bucket
+    levels = np.ones(40, dtype=np.uint16)
+    slots, used = keytable.empty_table(4)
+    assert keytable.insert(slots, used, keytable.pack(keys[30:], levels[30:])) == 0
+    assert used.tolist() == [10] + [0] * 15
+    dropped = keytable.insert(slots, used, keytable.pack(keys[:30], levels[:30]), chunk=7)
+    assert dropped == 24 and used[0] == keytable.SLOTS
+    # the first group's ten keys all kept, then the second group's six smallest
+    kept = np.sort(keytable.fingerprint(np.concatenate([keys[30:], keys[:6]])))
+    np.testing.assert_array_equal(np.sort(slots[0] >> 4), kept)
+
+
 def test_levels():
     np.testing.assert_array_equal(
         keytable.count_levels(np.array([1, 2, 3, 4, 7, 8, 10**9])), [1, 2, 2, 3, 3, 4, 15]
