@@ -41,12 +41,13 @@ def exact_levels(counts: np.ndarray) -> np.ndarray:
 def distinct_counts(
     keys: np.ndarray, least: int = 1, chunk: int = 1 << 23
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct keys, how often each occurs) for those occurring `least` times or more,
-    sorting `keys` in place (often the largest array of a build: np.unique would copy it,
-    and index every distinct key at once) and counting a sorted slice at a time."""
+    """(distinct keys, how often each occurs) for those occurring `least` times or more.
+    `keys` is sorted in place and the distinct keys are written over its front (the first
+    array returned is a view of it): the largest arrays of a table's build are never copied,
+    and a sorted slice is counted at a time."""
     keys.sort()
-    found, counts = [np.empty(0, np.uint64)], [np.empty(0, np.int64)]
-    start = 0
+    counts = np.empty(_distinct(keys, chunk), dtype=np.uint32)
+    found = start = 0
     while start < keys.size:
         stop = min(start + chunk, keys.size)
         if stop < keys.size:  # end the slice where a key starts, not inside its run
@@ -60,16 +61,29 @@ def distinct_counts(
         first = np.flatnonzero(np.concatenate(([True], part[1:] != part[:-1])))
         count = np.diff(np.append(first, part.size))
         kept = count >= least
-        found.append(part[first[kept]])
-        counts.append(count[kept])
+        n = int(kept.sum())
+        keys[found : found + n] = part[first[kept]]  # found <= start: nothing unread is hit
+        counts[found : found + n] = count[kept]
+        found += n
         start = stop
-    return np.concatenate(found), np.concatenate(counts)
+    return keys[:found], counts[:found]
 
 
-def pack(keys: np.ndarray, levels: np.ndarray) -> np.ndarray:
+def _distinct(keys: np.ndarray, chunk: int) -> int:
+    """How many distinct values a sorted array holds, a slice at a time."""
+    n = min(keys.size, 1)
+    for start in range(0, keys.size - 1, chunk):
+        part = keys[start : start + chunk + 1]
+        n += int(np.count_nonzero(part[1:] != part[:-1]))
+    return n
+
+
+def pack(keys: np.ndarray, levels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Keys with their level in the low 4 bits: sorting them sorts by bucket (the top bits)
-    with no argsort to carry the levels along."""
-    return (keys & ~np.uint64(LEVELS)) | levels.astype(np.uint64)
+    with no argsort to carry the levels along. `out=keys` packs in place."""
+    out = np.bitwise_and(keys, ~np.uint64(LEVELS), out=out)
+    out |= levels.astype(np.uint64)
+    return out
 
 
 def build_table(packed: np.ndarray, bits: int, chunk: int = 1 << 22) -> tuple[np.ndarray, int]:
@@ -101,8 +115,12 @@ def insert(slots: np.ndarray, used: np.ndarray, packed: np.ndarray, chunk: int =
         value = (fingerprint(part) << np.uint16(4)) | (part & np.uint64(LEVELS)).astype(np.uint16)
         slots[bucket[kept], rank[kept]] = value[kept]
         dropped += int(part.size - kept.sum())
-    held = np.bincount((packed >> shift).astype(np.intp), minlength=used.size)
-    used[:] = np.minimum(used + held, SLOTS)
+    held = np.zeros(used.size, dtype=np.int64)
+    for start in range(0, packed.size, chunk):
+        held += np.bincount(
+            (packed[start : start + chunk] >> shift).astype(np.intp), minlength=used.size
+        )
+    used[:] = np.minimum(held + used, SLOTS)
     return dropped
 
 

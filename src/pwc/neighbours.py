@@ -126,17 +126,17 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
         total = a.size
         for make, levels, least in kinds:  # one kind's keys at a time: ~100M for some
             made = self._made(arr, make, data.size + a.size, chunk)  # no kind makes more
-            keys, counts = distinct_counts(made, least)
-            del made
-            packed = [pack(keys, levels(counts))]
+            keys, counts = distinct_counts(made, least)  # a view of `made`: no copy
+            groups = []
             if make is digits_keys:  # log2 levels: one fewer changes it at powers of two
                 less = (counts >= 2) & ((counts & (counts - 1)) == 0)
-                packed.append(pack(less_keys(keys[less]), levels(counts[less] - 1)))
-            del keys, counts
-            for group in packed:
+                groups.append(pack(less_keys(keys[less]), levels(counts[less] - 1)))
+            groups.insert(0, pack(keys, levels(counts), out=keys))
+            del made, keys, counts
+            for group in groups:
                 total += group.size
                 self.dropped_ += insert(self.slots_, used, group)
-            del packed
+            del groups
         log.info(
             "neighbour table: %s keys, %s dropped (full buckets)",
             f"{total:,}",

@@ -68,6 +68,10 @@ def fit(
         start = time.perf_counter()
         dense = model.named_steps["features"].transformer_list[1][1].named_steps["extract"]
         counted = dict(dense.transformer_list)
+        first = markov_rows[params.markov_samplings[0]].passwords
+        if params.neighbour_bits:  # first: its build's ~2 GB of keys before the other tables
+            count_models.append(counted["neighbours"])
+            count_models[-1].fit_counts(first, markov_rows[params.markov_samplings[0]].target)
         for sampling in params.markov_samplings if params.markov_order else ():
             drawn = markov_rows[sampling]
             count_models.append(counted[f"markov_{sampling}"])
@@ -75,10 +79,6 @@ def fit(
         if params.pcfg_bits:  # the first sampling's rows, like the beyond-leak Markov model
             count_models.append(counted["pcfg"])
             count_models[-1].fit_counts(markov_rows[params.markov_samplings[0]].passwords)
-        first = markov_rows[params.markov_samplings[0]].passwords
-        if params.neighbour_bits:  # only the sibling count reads a row's own entry
-            count_models.append(counted["neighbours"])
-            count_models[-1].fit_counts(first, markov_rows[params.markov_samplings[0]].target)
         _timed("counts on %s x %s rows", start, len(markov_rows), f"{len(first):,}")
 
     def held_out():
