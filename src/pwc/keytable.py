@@ -104,7 +104,7 @@ def insert(slots: np.ndarray, used: np.ndarray, packed: np.ndarray, chunk: int =
     keys at a time never holds every group's keys at once, and its earlier groups keep their
     slots."""
     packed.sort()
-    shift = np.uint64(64 - int(np.log2(slots.shape[0])))
+    shift = np.uint64(64 - (slots.shape[0].bit_length() - 1))  # 2^bits buckets
     dropped = 0
     for start in range(0, packed.size, chunk):  # a chunk's intermediates, not every key's
         part = packed[start : start + chunk]
