@@ -86,13 +86,6 @@ def pack(keys: np.ndarray, levels: np.ndarray, out: np.ndarray | None = None) ->
     return out
 
 
-def build_table(packed: np.ndarray, bits: int, chunk: int = 1 << 22) -> tuple[np.ndarray, int]:
-    """(slots, keys dropped) from packed keys (`pack`), sorted here in place: each bucket's
-    keys in key order; past SLOTS a bucket's keys are dropped."""
-    slots, used = empty_table(bits)
-    return slots, insert(slots, used, packed, chunk)
-
-
 def empty_table(bits: int) -> tuple[np.ndarray, np.ndarray]:
     """(slots, keys held per bucket) of a table of 2^bits buckets, for `insert`."""
     return np.zeros((1 << bits, SLOTS), dtype=np.uint16), np.zeros(1 << bits, dtype=np.uint8)
