@@ -128,8 +128,11 @@ class TrainParams(_Section):
     # ngram_ridge: whole-string neighbours and extensions among the counted rows
     # (pwc.neighbours), 2^bits buckets of 16 slots (0 = off)
     neighbour_bits: int = Field(ge=0, le=26)
-    # with it, strings one edit away: suffixes, last-byte siblings, one-byte insertions
+    # with it, strings one edit away: suffixes, last-byte siblings, one-byte insertions,
+    # digit variants
     neighbour_edits: bool
+    # with it, strings differing in one byte (its position's byte read as any byte)
+    neighbour_substitutions: bool
     # ngram_ridge: boosted trees over the linear score + dense features (0 iterations = off),
     # fitted on `booster_rows` train rows disjoint from the others.
     booster_iter: int = Field(ge=0)

@@ -11,7 +11,7 @@ import numpy as np
 
 from pwc.hashing import SubstringHashes, string_key
 
-FULL, PREFIX, SUFFIX, SIBLING, INSERTION, DIGITS, DIGITS_LESS = 1, 2, 3, 4, 5, 6, 7
+FULL, PREFIX, SUFFIX, SIBLING, INSERTION, DIGITS, LESS, SUBSTITUTION = 1, 2, 3, 4, 5, 6, 7, 8
 
 DIGIT = np.zeros(256, dtype=bool)
 DIGIT[ord("0") : ord("9") + 1] = True
@@ -66,6 +66,21 @@ def digits_keys(data, a, e) -> np.ndarray:
     return string_key(SubstringHashes(masked).forward(a, e), e - a, DIGITS)
 
 
+def substitution_keys(data, a, e, sums: SubstringHashes | None = None) -> np.ndarray:
+    """The SUBSTITUTION key of every byte of every password, row by row: its bytes with that
+    one left out of the hash (any byte there), its length. Two strings of one length share
+    the key at a position when they differ there at most: the password's hash less the
+    byte's term, one multiply per byte."""
+    sums = SubstringHashes(data) if sums is None else sums
+    length = e - a
+    row = np.repeat(np.arange(a.size), length)
+    at = np.arange(data.size)
+    own = sums.forward(a, e)[row]
+    term = (data.astype(np.uint64) + np.uint64(1)) * sums.down[at - a[row]]
+    return string_key(own - term, length[row], SUBSTITUTION)
+
+
 def less_keys(keys: np.ndarray) -> np.ndarray:
-    """The DIGITS_LESS key of a DIGITS key: where the level of one fewer is kept."""
-    return string_key(keys, np.zeros(keys.size, dtype=np.int64), DIGITS_LESS)
+    """The LESS key of a key (DIGITS, SUBSTITUTION): where the level of one fewer is kept,
+    for the counts where one fewer changes it."""
+    return string_key(keys, np.zeros(keys.size, dtype=np.int64), LESS)

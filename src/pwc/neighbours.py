@@ -20,10 +20,14 @@ With `edits`, three more kinds (EDITS; measured first as a probe, docs/models.md
   itself, up to 15);
 - every string a counted password gives with one byte deleted, at log2 of how many distinct
   counted passwords give it, kept from two (one alone was the bulk of 81M keys).
+With `substitutions`, every string a counted password gives with one byte read as any byte
+(at log2 of how many distinct counted passwords give it, kept from two): a password's
+levels at each of its bytes, summed and the most.
 A password's features are the levels of eight neighbours (NEIGHBOURS; 0 when not counted,
 empty, or the password itself), of its own prefix key and, with edits, of its suffix,
-sibling and insertion keys. Only the sibling count includes a counted password itself:
-inside `leaving_one_out` it is taken away (the learners' rows, counted too). Neighbours
+sibling and insertion keys. The sibling, digit-variant and substitution counts include a
+counted password itself: inside `leaving_one_out` it is taken away (the learners' rows,
+counted too). Neighbours
 are byte edits (UTF-8), lowercasing is ASCII's. A key is a polynomial hash of the bytes,
 taken from prefix sums over the batch's buffer (any substring or its reverse at the cost of
 two gathers), then mixed (splitmix64).
@@ -36,7 +40,7 @@ import logging
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from pwc.hashing import SubstringHashes, string_hash_int, string_key, string_key_int
+from pwc.hashing import SubstringHashes, string_key
 from pwc.keytable import (
     LEVELS,
     count_levels,
@@ -45,13 +49,11 @@ from pwc.keytable import (
     exact_levels,
     insert,
     lookup,
-    lookup_int,
     pack,
     target_levels,
 )
 from pwc.neighbour_keys import (
     DIGIT,
-    DIGITS,
     FULL,
     INSERTION,
     PREFIX,
@@ -63,8 +65,10 @@ from pwc.neighbour_keys import (
     less_keys,
     prefix_keys,
     sibling_keys,
+    substitution_keys,
     suffix_keys,
 )
+from pwc.neighbours_few import few_levels
 from pwc.text import FEW_ROWS, as_arrow, byte_buffers
 
 log = logging.getLogger(__name__)
@@ -81,6 +85,7 @@ NEIGHBOURS = (
 )
 FEATURES = (*NEIGHBOURS, "extensions")
 EDITS = ("front_extensions", "siblings", "insertions", "digit_variants")
+SUBSTITUTIONS = ("substitutions", "substitutions_most")
 
 _UPPER = np.zeros(256, dtype=bool)
 _UPPER[ord("A") : ord("Z") + 1] = True
@@ -96,15 +101,16 @@ def _rows(arr):
 
 class NeighbourScores(TransformerMixin, BaseEstimator):
     """Levels of a password's neighbours and of its extensions among counted passwords
-    (FEATURES, then EDITS with `edits`). Fit with `fit_counts` (the passwords and their
-    targets); `fit` checks it."""
+    (FEATURES, then EDITS with `edits`, then SUBSTITUTIONS with `substitutions`). Fit with
+    `fit_counts` (the passwords and their targets); `fit` checks it."""
 
-    def __init__(self, bits: int = 22, edits: bool = False):
+    def __init__(self, bits: int = 22, edits: bool = False, substitutions: bool = False):
         self.bits = bits
         self.edits = edits
+        self.substitutions = substitutions
 
     def features(self) -> tuple[str, ...]:
-        return FEATURES + EDITS if self.edits else FEATURES
+        return FEATURES + EDITS * self.edits + SUBSTITUTIONS * self.substitutions
 
     def fit_counts(self, passwords, target, chunk: int = 250_000) -> NeighbourScores:
         arr = as_arrow(passwords)
@@ -123,12 +129,15 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
                 (insertion_keys, count_levels, 2),
                 (digits_keys, count_levels, 1),
             ]
+        if self.substitutions:
+            kinds.append((substitution_keys, count_levels, 2))
         total = a.size
         for make, levels, least in kinds:  # one kind's keys at a time: ~100M for some
             made = self._made(arr, make, data.size + a.size, chunk)  # no kind makes more
             keys, counts = distinct_counts(made, least)  # a view of `made`: no copy
             groups = []
-            if make is digits_keys:  # log2 levels: one fewer changes it at powers of two
+            if make in (digits_keys, substitution_keys):  # counting a row itself, in log2
+                # levels: one fewer changes the level at powers of two
                 less = (counts >= 2) & ((counts & (counts - 1)) == 0)
                 groups.append(pack(less_keys(keys[less]), levels(counts[less] - 1)))
             groups.insert(0, pack(keys, levels(counts), out=keys))
@@ -162,20 +171,49 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
 
     def transform(self, X):  # noqa: N803
         rows = as_arrow(X)
-        out = self._few(rows.to_pylist()) if len(rows) <= FEW_ROWS else self._batch(rows)
-        if self.edits and getattr(self, "_leave_one_out", False):
+        if len(rows) <= FEW_ROWS:
+            few = [
+                few_levels(self.slots_, self.bits, self.edits, self.substitutions, password)
+                for password in rows.to_pylist()
+            ]
+            out = np.asarray(few, dtype=np.float32).reshape(len(rows), len(self.features()))
+        else:
+            out = self._batch(rows)
+        if getattr(self, "_leave_one_out", False):
             self._leave_out(out, rows)
         return out
 
     def _leave_out(self, out: np.ndarray, rows) -> None:
         """The counts of rows that were counted themselves, less their own: the siblings'
-        exactly up to 15 (above, the count stays); the digit variants' from the key of one
-        fewer where that changes the level (a level of 1 is the row alone)."""
-        sib = out[:, len(FEATURES) + EDITS.index("siblings")]
-        sib[:] = np.where(sib < LEVELS, np.maximum(sib - 1, 0), sib)
-        variants = out[:, len(FEATURES) + EDITS.index("digit_variants")]
-        less = lookup(self.slots_, self.bits, less_keys(digits_keys(*_rows(rows))))
-        variants[:] = np.where(variants <= 1, 0, np.where(less > 0, less, variants))
+        exactly up to 15 (above, the count stays); the digit variants' and substitutions'
+        from the key of one fewer where that changes the level (a level of 1 is the row
+        alone)."""
+        if self.edits:
+            sib = out[:, len(FEATURES) + EDITS.index("siblings")]
+            sib[:] = np.where(sib < LEVELS, np.maximum(sib - 1, 0), sib)
+            variants = out[:, len(FEATURES) + EDITS.index("digit_variants")]
+            less = lookup(self.slots_, self.bits, less_keys(digits_keys(*_rows(rows))))
+            variants[:] = np.where(variants <= 1, 0, np.where(less > 0, less, variants))
+        if self.substitutions:
+            data, a, e = _rows(rows)
+            out[:, -len(SUBSTITUTIONS) :] = self._substitutions(data, a, e, leave_out=True)
+
+    def _substitutions(self, data, a, e, sums=None, leave_out=False) -> np.ndarray:
+        """SUBSTITUTIONS: the levels of a password's substitution keys, summed and the most;
+        left out, each from its key of one fewer where that changes it (kept from two: a
+        level of 1 left is 0)."""
+        keys = substitution_keys(data, a, e, sums)
+        levels = lookup(self.slots_, self.bits, keys)
+        if leave_out:
+            less = lookup(self.slots_, self.bits, less_keys(keys))
+            levels = np.where(less > 0, less, levels)
+            levels[levels <= 1] = 0
+        out = np.zeros((a.size, 2), dtype=np.float32)
+        out[:, 0] = np.bincount(np.repeat(np.arange(a.size), e - a), levels, a.size)
+        filled = e > a
+        if filled.any():  # the keys are in byte order: a row's run starts at its offset
+            out[filled, 1] = np.maximum.reduceat(levels, a[filled])
+        return out
 
     def _batch(self, X):  # noqa: N803
         data, a, e = _rows(as_arrow(X))
@@ -230,65 +268,12 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
             ]
         levels = lookup(self.slots_, self.bits, np.concatenate(keys))
         levels[: itself.size][itself | (lengths == 0)] = 0
-        levels = levels.reshape(len(self.features()), n)
+        levels = levels.reshape(len(keys) - 1 + len(NEIGHBOURS), n)
         levels[len(FEATURES) :, length == 0] = 0
-        return levels.T.astype(np.float32)
-
-    def _few(self, passwords: list[str]) -> np.ndarray:
-        """`transform` in plain Python for a password or two (numpy's per-call costs were
-        ~100 µs of a one-password request): the same keys in Python integers, the same
-        slots, the same rule for a neighbour that is the password itself (tested equal)."""
-        out = []
-        bits, slots = self.bits, self.slots_
-        for password in passwords:
-            raw = password.encode()
-            own = string_hash_int(raw)
-            row = []
-            for neighbour in _neighbours_bytes(raw):
-                h = string_hash_int(neighbour)
-                same = h == own and len(neighbour) == len(raw)
-                row.append(
-                    0
-                    if same or not neighbour
-                    else lookup_int(slots, bits, string_key_int(h, len(neighbour), FULL))
-                )
-            row.append(lookup_int(slots, bits, string_key_int(own, len(raw), PREFIX)))
-            if self.edits:
-                masked = bytes(48 if 48 <= b <= 57 else b for b in raw)  # digits as 0
-                edit_keys = (
-                    (own, SUFFIX),
-                    (string_hash_int(raw[:-1]), SIBLING),
-                    (own, INSERTION),
-                    (string_hash_int(masked), DIGITS),
-                )
-                row += [
-                    lookup_int(slots, bits, string_key_int(h, len(raw), kind)) if raw else 0
-                    for h, kind in edit_keys
-                ]
-            out.append(row)
-        return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(self.features()))
+        out = levels.T.astype(np.float32)
+        if self.substitutions:
+            out = np.hstack([out, self._substitutions(data, a, e, sums)])
+        return out
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray([f"neighbour_{f}" for f in self.features()], dtype=object)
-
-
-_DIGITS = b"0123456789"
-
-
-def _neighbours_bytes(raw: bytes) -> list[bytes]:
-    """NEIGHBOURS of a password's bytes, in order."""
-    low = raw.lower()  # bytes.lower: ASCII letters only
-    capital = low[:1].upper() + low[1:]
-    return [
-        low,
-        capital,
-        raw[::-1],
-        raw[:-1],
-        raw[1:],
-        raw.rstrip(_DIGITS),
-        raw.lstrip(_DIGITS),
-        bytes(b for b in raw if _LETTER_LIST[b]),
-    ]
-
-
-_LETTER_LIST = _LETTER.tolist()

@@ -20,6 +20,7 @@ STACK_CFG = section(
     markov_bits=12,
     neighbour_bits=12,
     neighbour_edits=True,
+    neighbour_substitutions=True,
     booster_iter=5,
     rows=800,
     booster_rows=800,

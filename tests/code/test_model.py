@@ -183,6 +183,7 @@ def _counting_every_row():
         pcfg_bits=12,
         neighbour_bits=12,
         neighbour_edits=True,
+        neighbour_substitutions=True,
         booster_iter=5,
         counts_on="all",
     )
@@ -204,7 +205,8 @@ def test_counting_every_row_counts_them_all_and_saves_no_switch(tmp_path):
     total = sum(len(w) + 1 for w in COUNTED_WORDS)  # bytes + END
     assert counted["markov_log_rank"].total_ == total
     # the neighbour table: every word and every distinct proper prefix, one slot each, and
-    # with edits every distinct proper suffix, last-byte sibling key and deletion of two words
+    # with edits every distinct proper suffix, last-byte sibling key and deletion of two words,
+    # with substitutions every one-byte wildcard of two words
     prefixes = {w[:i] for w in COUNTED_WORDS for i in range(1, len(w))}
     keys = len(set(COUNTED_WORDS)) + len(prefixes)
     if cfg.neighbour_edits:
@@ -216,6 +218,10 @@ def test_counting_every_row_counts_them_all_and_saves_no_switch(tmp_path):
         keys += sum(count >= 2 for count in deleted.values())
         variants = Counter(re.sub("[0-9]", "0", w) for w in COUNTED_WORDS)
         keys += len(variants) + sum(c >= 2 and c & (c - 1) == 0 for c in variants.values())
+    if cfg.neighbour_substitutions:  # from two, and a key of one fewer at powers of two
+        wild = Counter((w[:i], w[i + 1 :]) for w in COUNTED_WORDS for i in range(len(w)))
+        keys += sum(c >= 2 for c in wild.values())
+        keys += sum(c >= 2 and c & (c - 1) == 0 for c in wild.values())
     neighbours = counted["neighbours"]
     assert neighbours.dropped_ == 0
     assert (neighbours.slots_ > 0).sum() == keys

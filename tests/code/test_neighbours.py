@@ -1,6 +1,7 @@
 """The neighbour features against a plain-Python reference: dictionaries of the counted
-passwords, of their proper prefixes and suffixes, of their last-byte siblings and of their
-one-byte deletions, neighbours built with str/bytes operations."""
+passwords, of their proper prefixes and suffixes, of their last-byte siblings, of their
+one-byte deletions and of their one-byte wildcards, neighbours built with str/bytes
+operations."""
 
 import re
 from collections import Counter
@@ -106,8 +107,16 @@ def _digits_as_zero(raw: bytes) -> bytes:
     return re.sub(rb"[0-9]", b"0", raw)
 
 
+def _wildcards(raw: bytes) -> list[tuple[bytes, int]]:
+    return [(raw[:i], raw[i + 1 :]) for i in range(len(raw))]
+
+
 def _reference(
-    train: list[str], target: list[float], queries: list[str], edits: bool = False
+    train: list[str],
+    target: list[float],
+    queries: list[str],
+    edits: bool = False,
+    substitutions: bool = False,
 ) -> np.ndarray:
     rarest = max(target)
     full = {
@@ -120,6 +129,7 @@ def _reference(
     siblings = Counter((p[:-1], len(p)) for p in counted if p)
     deleted = Counter(d for p in counted for d in {p[:i] + p[i + 1 :] for i in range(len(p))})
     variants = Counter(_digits_as_zero(p) for p in counted)
+    wild = Counter(w for p in counted for w in _wildcards(p))
     out = []
     for query in queries:
         raw = query.encode()
@@ -135,6 +145,10 @@ def _reference(
             ]
         elif edits:
             row += [0, 0, 0, 0]
+        if substitutions:
+            found = [wild.get(w, 0) for w in _wildcards(raw)]
+            levels = [min(c.bit_length(), 15) if c >= 2 else 0 for c in found]
+            row += [sum(levels), max(levels, default=0)]
         out.append(row)
     return np.array(out, dtype=np.float32)
 
@@ -152,6 +166,12 @@ def fitted():
 def with_edits():
     model = neighbours.NeighbourScores(bits=16, edits=True)
     return model.fit_counts(TRAIN, _targets(len(TRAIN)), chunk=5)  # keys across chunks
+
+
+@pytest.fixture(scope="module")
+def with_substitutions():
+    model = neighbours.NeighbourScores(bits=16, edits=True, substitutions=True)
+    return model.fit_counts(TRAIN, _targets(len(TRAIN)), chunk=5)
 
 
 def test_features_match_the_plain_reference(fitted):
@@ -176,6 +196,52 @@ def test_edit_features_match_the_plain_reference(with_edits):
     assert ref[QUERIES.index("jessica1")][-3] == 3  # jessica1, jessica2, jessica3
     # one password per string a deletion gives: "ab" from "aab" and "abb" once each
     assert ref[QUERIES.index("ab")][-2] == 2
+
+
+def test_substitution_features_match_the_plain_reference(with_substitutions):
+    got = with_substitutions.transform(QUERIES + [""])
+    ref = _reference(TRAIN, _targets(len(TRAIN)), QUERIES + [""], True, substitutions=True)
+    np.testing.assert_array_equal(got, ref)
+    total, most = got[:, -2], got[:, -1]
+    # jessica1, jessica2, jessica3 (and jessica99's kin) differ from "jessica9" in its last
+    # byte alone: three, level 2; no other byte of it has two
+    row = with_substitutions.transform(["jessica9", "zzzzzzzz"])
+    assert row[0, -2:].tolist() == [2, 2] and row[1, -2:].tolist() == [0, 0]
+    # "jessica": it and "Jessica" differ in the first byte alone (two, level 2); "Jessica1"
+    # is one byte from "jessica1" alone (one is never kept)
+    assert got[QUERIES.index("jessica"), -2:].tolist() == [2, 2]
+    assert total[QUERIES.index("Jessica1")] == 0 and (total >= most).all()
+    assert (most > 0).sum() >= 3
+
+
+def test_leaving_one_out_takes_a_counted_password_from_its_substitutions(
+    with_substitutions, with_edits
+):
+    counted = ["jessica2", "jessica1", "jessica", "ab", "x", "a", "123456"]
+    plain = with_substitutions.transform(counted)
+    with leaving_one_out(with_substitutions):
+        left_out = with_substitutions.transform(counted)
+        few = with_substitutions.transform(counted[:1])
+    wild = Counter(w for p in TRAIN for w in _wildcards(p.encode()))
+    expected = []
+    for p in counted:  # each was counted once: one fewer at each of its bytes
+        less = [wild[w] - 1 for w in _wildcards(p.encode())]
+        levels = [min(c.bit_length(), 15) if c >= 2 else 0 for c in less]
+        expected.append([sum(levels), max(levels, default=0)])
+    np.testing.assert_array_equal(left_out[:, -2:], expected)
+    np.testing.assert_array_equal(few[0], left_out[0])
+    # jessica1/2/3 at the last byte: three with itself (level 2), two without (level 2);
+    # a and x: two one-byte strings (level 2), one left (0); the rest of the row unchanged
+    assert plain[:2, -2:].tolist() == [[2, 2], [2, 2]] and left_out[:2, -2:].tolist() == [
+        [2, 2],
+        [2, 2],
+    ]
+    assert plain[4:6, -2:].tolist() == [[2, 2], [2, 2]] and left_out[4:6, -2:].tolist() == [
+        [0, 0],
+        [0, 0],
+    ]
+    with leaving_one_out(with_edits):  # the other columns are the edits model's
+        np.testing.assert_array_equal(with_edits.transform(counted), left_out[:, :-2])
 
 
 def test_leaving_one_out_takes_a_counted_password_from_its_counts(with_edits):
@@ -224,7 +290,7 @@ def test_a_password_never_reads_its_own_entry(fitted):
     assert got[3].tolist() == [0] * len(neighbours.NEIGHBOURS) + [3]
 
 
-@pytest.mark.parametrize("model", ["fitted", "with_edits"])
+@pytest.mark.parametrize("model", ["fitted", "with_edits", "with_substitutions"])
 def test_rows_do_not_depend_on_their_batch(model, request):
     model = request.getfixturevalue(model)
     forward = model.transform(QUERIES)

@@ -223,7 +223,10 @@ def build(params: TrainParams, seed: int) -> Pipeline:
     if params.knowledge:
         dense.append(("knowledge", KnowledgeFeatures()))
     if params.neighbour_bits:
-        dense.append(("neighbours", NeighbourScores(params.neighbour_bits, params.neighbour_edits)))
+        neighbours = NeighbourScores(
+            params.neighbour_bits, params.neighbour_edits, params.neighbour_substitutions
+        )
+        dense.append(("neighbours", neighbours))
     hand = Pipeline([("extract", FeatureUnion(dense)), ("scale", StandardScaler())])
     linear = LsqrRidge(alpha=params.alpha, tol=1e-4)
     booster = None
