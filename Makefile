@@ -32,8 +32,10 @@ repro: setup  ## run the DVC pipeline (only changed stages), print a summary
 verify: setup  ## rerun every stage and compare each output with dvc.lock
 	$(BIN)/python -m pwc.ops.verify
 
+# A test file per worker, one worker per core (pytest-xdist): most tests wait on one
+# subprocess at a time (DVC, servers), and a file's fixtures are built once.
 test: setup lint docs  ## lint, build the docs, run the whole test suite (what CI runs)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The unit tests only (tests/code, under a minute): the edit-test loop. CI runs `make test`.
 test-fast: setup  ## the unit tests only (tests/code, seconds)

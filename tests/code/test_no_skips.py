@@ -4,10 +4,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from ..conftest import ROOT
 
 
-def run_pytest(tmp_path, no_skips: bool) -> subprocess.CompletedProcess:
+def run_pytest(tmp_path, no_skips: bool, *options: str) -> subprocess.CompletedProcess:
     (tmp_path / "conftest.py").write_text("from tests.conftest import pytest_sessionfinish\n")
     (tmp_path / "test_one.py").write_text(
         "import pytest\n\ndef test_runs():\n    pass\n\n"
@@ -18,7 +20,7 @@ def run_pytest(tmp_path, no_skips: bool) -> subprocess.CompletedProcess:
     if no_skips:
         env["PWC_NO_SKIPS"] = "1"
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, str(tmp_path)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -27,9 +29,11 @@ def run_pytest(tmp_path, no_skips: bool) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_skip_fails_the_run_in_ci_and_only_there(tmp_path):
-    ci = run_pytest(tmp_path, no_skips=True)
+# make test runs the suite on pytest-xdist workers: the skip is seen there too
+@pytest.mark.parametrize("options", [(), ("-n", "2", "--dist", "loadfile")])
+def test_a_skip_fails_the_run_in_ci_and_only_there(tmp_path, options):
+    ci = run_pytest(tmp_path, True, *options)
     assert ci.returncode == 1, ci.stdout
     assert "PWC_NO_SKIPS: 1 test(s) skipped: failing the run" in ci.stdout
-    local = run_pytest(tmp_path, no_skips=False)
+    local = run_pytest(tmp_path, False, *options)
     assert local.returncode == 0, local.stdout

@@ -36,7 +36,7 @@ def wait(poll: float = 3.0, timeout: float = 6 * 3600, jobs: int = 2, restarts: 
     tasks are still queued (treeverse/dvc#10562) and the queue then waits forever; restart
     them a bounded number of times, then fail loudly instead of hanging."""
     deadline = time.monotonic() + timeout
-    idle_polls = 0
+    idle_polls, patience = 0, 5  # ~15 s queued with nothing running and no worker
     while time.monotonic() < deadline:
         status = dvc("queue", "status")
         if "Queued" not in status and "Running" not in status:
@@ -44,13 +44,14 @@ def wait(poll: float = 3.0, timeout: float = 6 * 3600, jobs: int = 2, restarts: 
             return
         stalled = "Running" not in status and _workers(status) == 0
         idle_polls = idle_polls + 1 if stalled else 0
-        if idle_polls >= 5:  # ~15 s queued with nothing running and no worker
+        if idle_polls >= patience:
             if restarts == 0:
                 raise SystemExit(f"experiments queued but no queue worker runs:\n{status}")
             print("no queue worker alive with experiments queued: dvc queue start", flush=True)
             dvc("queue", "start", "-j", str(jobs))
             restarts -= 1
-            idle_polls = 0
+            # workers started on a busy machine can take tens of seconds to show
+            idle_polls, patience = 0, 15
         time.sleep(poll)
     raise SystemExit(f"queue still busy after {timeout:.0f} s")
 
