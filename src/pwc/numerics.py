@@ -15,6 +15,7 @@ machine. Accuracy against mpmath (tests/code/test_numerics.py): log, log10 and e
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 from fractions import Fraction
@@ -127,11 +128,7 @@ def _log_special1(x: float) -> float | None:
     """log's answer at 0, negatives, inf and nan; None for a finite x > 0."""
     if math.isfinite(x) and x > 0:
         return None
-    if x == 0:
-        return -math.inf
-    if x == math.inf:
-        return math.inf
-    return math.nan  # negatives and nan
+    return -math.inf if x == 0 else math.inf if x == math.inf else math.nan  # < 0, nan: nan
 
 
 def _each(fn, x: np.ndarray) -> np.ndarray:
@@ -158,12 +155,8 @@ def _log10_1(x: float) -> float:
 
 
 def _exp1(x: float) -> float:
-    if math.isnan(x):
-        return math.nan
-    if x > _EXP_MAX:
-        return math.inf
-    if x < _EXP_MIN:
-        return 0.0
+    if math.isnan(x) or not _EXP_MIN <= x <= _EXP_MAX:
+        return math.nan if math.isnan(x) else math.inf if x > _EXP_MAX else 0.0
     k = float(round(x * _INV_LN2))  # round half to even, as np.rint
     y = _exp_reduced(x, k)
     try:
@@ -178,12 +171,9 @@ def _exp10_1(x: float) -> float:
     if math.isinf(x):
         return math.inf if x > 0 else 0.0
     n = float(round(x))
-    f = x - n
-    if n > _POW10_MAX:
-        return math.inf
-    if n < _POW10_MIN:
-        return 0.0
-    return _POW10_LIST[int(n) - _POW10_MIN] * _exp1(f * _LN10)
+    if not _POW10_MIN <= n <= _POW10_MAX:
+        return math.inf if n > _POW10_MAX else 0.0
+    return _POW10_LIST[int(n) - _POW10_MIN] * _exp1((x - n) * _LN10)
 
 
 def log10_floats(values: list[float]) -> list[float]:
@@ -210,6 +200,26 @@ def logistic_float(z: float) -> float:
     return 1.0 / (1.0 + _exp1(-z))
 
 
+SLICE = 1 << 16
+
+
+def _sliced(fn):
+    """`fn` (elementwise) a slice of SLICE elements at a time: the same bits, and its ~15
+    temporaries stay small (on the PCFG's 2^24-bucket table: a 1.5 GB spike in training)."""
+
+    @functools.wraps(fn)
+    def sliced(x):
+        x = np.asarray(x, dtype=np.float64)
+        if x.size <= SLICE:
+            return fn(x)
+        flat, out = x.reshape(-1), np.empty(x.size, dtype=np.float64)
+        for start in range(0, flat.size, SLICE):
+            out[start : start + SLICE] = fn(flat[start : start + SLICE])
+        return out.reshape(x.shape)
+
+    return sliced
+
+
 def _special(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """log's answers at 0, negatives, inf and nan (what IEEE libm returns)."""
     bad = ~(np.isfinite(x) & (x > 0))
@@ -221,6 +231,7 @@ def _special(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
+@_sliced
 def log(x) -> np.ndarray:
     """Natural logarithm, float64."""
     x = np.asarray(x, dtype=np.float64)
@@ -232,6 +243,7 @@ def log(x) -> np.ndarray:
     return _special(x, np.asarray(out, dtype=np.float64))
 
 
+@_sliced
 def log10(x) -> np.ndarray:
     """Base-10 logarithm, float64 (FreeBSD msun's e_log10.c: log(1 + f) split in a high part
     with a short mantissa and a low part, so multiplying by 1/ln 10 loses nothing)."""
@@ -245,6 +257,7 @@ def log10(x) -> np.ndarray:
     return _special(x, np.asarray(_log10_sum(k, f, hfsq, tail, hi), dtype=np.float64))
 
 
+@_sliced
 def exp(x) -> np.ndarray:
     """e**x, float64."""
     x = np.asarray(x, dtype=np.float64)
@@ -261,14 +274,14 @@ def exp(x) -> np.ndarray:
     return np.where(np.isneginf(x), 0.0, np.where(np.isposinf(x), np.inf, out))
 
 
+@_sliced
 def exp10(x) -> np.ndarray:
     """10**x, float64: an exact power of ten times 10**f for the fraction |f| <= 0.5."""
     x = np.asarray(x, dtype=np.float64)
     if x.size <= FEW:
         return _each(_exp10_1, x)
-    finite = np.isfinite(x)
-    n = np.rint(np.where(finite, x, 0.0))
-    f = np.where(finite, x, 0.0) - n  # exact
+    n = np.rint(finite := np.where(np.isfinite(x), x, 0.0))
+    f = finite - n  # exact
     index = np.clip(n, _POW10_MIN, _POW10_MAX).astype(np.int64) - _POW10_MIN
     with np.errstate(over="ignore"):
         out = _POW10[index] * exp(f * _LN10)
@@ -278,6 +291,7 @@ def exp10(x) -> np.ndarray:
     return np.where(np.isneginf(x), 0.0, np.where(np.isposinf(x), np.inf, out))
 
 
+@_sliced
 def logistic(z) -> np.ndarray:
     """1 / (1 + e**-z)."""
     z = np.asarray(z, dtype=np.float64)

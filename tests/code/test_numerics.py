@@ -127,6 +127,19 @@ FORBIDDEN = {
 }  # fmt: skip
 
 
+@pytest.mark.parametrize("fn", [numerics.log, numerics.log10, numerics.exp, numerics.exp10])
+def test_large_arrays_are_computed_a_slice_at_a_time_with_the_same_bits(fn, monkeypatch):
+    # specials at the slices' edges, a 2-D shape, a size that is no multiple of the slice
+    monkeypatch.setattr(numerics, "SLICE", 64)
+    x = np.random.default_rng(0).uniform(-40.0, 40.0, 64 * 7 + 5)
+    x[[0, 63, 64, 127, 300, -1]] = [0.0, np.inf, -np.inf, np.nan, -3.0, 1e-310]
+    x = x.reshape(-1, 3)[:, :2].copy()
+    with np.errstate(all="ignore"):
+        got, whole = fn(x), fn.__wrapped__(x)  # sliced (8 slices), and in one piece
+    assert got.shape == x.shape
+    np.testing.assert_array_equal(got.view(np.uint64), whole.view(np.uint64))
+
+
 def test_the_package_uses_no_cpu_dependent_math():
     found = []
     for path in sorted((ROOT / "src/pwc").rglob("*.py")):
