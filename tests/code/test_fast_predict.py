@@ -92,7 +92,7 @@ def test_boosted_is_the_boosters_predict(stacked):
     ngrams, dense, stack, _ = _parts(stacked)
     arr = pa.array(PROBE, pa.large_string())
     X = sp.hstack([ngrams.transform(arr), dense.transform(arr)]).tocsr()  # noqa: N806
-    stacked_input = stack._stack(X)
+    stacked_input = stack.stack(X)
     want = stack.booster_.predict(stacked_input)
     assert np.array_equal(fast_predict.boosted(stack.booster_, stacked_input), want)
 
@@ -163,7 +163,7 @@ def _booster_inputs(stacked, words):
     ngrams, dense, stack, _ = _parts(stacked)
     arr = pa.array(words, pa.large_string())
     stacked_matrix = sp.hstack([ngrams.transform(arr), dense.transform(arr)]).tocsr()
-    return stack.booster_, stack._stack(stacked_matrix)
+    return stack.booster_, stack.stack(stacked_matrix)
 
 
 def test_trees_are_the_boosters_predict_row_by_row(stacked):

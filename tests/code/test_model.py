@@ -235,21 +235,27 @@ def test_features_in_chunks_are_the_one_call_matrix():
     """The learners' rows are transformed a chunk at a time (memory): the stacked chunks are
     the one-call matrix entry for entry, in the same order, left out or not."""
     from pwc.leave_one_out import leaving_one_out
-    from pwc.model.train import fit_features, transform_in_chunks
+    from pwc.model.train import fit_features, stack_in_chunks, transform_in_chunks
 
     table, cfg = _counting_every_row()
     fitted = model_lib.train(table, cfg, seed=3)
     features = fitted[:-1]
     counted = [_count_models(fitted)[name] for name in ("markov_log_rank", "pcfg")]
     inputs = pa.array(COUNTED_WORDS, pa.large_string())
+    stacker = fitted[-1].estimator_
     for switch in (leaving_one_out(*counted), nullcontext()):
         with switch:
             whole = features.transform(inputs)
             chunked = transform_in_chunks(features, inputs, rows=7)
+            stacked = stack_in_chunks(features, stacker, inputs, rows=7)
         assert chunked.shape == whole.shape and chunked.dtype == whole.dtype
         for part in ("indptr", "indices", "data"):
             assert np.array_equal(getattr(chunked, part), getattr(whole, part)), part
             assert getattr(chunked, part).dtype == getattr(whole, part).dtype, part
+        # the trees' input, stacked a chunk at a time: what stacking the whole matrix gives
+        once = stacker.stack(whole)
+        assert stacked.dtype == once.dtype and stacked.shape == once.shape
+        np.testing.assert_array_equal(stacked, once)
     # and the linear learner's features, fitted on all its rows then transformed in chunks,
     # are what one fit_transform call gives
     with leaving_one_out(*counted):

@@ -49,8 +49,8 @@ class Calibrated(RegressorMixin, BaseEstimator):
         self.calibrator_ = None
         return self
 
-    def calibrate(self, X, y, sample_weight=None):  # noqa: N803
-        raw = self.estimator_.predict(X)
+    def calibrate(self, raw: np.ndarray, y, sample_weight=None):
+        """The isotonic map from the estimator's predictions `raw` on rows to their `y`."""
         iso = IsotonicRegression(out_of_bounds="clip")
         self.calibrator_ = iso.fit(raw, y, sample_weight=sample_weight)
         return self
@@ -83,20 +83,22 @@ class Stacked(RegressorMixin, BaseEstimator):
         self.booster_ = None
         return self
 
-    def _stack(self, X):  # noqa: N803
+    def stack(self, X):  # noqa: N803
+        """The trees' input: the linear model's score, then the dense columns."""
         dense = X[:, self.dense_from :]
         dense = dense.toarray() if hasattr(dense, "toarray") else np.asarray(dense)
         return np.column_stack([self.linear_.predict(X), dense])
 
-    def fit_booster(self, X, y, sample_weight=None):  # noqa: N803
-        self.booster_ = clone(self.booster).fit(self._stack(X), y, sample_weight=sample_weight)
+    def fit_booster(self, stacked: np.ndarray, y, sample_weight=None):
+        """The trees on `stack(X)` of their rows (pwc.model.train stacks a chunk at a time)."""
+        self.booster_ = clone(self.booster).fit(stacked, y, sample_weight=sample_weight)
         forget_thread_count(self.booster_)  # the same file on any core count
         return self
 
     def predict(self, X):  # noqa: N803
         if self.booster_ is None:
             return self.linear_.predict(X)
-        return self.booster_.predict(self._stack(X))
+        return self.booster_.predict(self.stack(X))
 
     def predict_blocks(
         self, sparse: sp.csr_matrix, dense: np.ndarray, copy: bool = True
