@@ -33,9 +33,10 @@ verify: setup  ## rerun every stage and compare each output with dvc.lock
 	$(BIN)/python -m pwc.ops.verify
 
 # A test file per worker, one worker per core (pytest-xdist): most tests wait on one
-# subprocess at a time (DVC, servers), and a file's fixtures are built once.
+# subprocess at a time (DVC, servers), and a file's fixtures are built once. The files go
+# out heaviest first (tests/conftest.py: HEAVY_FIRST), not xdist's most-tests-first.
 test: setup lint docs  ## lint, build the docs, run the whole test suite (what CI runs)
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # The unit tests only (tests/code, under a minute): the edit-test loop. CI runs `make test`.
 test-fast: setup  ## the unit tests only (tests/code, seconds)

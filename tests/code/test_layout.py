@@ -91,3 +91,11 @@ def test_the_readme_layout_names_every_module_and_folder():
     tests = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").iterdir() if p.is_dir()}
     tests -= {"tests/__pycache__"}
     assert tests <= named, f"add to the README's layout: {sorted(tests - named)}"
+
+
+def test_the_heavy_first_order_names_existing_test_files():
+    from tests.conftest import HEAVY_FIRST
+
+    missing = [name for name in HEAVY_FIRST if not (ROOT / "tests" / name).is_file()]
+    assert not missing, f"renamed or removed: update tests/conftest.py HEAVY_FIRST: {missing}"
+    assert len(set(HEAVY_FIRST)) == len(HEAVY_FIRST)
