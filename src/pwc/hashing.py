@@ -106,7 +106,7 @@ def string_key(h: np.ndarray, length: np.ndarray, kind: int) -> np.ndarray:
 
 
 # SubstringHashes' and string_key's arithmetic in Python integers (one-password paths).
-_K_INV_INT = int(_K_INV)
+K_INV_INT = int(_K_INV)  # the next byte's weight (pwc.neighbours_few)
 _MIXES = (int(_LENGTH_MIX), int(_KIND_MIX), 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 
 
@@ -114,7 +114,7 @@ def string_hash_int(raw: bytes) -> int:
     h, weight = 0, 1
     for byte in raw:
         h = (h + (byte + 1) * weight) & MASK64
-        weight = weight * _K_INV_INT & MASK64
+        weight = weight * K_INV_INT & MASK64
     return h
 
 

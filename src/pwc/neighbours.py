@@ -27,10 +27,9 @@ A password's features are the levels of eight neighbours (NEIGHBOURS; 0 when not
 empty, or the password itself), of its own prefix key and, with edits, of its suffix,
 sibling and insertion keys. The sibling, digit-variant and substitution counts include a
 counted password itself: inside `leaving_one_out` it is taken away (the learners' rows,
-counted too). Neighbours
-are byte edits (UTF-8), lowercasing is ASCII's. A key is a polynomial hash of the bytes,
-taken from prefix sums over the batch's buffer (any substring or its reverse at the cost of
-two gathers), then mixed (splitmix64).
+counted too). Neighbours are byte edits (UTF-8), lowercasing is ASCII's. A key is a
+polynomial hash of the bytes, taken from prefix sums over the batch's buffer (any substring
+or its reverse at the cost of two gathers), then mixed (splitmix64).
 """
 
 from __future__ import annotations

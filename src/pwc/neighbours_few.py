@@ -5,13 +5,12 @@ the same rule for a neighbour that is the password itself (tested equal to the b
 
 from __future__ import annotations
 
-from pwc.hashing import GRAM_STEP_INT, MASK64, string_hash_int, string_key_int
+from pwc.hashing import K_INV_INT, MASK64, string_hash_int, string_key_int
 from pwc.keytable import lookup_int
 from pwc.neighbour_keys import DIGITS, FULL, INSERTION, PREFIX, SIBLING, SUBSTITUTION, SUFFIX
 
 _DIGITS = b"0123456789"
 _LETTERS = frozenset(range(ord("A"), ord("Z") + 1)) | frozenset(range(ord("a"), ord("z") + 1))
-_K_INV = pow(GRAM_STEP_INT, -1, 1 << 64)  # the weight of the next byte (pwc.hashing)
 
 
 def neighbours_bytes(raw: bytes) -> list[bytes]:
@@ -58,6 +57,6 @@ def few_levels(slots, bits: int, edits: bool, substitutions: bool, password: str
         for byte in raw:  # the password's hash less this byte's term
             h = (own - (byte + 1) * weight) & MASK64
             levels.append(lookup_int(slots, bits, string_key_int(h, len(raw), SUBSTITUTION)))
-            weight = weight * _K_INV & MASK64
+            weight = weight * K_INV_INT & MASK64
         row += [sum(levels), max(levels, default=0)]
     return row
