@@ -137,6 +137,8 @@ class TrainParams(_Section):
     # fitted on `booster_rows` train rows disjoint from the others.
     booster_iter: int = Field(ge=0)
     booster_rows: int = Field(gt=0)
+    # how the trees' rows are drawn (the linear model's: `sampling`)
+    booster_sampling: Literal["uniform", "log_rank", "mixed"]
     booster_leaves: int = Field(ge=2)
     booster_learning_rate: float = Field(gt=0)
     alpha: float = Field(gt=0)

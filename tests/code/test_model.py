@@ -130,6 +130,35 @@ def test_count_sampled_markov_rows_weigh_their_count_in_the_leak(times):
     assert "block" not in model_lib.train_columns(section("train", markov_samplings=["uniform"]))
 
 
+def test_the_trees_rows_are_drawn_by_their_own_sampling():
+    """`sampling` draws the linear model's rows, `booster_sampling` the trees'."""
+    n = 30_000
+    table = pa.table(
+        {
+            "password": [f"w{i}" for i in range(n)],
+            "rank": np.arange(1, n + 1),
+            "target": np.log10(np.arange(1, n + 1, dtype=float)),
+        }
+    )
+
+    def median_ranks(sampling, booster_sampling):
+        sizes = {"rows": 2_000, "booster_rows": 2_000, "counts_on": "all"}
+        cfg = section("train", **sizes, sampling=sampling, booster_sampling=booster_sampling)
+        drawn = model_lib.draw_rows(table, cfg, seed=5)
+        ranks = {p: i + 1 for i, p in enumerate(table["password"].to_pylist())}
+        return [
+            np.median([ranks[p] for p in rows.passwords.to_pylist()])
+            for rows in (drawn.linear, drawn.booster)
+        ]
+
+    head_linear, uniform_trees = median_ranks("log_rank", "uniform")
+    uniform_linear, head_trees = median_ranks("uniform", "log_rank")
+    assert head_linear < n / 5 < n / 3 < uniform_trees  # log-rank draws favour the head
+    assert head_trees < n / 5 < n / 3 < uniform_linear
+    # the other learner's sampling leaves a learner's rows alone
+    assert median_ranks("log_rank", "log_rank")[0] == head_linear
+
+
 def test_learners_get_disjoint_parts_of_the_split_in_the_shares_proportions():
     """Every row goes to one learner; equal shares are the thirds of `password_hash` mod 3
     (the parts every model before `shares` was trained on), unequal ones move rows."""
@@ -252,9 +281,10 @@ def test_features_in_chunks_are_the_one_call_matrix():
         for part in ("indptr", "indices", "data"):
             assert np.array_equal(getattr(chunked, part), getattr(whole, part)), part
             assert getattr(chunked, part).dtype == getattr(whole, part).dtype, part
-        # the trees' input, stacked a chunk at a time: what stacking the whole matrix gives
+        # the trees' input, stacked a chunk at a time: what stacking the whole matrix gives,
+        # in the trees' own dtype (else their fit copies it)
         once = stacker.stack(whole)
-        assert stacked.dtype == once.dtype and stacked.shape == once.shape
+        assert stacked.dtype == np.float64 and stacked.shape == once.shape
         np.testing.assert_array_equal(stacked, once)
     # and the linear learner's features, fitted on all its rows then transformed in chunks,
     # are what one fit_transform call gives

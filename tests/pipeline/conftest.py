@@ -33,6 +33,7 @@ SMALL = {
     "train": {
         "rows": 30_000,
         "sampling": "uniform",
+        "booster_sampling": "uniform",
         "calibrate": False,
         "hash_bits": 16,
         "markov_bits": 16,

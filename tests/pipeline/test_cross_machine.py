@@ -70,7 +70,7 @@ def environments() -> dict[str, tuple[dict, int | None]]:
 SAMPLE = {
     "data": {"source": "wordlist", "path": "data/raw/sample.txt", "sample": None, "sha256": None},
     "split": {"test_size": 3_000, "test_head_size": 3_000},
-    # the default model's code paths (log-rank draws, calibration, Markov, trees), small
+    # the default model's code paths (mixed draws, calibration, Markov, trees), small
     "train": {
         "rows": 30_000,
         "hash_bits": 16,
