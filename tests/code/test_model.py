@@ -130,16 +130,17 @@ def test_count_sampled_markov_rows_weigh_their_count_in_the_leak(times):
     assert "block" not in model_lib.train_columns(section("train", markov_samplings=["uniform"]))
 
 
+def _ranked_words(n: int) -> pa.Table:
+    """A train split of `n` passwords w0, w1, ... at ranks 1, 2, ..."""
+    ranks = np.arange(1, n + 1)
+    words = [f"w{i}" for i in range(n)]
+    return pa.table({"password": words, "rank": ranks, "target": np.log10(ranks.astype(float))})
+
+
 def test_the_trees_rows_are_drawn_by_their_own_sampling():
     """`sampling` draws the linear model's rows, `booster_sampling` the trees'."""
     n = 30_000
-    table = pa.table(
-        {
-            "password": [f"w{i}" for i in range(n)],
-            "rank": np.arange(1, n + 1),
-            "target": np.log10(np.arange(1, n + 1, dtype=float)),
-        }
-    )
+    table = _ranked_words(n)
 
     def median_ranks(sampling, booster_sampling):
         sizes = {"rows": 2_000, "booster_rows": 2_000, "counts_on": "all"}
@@ -163,13 +164,7 @@ def test_learners_get_disjoint_parts_of_the_split_in_the_shares_proportions():
     """Every row goes to one learner; equal shares are the thirds of `password_hash` mod 3
     (the parts every model before `shares` was trained on), unequal ones move rows."""
     n = 30_000
-    table = pa.table(
-        {
-            "password": [f"w{i}" for i in range(n)],
-            "rank": np.arange(1, n + 1),
-            "target": np.log10(np.arange(1, n + 1, dtype=float)),
-        }
-    )
+    table = _ranked_words(n)
     big = {"rows": n, "markov_rows": n, "booster_rows": n, "sampling": "uniform"}
 
     def parts(counts_on="part", **shares):
