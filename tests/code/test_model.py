@@ -141,12 +141,12 @@ def test_the_trees_rows_are_drawn_by_their_own_sampling():
     """`sampling` draws the linear model's rows, `booster_sampling` the trees'."""
     n = 30_000
     table = _ranked_words(n)
+    ranks = {p: i + 1 for i, p in enumerate(table["password"].to_pylist())}
 
     def median_ranks(sampling, booster_sampling):
         sizes = {"rows": 2_000, "booster_rows": 2_000, "counts_on": "all"}
         cfg = section("train", **sizes, sampling=sampling, booster_sampling=booster_sampling)
         drawn = model_lib.draw_rows(table, cfg, seed=5)
-        ranks = {p: i + 1 for i, p in enumerate(table["password"].to_pylist())}
         return [
             np.median([ranks[p] for p in rows.passwords.to_pylist()])
             for rows in (drawn.linear, drawn.booster)
