@@ -6,11 +6,23 @@ from __future__ import annotations
 
 import json
 import os
+
+# Two xdist workers share two cores, and most tests start subprocesses (DVC stages, servers).
+# An OpenMP team with a thread per core spins at each barrier while the other worker holds a
+# core: a sample-size tree fit took 31.5 s instead of 1.5 s beside two such neighbours (one
+# thread: 6.6 s), and a 40 s test took 200 s in CI. One thread each, and waiting threads
+# sleep. Outputs do not depend on either (test_cross_machine runs other thread counts; its
+# "default" environment drops these two counts, so it runs what the machine picks).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
+from filelock import FileLock
 
 from pwc import model as model_lib
 from pwc.config import with_changes
@@ -30,17 +42,39 @@ def params():
     return PARAMS
 
 
-@pytest.fixture(scope="session")
-def small_run(params):
-    """A model trained by the pipeline's own code on a seeded RockYou sample (CI has no DVC
-    cache, so no full-data model): (fitted Pipeline, split tables)."""
+def _train_small_run(params, folder: Path) -> None:
     table = ingest(with_changes(params.data, sample=400_000), seed=params.seed)
     kept = validate(table, "rockyou", params.validate_.max_length).kept
     sizes = ("test_size", "test_head_size", "validation_size", "validation_head_size")
     parts = split(kept, with_changes(params.split, **dict.fromkeys(sizes, 20_000)), params.seed)
-    train = parts["train"]
     cfg = params.train.model_copy(update={"rows": 150_000})
-    return model_lib.train(train, cfg, params.seed), parts
+    model_lib.save(model_lib.train(parts["train"], cfg, params.seed), folder / "model.skops")
+    for name, part in parts.items():
+        pq.write_table(part, folder / f"{name}.parquet")
+    (folder / "done").write_text("\n".join(parts))  # the parts, in split's order
+
+
+@pytest.fixture(scope="session")
+def small_run_dir(params, tmp_path_factory, worker_id) -> Path:
+    """A model trained by the pipeline's own code on a seeded RockYou sample (CI has no DVC
+    cache, so no full-data model), saved with its split tables. Trained once per session:
+    the first xdist worker to ask trains it into their common temp folder, the other waits
+    for it and reads the files (training it twice cost a worker 40 to 100 s)."""
+    base = tmp_path_factory.getbasetemp()  # this session's; under xdist, this worker's
+    folder = (base if worker_id == "master" else base.parent) / "small_run"
+    with FileLock(f"{folder}.lock"):
+        if not (folder / "done").exists():
+            folder.mkdir(exist_ok=True)
+            _train_small_run(params, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_run(small_run_dir):
+    """(the fitted Pipeline as loaded from its file, as served; the split tables)"""
+    names = (small_run_dir / "done").read_text().split()
+    parts = {name: pq.read_table(small_run_dir / f"{name}.parquet") for name in names}
+    return model_lib.load(small_run_dir / "model.skops"), parts
 
 
 # Units (tests/code) run in seconds: `make test-fast`. Everything else trains a model, runs DVC,
