@@ -10,7 +10,7 @@ from ..conftest import ROOT
 
 
 def run_pytest(tmp_path, no_skips: bool, *options: str) -> subprocess.CompletedProcess:
-    (tmp_path / "conftest.py").write_text("from tests.conftest import pytest_sessionfinish\n")
+    (tmp_path / "conftest.py").write_text("from tests.no_skips import pytest_sessionfinish\n")
     (tmp_path / "test_one.py").write_text(
         "import pytest\n\ndef test_runs():\n    pass\n\n"
         "def test_skips():\n    pytest.skip('a tool is missing')\n"
