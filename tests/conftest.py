@@ -89,17 +89,19 @@ SLOW_FOLDERS = {"data", "model", "pipeline", "serve"}
 # The heaviest files first (their serial durations in CI, most first): `make test` runs a
 # file per worker in this order (xdist's --no-loadscope-reorder), and a long file handed out
 # last ran alone at the end (the suite's wall time: 17.5 min with xdist's own order).
-HEAVY_FIRST = [
+HEAVY_FIRST = [  # CI, 2026-11-29: 194, 175, 133, 96, 94, 94, 91, 46, 43, 42, 33 s
+    "pipeline/test_ci_jobs.py",
     "pipeline/test_faults.py",
+    "pipeline/test_cross_machine.py",
     "pipeline/test_remote_and_sweep.py",
     "pipeline/test_repro.py",
-    "pipeline/test_ci_jobs.py",
-    "pipeline/test_cross_machine.py",
     "serve/test_load.py",
     "pipeline/test_ci_sweep.py",
-    "serve/test_cli.py",
-    "pipeline/test_csv_source.py",
+    "code/test_dashboard.py",
     "pipeline/test_experiments_queue.py",
+    "pipeline/test_csv_source.py",
+    "serve/test_cli.py",
+    "code/test_no_skips.py",
     "serve/test_distributed.py",
     "serve/test_api.py",
     "model/test_behaviour.py",

@@ -19,6 +19,7 @@ import pytest
 from .conftest import Server, free_port
 
 WORDS = [f"pw{i}x{i * 7 % 13}" for i in range(1000)]
+SCORED_200 = {"route": "/v1/score", "status": "200"}
 
 
 def _start(served, tmp_path, *args, **env) -> Server:
@@ -35,6 +36,18 @@ def _sample(metrics: str, name: str, **labels) -> float:
     pattern = rf"^{name}(?:\{{{re.escape(want)}\}})? ([0-9.e+]+)$" if want else rf"^{name} (\S+)$"
     found = re.search(pattern, metrics, re.M)
     return float(found[1]) if found else 0.0
+
+
+def _settled_metrics(url: str, name: str, want: float, **labels) -> str:
+    """/metrics once `name` reaches `want`. A request is counted once its response is sent
+    (its latency includes the body), so the client can read the response a moment before
+    the count moves (CI, 2026-11-29: 19 of 20 with another worker answering /metrics)."""
+    deadline = time.monotonic() + 10
+    while True:
+        metrics = httpx.get(f"{url}/metrics", timeout=10).text
+        if _sample(metrics, name, **labels) >= want or time.monotonic() > deadline:
+            return metrics
+        time.sleep(0.05)
 
 
 async def _burst(url: str, n: int, size: int) -> tuple[list[httpx.Response], list[int]]:
@@ -58,9 +71,10 @@ def test_past_its_bound_the_server_sheds_with_503_and_stays_healthy(served, tmp_
         assert all(r.headers["retry-after"] == "1" and "busy" in r.json()["detail"] for r in shed)
         assert all(len(r.json()["results"]) == 1000 for r in replies if r.status_code == 200)
         assert health == [200, 200, 200]  # never shed
-        metrics = httpx.get(f"{server.url}/metrics").text
+        shed_label = {"route": "/v1/score", "status": "503"}
+        metrics = _settled_metrics(server.url, "pwc_requests_total", len(shed), **shed_label)
         assert _sample(metrics, "pwc_requests_shed_total") == len(shed)
-        assert _sample(metrics, "pwc_requests_total", route="/v1/score", status="503") == len(shed)
+        assert _sample(metrics, "pwc_requests_total", **shed_label) == len(shed)
         assert _sample(metrics, "pwc_requests_in_flight") == 0  # every slot given back
         # under the bound again: everything is accepted
         after, _ = asyncio.run(_burst(server.url, n=2, size=10))
@@ -90,7 +104,7 @@ def test_metrics_count_requests_latency_and_sources(served, small_run, tmp_path)
         with httpx.Client(base_url=server.url, timeout=10) as client:
             assert client.post("/v1/score", json={"passwords": [*leaked, *WORDS[:3]]}).is_success
             assert client.post("/v1/score", json={"passwords": []}).status_code == 422
-            metrics = client.get("/metrics").text
+        metrics = _settled_metrics(server.url, "pwc_request_seconds_count", 2, route="/v1/score")
         assert _sample(metrics, "pwc_passwords_scored_total", source="leak") == 7
         assert _sample(metrics, "pwc_passwords_scored_total", source="model") == 3
         assert _sample(metrics, "pwc_requests_total", route="/v1/score", status="200") == 1
@@ -98,7 +112,7 @@ def test_metrics_count_requests_latency_and_sources(served, small_run, tmp_path)
         assert _sample(metrics, "pwc_request_seconds_count", route="/v1/score") == 2
         # an unknown path is counted under a fixed label, never its text (it could be a secret)
         httpx.get(f"{server.url}/hunter2-secret")
-        metrics = httpx.get(f"{server.url}/metrics").text
+        metrics = _settled_metrics(server.url, "pwc_requests_total", 1, route="other", status="404")
         assert "hunter2" not in metrics
         assert _sample(metrics, "pwc_requests_total", route="other", status="404") == 1
     finally:
@@ -117,17 +131,16 @@ def test_several_workers_give_the_same_answers_and_one_metrics_view(served, tmp_
     (tmp_path / "many").mkdir()
     many = _start(served, tmp_path / "many", "--workers", str(workers))
     try:
-        with httpx.Client(base_url=many.url, timeout=30) as client:
-            # new connections each time, so the kernel spreads them over the workers
-            got = [
-                httpx.post(f"{many.url}/v1/score", json={"passwords": WORDS[:50]}, timeout=30)
-                for _ in range(20)
-            ]
-            metrics = client.get("/metrics").text
+        # new connections each time, so the kernel spreads them over the workers
+        got = [
+            httpx.post(f"{many.url}/v1/score", json={"passwords": WORDS[:50]}, timeout=30)
+            for _ in range(20)
+        ]
+        metrics = _settled_metrics(many.url, "pwc_requests_total", 20, **SCORED_200)
         differ = [i for i, g in enumerate(got) if g.status_code != 200 or g.json() != want]
         assert not differ, (differ, got[differ[0]].text[:500] if differ else "")
         # any worker answers /metrics with every worker's counts
-        assert _sample(metrics, "pwc_requests_total", route="/v1/score", status="200") == 20
+        assert _sample(metrics, "pwc_requests_total", **SCORED_200) == 20  # not more either
         assert (
             _sample(metrics, "pwc_passwords_scored_total", source="model")
             + _sample(metrics, "pwc_passwords_scored_total", source="leak")
