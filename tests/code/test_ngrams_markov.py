@@ -3,7 +3,7 @@
 import numpy as np
 import pyarrow as pa
 
-from pwc import numerics
+from pwc import markov, numerics
 from pwc.markov import FEATURES, MarkovScores
 from pwc.ngrams import HashedNgrams, ngram_hashes
 from pwc.text import END, START, padded_bytes
@@ -209,3 +209,34 @@ def test_markov_left_out_is_the_model_counted_without_the_password():
         assert np.allclose(left_out[i], expected, rtol=1e-6, atol=1e-6), (i, words[i])
     # and not what the model says of a password it counted
     assert (left_out[:, 0] < model.transform(pa.array(words))[:, 0]).all()
+
+
+def test_markov_counts_in_chunks_are_the_whole_batch_counts():
+    """Each chunk's counts are added to the tables (a bincount where the table is small, the
+    buckets present where it is large) and its distinct (context, n-gram) pairs merged into
+    the known ones: any chunking gives the same tables, bit for bit, as one chunk with a
+    whole-table bincount and one sort of every pair (what fit_counts did before)."""
+    rng = np.random.default_rng(7)
+    alphabet = list("abcxyz0129!é") + ["love", "123"]
+    words = ["".join(rng.choice(alphabet, size=rng.integers(0, 12))) for _ in range(3000)]
+    bits = [8, 12, 18, 22]  # small tables (bincount) and large ones (buckets present)
+    whole = MarkovScores(order=4, bits=bits).fit_counts(words, chunk=len(words))
+    data, offsets = padded_bytes(pa.array(words))
+    for k, predicted, inside, gram, context in markov._windows(data, offsets, 4):
+        used = inside & predicted
+        g = markov._bucket(gram[inside if k == 1 else used], np.uint64(k), bits[k - 1])
+        counts = np.zeros(1 << bits[k - 1], np.float32)
+        counts += np.bincount(g, None, counts.size)
+        assert np.array_equal(whole.gram_counts_[k - 1], counts), k
+        if k > 1:
+            g = markov._bucket(gram[used], np.uint64(k), bits[k - 1])
+            c = markov._bucket(context[used], np.uint64(k - 1), bits[k - 2])
+            pairs = np.unique((c << bits[k - 1]) | g)
+            per_context = np.bincount(pairs >> bits[k - 1], minlength=1 << bits[k - 2])
+            assert np.array_equal(whole.distinct_[k - 2], np.minimum(per_context, 255)), k
+    for chunk in (1, 7, 500):
+        chunked = MarkovScores(order=4, bits=bits).fit_counts(words, chunk=chunk)
+        for ours, theirs in zip(chunked.gram_counts_, whole.gram_counts_, strict=True):
+            assert ours.tobytes() == theirs.tobytes(), chunk
+        for ours, theirs in zip(chunked.distinct_, whole.distinct_, strict=True):
+            assert ours.tobytes() == theirs.tobytes(), chunk
