@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from pwc import numerics
 from pwc.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK64
 from pwc.leave_one_out import lost_per_group, per_row_multiplicity
+from pwc.sorted_counts import add_counts, merged_distinct
 from pwc.text import END, FEW_ROWS, START, as_arrow, padded_bytes
 
 # log10 P, per symbol, the least likely symbol's surprisal; log10 P under the model cut at
@@ -36,38 +37,6 @@ FEATURES = (
     "unseen_share",
 )
 SHORT_ORDER = 3
-
-
-def _distinct(values: np.ndarray, sorted_in_place: str | None = None) -> np.ndarray:
-    """Sorted distinct values (sort + compare: numpy 2's np.unique is far slower here).
-    `sorted_in_place`: a sort kind, to sort `values` itself (an array of the caller's own)."""
-    if sorted_in_place:
-        values.sort(kind=sorted_in_place)
-    else:
-        values = np.sort(values)
-    return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
-
-
-def _merged(known: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """The sorted distinct union of `known` (sorted, distinct) and `new`: `new`'s own distinct
-    values sorted, then the two runs merged by a stable sort (timsort: a linear merge of two
-    sorted runs). Sorting the whole union for every chunk cost time growing with the square
-    of the rows counted (the default's Markov counts: 143 s, now 80 s)."""
-    return _distinct(np.concatenate([known, _distinct(new)]), sorted_in_place="stable")
-
-
-def _add_counts(table: np.ndarray, buckets: np.ndarray) -> None:
-    """table[b] += how often b is in `buckets` (sorted in place): the float32 sums of adding
-    a whole-table bincount, computed on the buckets present where the table is much larger
-    than the chunk (a 2^26 table's bincount zeroed and added 512 MB per chunk)."""
-    if buckets.size == 0:
-        return
-    if table.size <= 4 * buckets.size:
-        table += np.bincount(buckets, None, table.size)
-        return
-    buckets.sort()
-    starts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
-    table[buckets[starts]] += np.diff(np.append(starts, buckets.size)).astype(np.float64)
 
 
 _MASK, _STEP, _FIB = MASK64, GRAM_STEP_INT, FIBONACCI_INT
@@ -161,7 +130,7 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                 counted = inside if k == 1 else inside & predicted
                 g = _bucket(gram[counted], np.uint64(k), bits[k - 1])
                 if w is None:
-                    _add_counts(grams[k - 1], g)
+                    add_counts(grams[k - 1], g)
                 else:
                     grams[k - 1] += np.bincount(g, w[counted], 1 << bits[k - 1])
                 used = inside & predicted
@@ -172,7 +141,7 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                 g = _bucket(gram[used], np.uint64(k), bits[k - 1])
                 c = _bucket(context[used], np.uint64(k - 1), bits[k - 2])
                 # distinct (context, n-gram) bucket pairs, merged across chunks
-                pairs[k - 1] = _merged(pairs[k - 1], (c << bits[k - 1]) | g)
+                pairs[k - 1] = merged_distinct(pairs[k - 1], (c << bits[k - 1]) | g)
         self.distinct_empty_ = int(seen_bytes.sum())
         per_context = [  # order k's contexts are order k-1's n-grams: its table's size
             np.minimum(np.bincount(p >> b, minlength=1 << below), 255).astype(np.uint8)
