@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pwc.keytable import distinct_counts
+
 
 def distinct(values: np.ndarray, sorted_in_place: str | None = None) -> np.ndarray:
     """Sorted distinct values (sort + compare: numpy 2's np.unique is far slower here).
@@ -36,6 +38,5 @@ def add_counts(table: np.ndarray, buckets: np.ndarray) -> None:
     if table.size <= 4 * buckets.size:
         table += np.bincount(buckets, None, table.size)
         return
-    buckets.sort()
-    starts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
-    table[buckets[starts]] += np.diff(np.append(starts, buckets.size)).astype(np.float64)
+    present, counts = distinct_counts(buckets)
+    table[present] += counts  # float32 + uint32 in float64, as the bincount's sum
