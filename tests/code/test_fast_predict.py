@@ -2,6 +2,8 @@
 result exactly, kernel by kernel and end to end: each private sklearn member it uses is pinned
 here, so a sklearn upgrade that changes one fails in this file."""
 
+import threading
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -9,7 +11,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from pwc import model as model_lib
-from pwc.model import fast_predict
+from pwc.model import fast_predict, infer
 from tests.project import section
 
 STACK_WORDS = [f"pw{i}x{i * 7 % 13}" for i in range(3000)]
@@ -66,6 +68,38 @@ def test_one_password_at_a_time_equals_one_batch(stacked):
         assert one[0] == batch[i] and one_logp[0] == logp[i]
         two, two_logp = model_lib.predict_with_markov(stacked, probe[i : i + 2])
         assert np.array_equal(two, batch[i : i + 2]) and np.array_equal(two_logp, logp[i : i + 2])
+
+
+def test_threads_score_runs_of_a_batch_to_the_same_numbers(stacked, monkeypatch):
+    """A batch split into runs of rows, one thread each (its trees on one OpenMP thread),
+    gives one thread's numbers bit for bit, wherever the runs begin."""
+    monkeypatch.setattr(infer, "THREAD_ROWS", 1)
+    threads_seen = set()
+    scored = infer._uncalibrated
+
+    def spy(blocks, docs, n_threads):
+        threads_seen.add(threading.current_thread().name)
+        return scored(blocks, docs, n_threads)
+
+    monkeypatch.setattr(infer, "_uncalibrated", spy)
+    probe = ["", "null", " a\t", "Zq!9é", "aa"] + STACK_WORDS
+    one, one_logp = model_lib.predict_with_markov(stacked, probe, threads=1)
+    assert threads_seen == {threading.current_thread().name}
+    for threads in (2, 3, 7):
+        threads_seen.clear()
+        many, many_logp = model_lib.predict_with_markov(stacked, probe, threads=threads)
+        assert np.array_equal(many, one) and np.array_equal(many_logp, one_logp)
+        assert len(threads_seen) > 1 and all(t.startswith("pwc_") for t in threads_seen)
+
+
+def test_thread_count_follows_openmps_and_the_batch_size():
+    """The server's one OpenMP thread per worker keeps a batch on one thread; a short batch
+    is not split."""
+    with threadpool_limits(limits=1, user_api="openmp"):
+        assert infer._threads(10**6, None) == 1
+    assert infer._threads(10**6, 3) == 3
+    assert infer._threads(3 * infer.THREAD_ROWS - 1, 8) == 2
+    assert infer._threads(1, 8) == 1
 
 
 PROBE = ["", "null", " a\t", "pw12x3", "Zq!9é", "aa"] + STACK_WORDS[:200]

@@ -101,12 +101,17 @@ class Stacked(RegressorMixin, BaseEstimator):
         return self.booster_.predict(self.stack(X))
 
     def predict_blocks(
-        self, sparse: sp.csr_matrix, dense: np.ndarray, copy: bool = True
+        self,
+        sparse: sp.csr_matrix,
+        dense: np.ndarray,
+        copy: bool = True,
+        n_threads: int | None = None,
     ) -> np.ndarray:
         """`predict` of hstack([sparse, dense]) (dense from `dense_from`), computed without
         stacking them, and exactly equal (tested): the same float32 operations in the same
         order as scipy's CSR product on the stacked matrix. `copy=False`: `sparse` may be
-        put in canonical form in place (a caller's own temporary)."""
+        put in canonical form in place (a caller's own temporary). `n_threads`: the trees'
+        OpenMP threads (None: sklearn's choice)."""
         coef = self.linear_.coef_
         if copy:
             sparse = sparse.copy()
@@ -114,7 +119,7 @@ class Stacked(RegressorMixin, BaseEstimator):
         score = sparse @ coef[: self.dense_from]
         for j in range(dense.shape[1]):  # scipy adds the row's columns left to right
             score += dense[:, j] * coef[self.dense_from + j]
-        return self._finish(score, dense)
+        return self._finish(score, dense, n_threads)
 
     def predict_few(self, rows: list[list[tuple[int, float]]], dense: np.ndarray) -> np.ndarray:
         """`predict_blocks` for a password or two, with the n-gram rows as
@@ -132,12 +137,12 @@ class Stacked(RegressorMixin, BaseEstimator):
             score[i] = np.cumsum(terms, dtype=coef.dtype)[-1] if terms.size else 0.0
         return self._finish(score, dense)
 
-    def _finish(self, score: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    def _finish(self, score: np.ndarray, dense: np.ndarray, n_threads=None) -> np.ndarray:
         """The linear score plus its intercept, then the trees over it and the dense columns."""
         score = score + self.linear_.intercept_
         if self.booster_ is None:
             return score
-        return boosted(self.booster_, np.column_stack([score, dense]))
+        return boosted(self.booster_, np.column_stack([score, dense]), n_threads)
 
 
 class CharCounts(CountVectorizer):

@@ -38,23 +38,32 @@ TREES_MAX_ROWS = 2
 _TREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def boosted(booster: HistGradientBoostingRegressor, X: np.ndarray) -> np.ndarray:  # noqa: N803
-    """`booster.predict(X)`."""
+def boosted(
+    booster: HistGradientBoostingRegressor,
+    X: np.ndarray,  # noqa: N803
+    n_threads: int | None = None,
+) -> np.ndarray:
+    """`booster.predict(X)`, on `n_threads` OpenMP threads (None: sklearn's choice)."""
     if X.shape[0] <= TREES_MAX_ROWS:
         trees = _TREES.get(booster)
         if trees is None:
             trees = _TREES[booster] = Trees(booster)
         return trees.predict(X)
-    return sklearn_boosted(booster, X)
+    return sklearn_boosted(booster, X, n_threads)
 
 
-def sklearn_boosted(booster: HistGradientBoostingRegressor, X: np.ndarray) -> np.ndarray:  # noqa: N803
-    """`booster.predict(X)` by sklearn's own tree loop, minus its input checks."""
+def sklearn_boosted(
+    booster: HistGradientBoostingRegressor,
+    X: np.ndarray,  # noqa: N803
+    n_threads: int | None = None,
+) -> np.ndarray:
+    """`booster.predict(X)` by sklearn's own tree loop, minus its input checks. A row's sum
+    is the same on any number of threads (each row is one thread's, trees in order)."""
     shape = (X.shape[0], booster.n_trees_per_iteration_)
     raw = np.zeros(shape, dtype=booster._baseline_prediction.dtype, order="F")
     raw += booster._baseline_prediction
     X = np.asarray(X, dtype=np.float64)  # noqa: N806 - the trees' dtype
-    n_threads = _openmp_effective_n_threads()
+    n_threads = n_threads or _openmp_effective_n_threads()
     booster._predict_iterations(X, booster._predictors, raw, False, n_threads)
     return booster._loss.link.inverse(raw.ravel())
 

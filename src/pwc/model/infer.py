@@ -13,6 +13,7 @@ from pwc.model.estimators import Calibrated, Stacked
 from pwc.model.fast_predict import transform
 from pwc.ngrams import HashedNgrams
 from pwc.text import FEW_ROWS, as_arrow
+from pwc.threads import map_runs, usable
 
 
 def model_inputs(model: Pipeline, passwords):
@@ -24,9 +25,9 @@ def model_inputs(model: Pipeline, passwords):
     return arr
 
 
-def predict(model: Pipeline, passwords) -> np.ndarray:
+def predict(model: Pipeline, passwords, threads: int | None = None) -> np.ndarray:
     """Predicted log10 guess rank per password."""
-    return predict_with_markov(model, passwords)[0]
+    return predict_with_markov(model, passwords, threads)[0]
 
 
 def _markov_column(model: Pipeline) -> tuple[int, float, float] | None:
@@ -70,21 +71,44 @@ def _layout(model: Pipeline) -> tuple:
     return layout
 
 
-def predict_with_markov(model: Pipeline, passwords) -> tuple[np.ndarray, np.ndarray | None]:
-    """(predicted log10 guess rank, Markov log10 P(password) or None), features built once."""
+# Rows each thread scores at least: a request's password or two stays on one thread.
+THREAD_ROWS = 2_000
+
+
+def _threads(rows: int, threads: int | None) -> int:
+    """Threads for a batch: `threads`, by default `pwc.threads.usable()`, at most one per
+    THREAD_ROWS rows."""
+    return max(1, min(threads or usable(), rows // THREAD_ROWS))
+
+
+def _uncalibrated(blocks: tuple, docs, n_threads: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """(Stacked's prediction, the dense columns) of `docs` through ours' blocks."""
+    ngrams, dense_step, regress = blocks
+    dense = transform(dense_step, docs)
+    if len(docs) <= FEW_ROWS and isinstance(ngrams, HashedNgrams):
+        return regress.estimator_.predict_few(ngrams.few_rows(docs.to_pylist()), dense), dense
+    sparse = transform(ngrams, docs)  # ours alone: no copy needed
+    return regress.estimator_.predict_blocks(sparse, dense, copy=False, n_threads=n_threads), dense
+
+
+def predict_with_markov(
+    model: Pipeline, passwords, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(predicted log10 guess rank, Markov log10 P(password) or None), features built once.
+    `threads`: at most this many threads score a batch (None: see `_threads`)."""
     column, blocks = _layout(model)
     # ours reads the Arrow array (what model_inputs gives it, without asking each call)
     docs = as_arrow(passwords) if blocks is not None else model_inputs(model, passwords)
     if len(docs) == 0:
         return np.zeros(0), np.zeros(0)
     if blocks is not None:
-        ngrams, dense_step, regress = blocks
-        dense = transform(dense_step, docs)
-        if len(docs) <= FEW_ROWS and isinstance(ngrams, HashedNgrams):
-            raw = regress.estimator_.predict_few(ngrams.few_rows(docs.to_pylist()), dense)
-        else:
-            sparse = transform(ngrams, docs)  # ours alone: no copy needed
-            raw = regress.estimator_.predict_blocks(sparse, dense, copy=False)
+        regress = blocks[2]
+        # runs of rows at once, the trees on one OpenMP thread in each: a row's numbers
+        # depend on its password alone (tested), so any count of threads gives the same
+        n = _threads(len(docs), threads)
+        trees = threads if n == 1 else 1
+        parts = map_runs(lambda a, b: _uncalibrated(blocks, docs[a:b], trees), len(docs), n)
+        raw, dense = (np.concatenate(p) for p in zip(*parts, strict=True)) if n > 1 else parts[0]
         pred = regress.calibrated(raw).astype(np.float64)
         if column is None:
             return pred, None
