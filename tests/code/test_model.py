@@ -1,4 +1,5 @@
 import copy
+import importlib
 import re
 import zipfile
 from collections import Counter
@@ -255,11 +256,15 @@ def test_counting_every_row_counts_them_all_and_saves_no_switch(tmp_path):
     assert (tmp_path / "a.skops").read_bytes() == (tmp_path / "b.skops").read_bytes()
 
 
-def test_features_in_chunks_are_the_one_call_matrix():
-    """The learners' rows are transformed a chunk at a time (memory): the stacked chunks are
-    the one-call matrix entry for entry, in the same order, left out or not."""
+@pytest.mark.parametrize("threads", [1, 3])
+def test_features_in_chunks_are_the_one_call_matrix(threads, monkeypatch):
+    """The learners' rows are transformed a chunk at a time (memory), `threads` chunks at
+    once: the stacked chunks are the one-call matrix entry for entry, in the same order, left
+    out or not."""
     from pwc.leave_one_out import leaving_one_out
     from pwc.model.train import fit_features, stack_in_chunks, transform_in_chunks
+
+    monkeypatch.setattr(importlib.import_module("pwc.model.train"), "usable", lambda: threads)
 
     table, cfg = _counting_every_row()
     fitted = model_lib.train(table, cfg, seed=3)

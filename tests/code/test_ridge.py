@@ -60,3 +60,30 @@ def test_column_means_in_chunks_are_one_bincount(monkeypatch):
     want = np.bincount(X.indices, weights=X.data, minlength=40) / 500
     monkeypatch.setattr(ridge, "_CHUNK", 7)
     assert np.array_equal(ridge._Centered(X).mean, want)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+def test_products_on_threads_are_scipys_single_products(threads):
+    """Runs of rows on threads, and X^T as a CSR of its own, give the numbers of one product
+    with X and with its CSC view X.T, bit for bit (rows of all sizes, empty ones too)."""
+    X, _ = problem(4, n=1001, d=301)  # noqa: N806
+    X = sp.vstack([X[:10], sp.csr_matrix((5, 301), dtype=np.float32), X[10:]]).tocsr()  # noqa: N806
+    rng = np.random.default_rng(4)
+    v, u = rng.normal(size=301), rng.normal(size=X.shape[0])
+    one = ridge._Centered(X)
+    many = ridge._Centered(X, threads)
+    want_v = (X @ v.astype(np.float32)).astype(np.float64) - ridge._sum(one.mean * v)
+    want_u = (X.T @ u.astype(np.float32)).astype(np.float64) - one.mean * ridge._sum(u)
+    assert np.array_equal(many.matvec(v), want_v)
+    assert np.array_equal(many.rmatvec(u), want_u)
+
+
+def test_fit_is_the_same_on_any_thread_count(monkeypatch):
+    X, y = problem(5)  # noqa: N806
+    fits = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(ridge, "usable", lambda t=threads: t)
+        fits.append(LsqrRidge(alpha=3.0, tol=1e-6).fit(X, y))
+    for fit in fits[1:]:
+        assert np.array_equal(fit.coef_, fits[0].coef_) and fit.intercept_ == fits[0].intercept_
+        assert fit.n_iter_ == fits[0].n_iter_ > 10

@@ -20,6 +20,7 @@ from pwc.model.estimators import build
 from pwc.model.file import MODEL_FORMAT
 from pwc.model.infer import model_inputs
 from pwc.sampling import inclusion_weights, training_rows
+from pwc.threads import pool_map, usable
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,14 @@ def fit(
     return model
 
 
+def _chunked(work, inputs, rows: int) -> list:
+    """[work(chunk) for each `rows`-row chunk of inputs] (one, empty, for no input), as many
+    chunks at once as the process may use threads: a row's features depend on its password
+    and the fitted state alone, so the chunks are the same on any count (tested)."""
+    starts = range(0, max(len(inputs), 1), rows)
+    return pool_map(lambda start: work(inputs[start : start + rows]), starts, usable())
+
+
 def fit_features(features: Pipeline, inputs, y, rows: int = TRANSFORM_ROWS) -> Pipeline:
     """`features.fit(inputs, y)` for ours (n-grams + dense columns into a scaler), the same
     fitted state, with the scaler's dense columns computed `rows` inputs at a time: one call
@@ -139,7 +148,7 @@ def fit_features(features: Pipeline, inputs, y, rows: int = TRANSFORM_ROWS) -> P
             step.fit(inputs, y)
             continue
         extract = step.named_steps["extract"].fit(inputs, y)  # the count models only check
-        parts = [extract.transform(inputs[i : i + rows]) for i in range(0, len(inputs), rows)]
+        parts = _chunked(extract.transform, inputs, rows) if len(inputs) else []
         step.named_steps["scale"].fit(np.concatenate(parts) if parts else extract.transform(inputs))
     return features
 
@@ -148,7 +157,7 @@ def transform_in_chunks(features, inputs, rows: int = TRANSFORM_ROWS):
     """`features.transform(inputs)` (a CSR matrix), `rows` inputs at a time, stacked: the same
     matrix (a row's features depend on its password and the fitted state alone; tested) with
     a chunk's intermediate arrays in memory instead of every row's."""
-    parts = [features.transform(inputs[i : i + rows]) for i in range(0, max(len(inputs), 1), rows)]
+    parts = _chunked(features.transform, inputs, rows)
     # CSR fields joined one at a time, each chunk's arrays let go once copied: sp.vstack held
     # every chunk and the whole result at once (the train stage's peak, 4.02 GB)
     shape = (sum(p.shape[0] for p in parts), parts[0].shape[1])
@@ -167,12 +176,14 @@ def stack_in_chunks(features, stacker, inputs, rows: int = TRANSFORM_ROWS) -> np
     the same rows (tested), without every row's CSR matrix, its dense slice and that as an
     array alive at once (the train stage's peak, 4.2 GB). In float64, the trees' dtype (the
     same values): given float32, the trees' fit copied it (the peak again, 4.06 GB)."""
-    out = None
-    for start in range(0, max(len(inputs), 1), rows):
-        part = stacker.stack(features.transform(inputs[start : start + rows]))
-        if out is None:
-            out = np.empty((len(inputs), part.shape[1]), dtype=np.float64)
-        out[start : start + part.shape[0]] = part
+    out, at, group = None, 0, rows * usable()  # as many chunks at once as threads
+    for first in range(0, max(len(inputs), 1), group):
+        chunks = inputs[first : first + group]
+        for part in _chunked(lambda c: stacker.stack(features.transform(c)), chunks, rows):
+            if out is None:
+                out = np.empty((len(inputs), part.shape[1]), dtype=np.float64)
+            out[at : at + part.shape[0]] = part
+            at += part.shape[0]
     return out
 
 
