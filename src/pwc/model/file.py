@@ -98,10 +98,10 @@ def _rewrite(spool, file) -> None:
             info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            dst.writestr(
-                info,
-                json.dumps(schema, indent=2).encode("utf-8") if old is None else src.read(old),
-            )
+            data = json.dumps(schema, indent=2).encode("utf-8") if old is None else src.read(old)
+            # level 1, like skops' pass: zlib's default (6) took 33 of the train stage's 43 s
+            # of saving, for a file 12% smaller (257 MB against 294 MB)
+            dst.writestr(info, data, compresslevel=1)
 
 
 def save(model: Pipeline, path: str | Path) -> None:
