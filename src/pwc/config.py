@@ -142,6 +142,8 @@ class TrainParams(_Section):
     booster_leaves: int = Field(ge=2)
     booster_learning_rate: float = Field(gt=0)
     alpha: float = Field(gt=0)
+    # ngram_ridge: the Ridge's LSQR stopping tolerance (scipy's atol = btol)
+    ridge_tol: float = Field(gt=0, lt=1)
     sgd_alpha: float = Field(gt=0)
     sgd_max_iter: int = Field(gt=0)
 

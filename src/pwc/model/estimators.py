@@ -235,7 +235,7 @@ def build(params: TrainParams, seed: int) -> Pipeline:
         )
         dense.append(("neighbours", neighbours))
     hand = Pipeline([("extract", FeatureUnion(dense)), ("scale", StandardScaler())])
-    linear = LsqrRidge(alpha=params.alpha, tol=1e-4)
+    linear = LsqrRidge(alpha=params.alpha, tol=params.ridge_tol)
     booster = None
     if params.booster_iter:
         booster = HistGradientBoostingRegressor(
