@@ -6,7 +6,7 @@ so the same data gave different coefficients (and model files) on different mach
 the same algorithm (Paige & Saunders 1982, as in scipy, same stopping rules) with every
 reduction done by numpy's pairwise sum, whose order depends only on the vector's length, and
 the matrix products by scipy's sparse kernels, which sum each row in order (runs of rows on
-as many threads as the process may use: a row's sum is the same on any of them).
+as many threads as the process may use; X^T's sums over a fixed number of runs of rows).
 """
 
 from __future__ import annotations
@@ -47,6 +47,10 @@ def _sym_ortho(a: float, b: float) -> tuple[float, float, float]:
 
 
 _CHUNK = 1 << 22  # entries per step of the column sums
+# X^T @ u is summed over this many runs of X's rows (one thread each, as many at once as the
+# process may use), the runs' sums then added in order: a fixed count, so the same numbers on
+# any machine. A CSR copy of X^T would keep one sum per coefficient, at 0.8 GB more.
+TRANSPOSED_RUNS = 4
 
 
 class _Centered:
@@ -54,11 +58,12 @@ class _Centered:
 
     def __init__(self, X, threads: int = 1):  # noqa: N803 - sklearn's naming
         self.X = sp.csr_matrix(X)
-        # X^T as a CSR of its own: each coefficient's sum walks X's rows in order, as the
-        # product with the CSC view X.T did (the same numbers; tested), and its rows, like
-        # X's, split among threads
-        self.runs, self.runs_t = _row_runs(self.X, threads), _row_runs(self.X.T.tocsr(), threads)
+        self.runs = _row_runs(self.X, threads)  # X @ v: each row's sum on one thread
         n, d = self.X.shape
+        # X^T @ u: a sum per run of rows ((start, end), its CSC view), then the sums added
+        bounds = runs(n, TRANSPOSED_RUNS)
+        self.runs_t = list(zip(bounds, _row_runs(self.X, TRANSPOSED_RUNS, True), strict=True))
+        self.threads = threads
         sums = np.zeros(d)
         # np.bincount's sums (each entry added in row order, in float64) a chunk at a time:
         # one call made int64 and float64 copies of every entry (the train stage's peak)
@@ -69,30 +74,31 @@ class _Centered:
         self.shape = (n, d)
 
     def matvec(self, v: np.ndarray) -> np.ndarray:
-        return _product(self.runs, v) - _sum(self.mean * v)
+        v32 = v.astype(self.X.dtype)
+        parts = pool_map(lambda run: run @ v32, self.runs, self.threads)
+        return np.concatenate(parts).astype(np.float64) - _sum(self.mean * v)
 
     def rmatvec(self, u: np.ndarray) -> np.ndarray:
-        return _product(self.runs_t, u) - self.mean * _sum(u)
+        u32 = u.astype(self.X.dtype)
+        parts = pool_map(lambda run: run[1] @ u32[slice(*run[0])], self.runs_t, self.threads)
+        out = np.zeros(self.shape[1])
+        for part in parts:  # always TRANSPOSED_RUNS sums, added in order: any thread count
+            out += part
+        return out - self.mean * _sum(u)
 
 
-def _row_runs(M: sp.csr_matrix, parts: int) -> list[sp.csr_matrix]:  # noqa: N803
-    """M's rows in `parts` consecutive runs, each a CSR matrix viewing M's arrays (no copy:
-    scipy's constructor copied them and scanned every index, 0.1 s a call at 96M entries)."""
+def _row_runs(M: sp.csr_matrix, parts: int, transposed: bool = False) -> list:  # noqa: N803
+    """M's rows in `parts` consecutive runs, each a CSR matrix viewing M's arrays, or with
+    `transposed` its transpose, a CSC matrix viewing them. No copy: scipy's constructors (and
+    .T) copied the arrays and scanned every index, 0.1 s a call at 96M entries."""
     out = []
     for a, b in runs(M.shape[0], parts):
         s, e = M.indptr[a], M.indptr[b]
-        run = sp.csr_matrix((b - a, M.shape[1]), dtype=M.dtype)
+        shape = (M.shape[1], b - a) if transposed else (b - a, M.shape[1])
+        run = (sp.csc_matrix if transposed else sp.csr_matrix)(shape, dtype=M.dtype)
         run.data, run.indices, run.indptr = M.data[s:e], M.indices[s:e], M.indptr[a : b + 1] - s
         out.append(run)
     return out
-
-
-def _product(runs_of_m: list[sp.csr_matrix], v: np.ndarray) -> np.ndarray:
-    """M @ v in M's dtype (as float64), each run of M's rows on a thread of its own: a row's
-    sum is the one scipy's row loop makes, whichever thread makes it."""
-    v = v.astype(runs_of_m[0].dtype)
-    parts = pool_map(lambda run: run @ v, runs_of_m, len(runs_of_m))
-    return np.concatenate(parts).astype(np.float64)
 
 
 def lsqr(A: _Centered, b: np.ndarray, damp: float, tol: float, iter_lim: int):  # noqa: N803

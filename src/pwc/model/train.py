@@ -132,11 +132,14 @@ def fit(
 
 
 def _chunked(work, inputs, rows: int) -> list:
-    """[work(chunk) for each `rows`-row chunk of inputs] (one, empty, for no input), as many
-    chunks at once as the process may use threads: a row's features depend on its password
-    and the fitted state alone, so the chunks are the same on any count (tested)."""
-    starts = range(0, max(len(inputs), 1), rows)
-    return pool_map(lambda start: work(inputs[start : start + rows]), starts, usable())
+    """[work(chunk) for each chunk of inputs] (one, empty, for no input), `rows` inputs at a
+    time split among the threads the process may use (the same memory as one chunk of
+    `rows`): a row's features depend on its password and the fitted state alone, so the
+    chunks give the same on any count (tested)."""
+    threads = usable()
+    size = -(-rows // threads)
+    starts = range(0, max(len(inputs), 1), size)
+    return pool_map(lambda start: work(inputs[start : start + size]), starts, threads)
 
 
 def fit_features(features: Pipeline, inputs, y, rows: int = TRANSFORM_ROWS) -> Pipeline:
@@ -176,10 +179,10 @@ def stack_in_chunks(features, stacker, inputs, rows: int = TRANSFORM_ROWS) -> np
     the same rows (tested), without every row's CSR matrix, its dense slice and that as an
     array alive at once (the train stage's peak, 4.2 GB). In float64, the trees' dtype (the
     same values): given float32, the trees' fit copied it (the peak again, 4.06 GB)."""
-    out, at, group = None, 0, rows * usable()  # as many chunks at once as threads
-    for first in range(0, max(len(inputs), 1), group):
-        chunks = inputs[first : first + group]
-        for part in _chunked(lambda c: stacker.stack(features.transform(c)), chunks, rows):
+    out, at = None, 0
+    for first in range(0, max(len(inputs), 1), rows):
+        chunk = inputs[first : first + rows]
+        for part in _chunked(lambda c: stacker.stack(features.transform(c)), chunk, rows):
             if out is None:
                 out = np.empty((len(inputs), part.shape[1]), dtype=np.float64)
             out[at : at + part.shape[0]] = part
