@@ -5,7 +5,8 @@ sklearn's predict for one password spent more time checking its input (4 x check
 computing: these functions do what the fitted estimators' predict/transform do, minus the
 checks, on inputs the model code built itself. Each is pinned to sklearn's own result by a
 test (tests/code/test_fast_predict.py), so a sklearn upgrade that changes a private member
-fails there, not in production.
+fails there, not in production. (One more, sklearn's OpenMP thread count, is read in
+`pwc.threads`.)
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.isotonic import IsotonicRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+from pwc.threads import usable
 
 
 def scaled(scaler: StandardScaler, X: np.ndarray) -> np.ndarray:  # noqa: N803
@@ -63,7 +65,7 @@ def sklearn_boosted(
     raw = np.zeros(shape, dtype=booster._baseline_prediction.dtype, order="F")
     raw += booster._baseline_prediction
     X = np.asarray(X, dtype=np.float64)  # noqa: N806 - the trees' dtype
-    n_threads = n_threads or _openmp_effective_n_threads()
+    n_threads = n_threads or usable()
     booster._predict_iterations(X, booster._predictors, raw, False, n_threads)
     return booster._loss.link.inverse(raw.ravel())
 
