@@ -332,9 +332,11 @@ def test_a_group_inserted_later_finds_the_earlier_groups_slots_taken():
 
 
 def test_levels():
-    np.testing.assert_array_equal(
-        keytable.count_levels(np.array([1, 2, 3, 4, 7, 8, 10**9])), [1, 2, 2, 3, 3, 4, 15]
-    )
+    counts = np.array([1, 2, 3, 4, 7, 8, 10**9])
+    want = [1, 2, 2, 3, 3, 4, 15]
+    for chunk in (1, 3, 1 << 22):  # a slice at a time (memory): the same levels, in order
+        np.testing.assert_array_equal(keytable.count_levels(counts, chunk), want)
+        assert keytable.count_levels(counts.astype(np.uint32), chunk).dtype == np.uint16
     np.testing.assert_array_equal(
         keytable.target_levels(np.array([7.0, 6.9, 6.75, 6.7, 0.0]), 7.0), [1, 1, 2, 2, 15]
     )
