@@ -2,6 +2,7 @@
 result exactly, kernel by kernel and end to end: each private sklearn member it uses is pinned
 here, so a sklearn upgrade that changes one fails in this file."""
 
+import os
 import threading
 
 import numpy as np
@@ -97,6 +98,8 @@ def test_thread_count_follows_openmps_and_the_batch_size():
     is not split."""
     with threadpool_limits(limits=1, user_api="openmp"):
         assert infer._threads(10**6, None) == 1
+    with threadpool_limits(limits=2, user_api="openmp"):  # and more where OpenMP has more
+        assert infer._threads(10**6, None) == min(2, len(os.sched_getaffinity(0)))
     assert infer._threads(10**6, 3) == 3
     assert infer._threads(3 * infer.THREAD_ROWS - 1, 8) == 2
     assert infer._threads(1, 8) == 1
