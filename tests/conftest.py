@@ -126,6 +126,7 @@ def pytest_collection_modifyitems(config, items):
 
 class Recorder(BaseHTTPRequestHandler):
     requests: list[dict] = []
+    status = 201  # what GitLab answers (a test sets an error status)
 
     def do_POST(self):  # noqa: N802 - http.server's naming
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -134,7 +135,7 @@ class Recorder(BaseHTTPRequestHandler):
         )
         reply = {"markdown": "![plot](/uploads/abc/plot-0.png)"} if "uploads" in self.path else {}
         data = json.dumps({"id": 1, **reply}).encode()
-        self.send_response(201)
+        self.send_response(self.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -148,6 +149,7 @@ class Recorder(BaseHTTPRequestHandler):
 def gitlab_api(monkeypatch):
     """A GitLab API stand-in on 127.0.0.1 that records each request; CI variables point at it."""
     Recorder.requests = []
+    Recorder.status = 201
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -80,7 +80,16 @@ def _serve(args: argparse.Namespace) -> int:
         "access_log": args.access_log,
     }
     if args.workers == 1:
-        uvicorn.run("pwc.serve.app:app", **options)
+        try:
+            uvicorn.run("pwc.serve.app:app", **options)
+        except SystemExit as exc:  # uvicorn exits 3 when start-up fails (a taken port, ...)
+            if exc.code:
+                print(
+                    f"error: the server did not start on {args.host}:{args.port} "
+                    "(the log above says why)",
+                    file=sys.stderr,
+                )
+                return 1
         return 0
     from pwc.serve.workers import Supervisor
 

@@ -100,3 +100,22 @@ def test_rmsle_on_times_where_the_source_has_counts():
     assert out["constant"]["rmsle_times"] > 1.0
     rockyou_like = pa.table({"target": [1.0], "times": pa.nulls(1, pa.int64())})
     assert evaluate.TimesMap.from_table(rockyou_like) is None
+
+
+def test_a_value_exactly_at_each_threshold_passes_and_just_below_fails():
+    """The gate's rule is `>=`: a model that meets a goal to the last bit ships (the
+    thresholds equal _results' figures: spearman_head 0.6, auc_head 0.75, spearman 0.3)."""
+    params = GateParams(min_spearman_head=0.6, min_auc_head=0.75, min_spearman=0.3)
+    at = decide(_results(0.6, 1.0, 2.0), params)
+    assert at["passed"] and all(c["passed"] for c in at["checks"]), failures(at)
+    for field, threshold in params.model_dump().items():
+        below = params.model_copy(update={field: np.nextafter(threshold, np.inf)})
+        decision = decide(_results(0.6, 1.0, 2.0), below)
+        assert not decision["passed"], field
+        assert [c["rule"] for c in decision["checks"] if not c["passed"]] == [">="], field
+    # the rmse rule is strict: equal to the constant's is not better than the constant
+    tie = decide(_results(0.6, 2.0, 2.0), params)
+    assert [c["check"] for c in tie["checks"] if not c["passed"]] == [
+        "validation.served.rmse vs constant",
+        "validation_head.served.rmse vs constant",
+    ]

@@ -10,10 +10,14 @@ KEY = "0123456789abcdef"
 WORDS = [f"user{i}pass" for i in range(5000)] + ["123456", "NaN", " ", "peña", ""]
 
 
+TABLE = lookup.build(
+    pa.array(WORDS, pa.large_string()), np.arange(1, len(WORDS) + 1, dtype=np.float64), None, KEY
+)
+
+
 @pytest.fixture(scope="module")
 def table():
-    ranks = np.arange(1, len(WORDS) + 1, dtype=np.float64)
-    return lookup.build(pa.array(WORDS, pa.large_string()), ranks, None, KEY)
+    return TABLE
 
 
 def test_every_built_password_is_found_with_its_rank(table):
@@ -26,6 +30,18 @@ def test_every_built_password_is_found_with_its_rank(table):
 def test_unknown_passwords_are_not_found(table):
     found, rank, _ = table.find(["not-there", "user5000pass", "123457"])
     assert not found.any() and np.isnan(rank).all()
+
+
+def test_one_unknown_password_is_not_found_where_its_probe_slot_holds_another():
+    """find_one's exact-match check: a miss lands on a slot holding another password's hash
+    (every miss below the largest hash does); only the hash compare tells them apart."""
+    misses = [f"absent{i}" for i in range(200)]
+    for word in misses:
+        assert TABLE.find_one([word]) is None, word
+    slots = np.searchsorted(TABLE.hashes, lookup.keyed_hash(misses, KEY))
+    assert (slots < TABLE.entries).sum() > 150  # the probes really hit occupied slots
+    # and the same probe finds what is there
+    assert [TABLE.find_one([w]) for w in WORDS[:3]] == [1.0, 2.0, 3.0]
 
 
 def test_round_trip_is_byte_identical_and_memory_mapped(table, tmp_path):

@@ -51,9 +51,32 @@ def test_report_is_posted_as_a_note_with_uploaded_plots(gitlab_api, monkeypatch,
     assert note["path"] == "/api/v4/projects/42/merge_requests/7/notes"
     assert {upload["token"], note["token"]} == {"glpat-test-token"}
     body = json.loads(note["body"])["body"]
-    assert "train.alpha" in body and "spearman" in body
-    assert "![plot](/uploads/abc/plot-0.png)" in body
+    sections = dict(part.split("\n", 1) for part in body.split("### ")[1:])
+    assert list(sections) == ["Params", "Metrics", "Plots"]
+    # each of DVC's tables whole, in its own section; the uploaded plot where GitLab put it
+    assert outputs["params"] in sections["Params"] and "spearman" not in sections["Params"]
+    assert outputs["metrics"] in sections["Metrics"] and "alpha" not in sections["Metrics"]
+    assert "![plot](/uploads/abc/plot-0.png)" in sections["Plots"]
     assert "glpat-test-token" not in capsys.readouterr().out
+
+
+def test_tables_without_rows_say_nothing_changed():
+    """With nothing changed DVC still prints a header and a separator: not a table to show."""
+    empty = "| Path | Metric | main | workspace |\n|--|--|--|--|\n"
+    body = mr_report.markdown("main", empty, empty, [])
+    assert "No params changed." in body and "No metrics changed." in body
+    assert "No plot changed." in body and "| Path |" not in body
+
+
+def test_a_gitlab_error_ends_in_one_line_naming_the_call(gitlab_api, monkeypatch, capsys):
+    from tests.conftest import Recorder
+
+    Recorder.status = 403
+    monkeypatch.setattr(mr_report, "dvc", lambda *args: "{}" if args[0] == "plots" else "")
+    assert mr_report.main(["--base", "main", "--post"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: GitLab note failed: HTTP 403"]
+    assert len(gitlab_api) == 1  # it stopped at the refused call
 
 
 def test_missing_ci_variables_are_named(monkeypatch, capsys):

@@ -2,6 +2,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from pwc import lookup as lookup_lib
 from pwc import model as model_lib
 from pwc.errors import DataError
 from pwc.predict import predict_file
@@ -27,6 +28,20 @@ def model():
 def test_strength_uses_zxcvbn_style_thresholds():
     got = strength(np.array([0.0, 2.99, 3.0, 6.5, 9.0, 12.0]), (3.0, 6.0, 8.0, 10.0))
     assert got.tolist() == [0, 0, 1, 2, 3, 4]
+
+
+def test_one_password_exactly_at_each_threshold_gets_the_higher_score(model):
+    """A password whose guesses_log10 equals a threshold has reached it (zxcvbn's rule, and
+    strength()'s side="right"): the one-password path and the batch path agree there. The
+    leak answers exact powers of ten, so each lands on a threshold to the bit."""
+    ranks = np.array([1e3, 1e6, 1e8, 1e10, 999.0])
+    words = [f"leaked{i}" for i in range(ranks.size)]
+    table = lookup_lib.build(words, ranks, None, "0123456789abcdef")
+    scorer = Scorer(model.model, model.model_sha256, T, table)
+    ones = [scorer([w]) for w in words]
+    assert [float(one["guesses_log10"][0]) for one in ones][:4] == list(T)  # on the thresholds
+    assert [int(one["score"][0]) for one in ones] == [1, 2, 3, 4, 0]
+    assert scorer(words)["score"].tolist() == [1, 2, 3, 4, 0]
 
 
 def test_score_fields(model):
@@ -137,3 +152,12 @@ def test_csv_output_escapes_formulas_and_keeps_spaces(model, tmp_path):
     parquet = tmp_path / "out.parquet"
     predict_file(model, tmp_path / "in.txt", parquet, 3)
     assert pq.read_table(parquet)["password"].to_pylist() == words  # Parquet: exact
+
+
+def test_a_parquet_input_without_a_password_column_is_named(model, tmp_path):
+    import pyarrow as pa
+
+    pq.write_table(pa.table({"pass": ["abc"]}), tmp_path / "in.parquet")
+    with pytest.raises(DataError, match=r"in\.parquet: no 'password' column"):
+        predict_file(model, tmp_path / "in.parquet", tmp_path / "out.parquet", 10)
+    assert not (tmp_path / "out.parquet").exists()  # no partial output either

@@ -95,7 +95,10 @@ def test_random_draws_are_seeded_in_range_and_combined_with_the_grid(params, swe
     assert [p["train.calibrate"] for p in points] == [True] * 4 + [False] * 4
     assert points[:4] == [p | {"train.calibrate": True} for p in points[4:]]  # same draws
     drawn = points[:4]
-    assert all(0.1 <= p["train.alpha"] <= 100 and f"{p['train.alpha']:.4g}" for p in drawn)
+    assert all(0.1 <= p["train.alpha"] <= 100 for p in drawn)
+    # drawn floats are kept to 4 significant digits: readable experiment names and params
+    assert all(float(f"{p['train.alpha']:.4g}") == p["train.alpha"] for p in drawn)
+    assert len({p["train.alpha"] for p in drawn}) == 4
     assert all(isinstance(p["train.booster_leaves"], int) for p in drawn)
     assert all(31 <= p["train.booster_leaves"] <= 255 for p in drawn)
     assert {p["train.sampling"] for p in drawn} <= {"log_rank", "mixed"}
@@ -172,6 +175,40 @@ def test_the_ci_report_ranks_marks_the_best_and_lists_missing_points(params, swe
     assert "| FAILED |" in lines[1] and lines[2].startswith("| missing | `s-2` | 9 |")
     assert lines[3].startswith("| failed | `s-3` | 27 |")
     assert "2 of 4 points finished" in text and "dvc exp apply s-1" in text
+
+
+@pytest.mark.parametrize(
+    ("direction", "best_first"), [("min", ["s-1", "s-0"]), ("max", ["s-0", "s-1"])]
+)
+def test_collect_ranks_by_the_sweeps_direction(
+    params, sweep_dir, monkeypatch, direction, best_first
+):
+    """collect on canned `dvc exp show --json`: an error metric (rmse) ranks lowest first."""
+    import json
+
+    from pwc.ops import ci_sweep
+
+    (sweep_dir.parent / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    _write(sweep_dir, "s", {**GOOD, "rank_by": "validation.served.rmse", "direction": direction})
+
+    def rev(name, rmse):
+        metrics = {
+            params.paths.evaluate_metrics.as_posix(): {
+                "data": {
+                    "validation": {"served": {"rmse": rmse}},
+                    "test_head": {"served": {"spearman": 0.5}},
+                }
+            },
+            params.paths.gate.as_posix(): {"data": {"passed": True}},
+        }
+        return {"name": name, "revs": [{"rev": name * 7, "data": {"metrics": metrics}}]}
+
+    show = [{"experiments": [rev("s-0", 0.4), rev("s-1", 0.2)]}]
+    monkeypatch.setattr(ci_sweep, "git", lambda *args: "")
+    monkeypatch.setattr(ci_sweep, "dvc", lambda *args: json.dumps(show))
+    text, rows = ci_sweep.collect("s")
+    assert [r["experiment"] for r in rows] == best_first
+    assert f"dvc exp apply {best_first[0]}" in text
 
 
 def test_a_point_that_fails_records_it_for_collect(params, sweep_dir, monkeypatch):

@@ -1,7 +1,12 @@
 """pwc.ops.verify.compare: which outputs differ from dvc.lock, and the likely reason for each."""
 
 import copy
+import subprocess
 
+import pytest
+import yaml
+
+from pwc.ops import verify
 from pwc.ops.verify import compare
 
 LOCK = {
@@ -76,3 +81,36 @@ def test_a_stage_missing_from_the_reference_is_reported():
     assert compare(before, LOCK) == [
         "models/model.skops: stage train is not in the reference dvc.lock"
     ]
+
+
+@pytest.mark.parametrize(
+    ("rerun_lock", "rerun_exit", "argv", "exit_code", "says"),
+    [
+        (LOCK, 0, [], 0, "verified: every output of 2 stages matches dvc.lock"),
+        (changed(train=("outs", 0, "md5", "k2")), 0, [], 1, "1 output(s) differ"),
+        (LOCK, 1, [], 2, "`dvc repro --force` failed"),
+        (None, 0, [], 2, "no dvc.lock to verify against"),
+        (LOCK, 0, ["--bad"], 2, "python -m pwc.ops.verify"),
+    ],
+)
+def test_main_exits_0_when_verified_1_when_outputs_differ_2_when_it_could_not_verify(
+    tmp_path, monkeypatch, capsys, rerun_lock, rerun_exit, argv, exit_code, says
+):
+    """make verify's exit code is what CI's reproduce job acts on: the rerun (`dvc repro
+    --force`) is replaced by one that writes `rerun_lock` and exits `rerun_exit`."""
+    lock = tmp_path / "dvc.lock"
+    if rerun_lock is not None:
+        lock.write_text(yaml.safe_dump(LOCK))
+    monkeypatch.setattr(verify, "LOCK", lock)
+    ran = []
+
+    def rerun(command, **kwargs):
+        ran.append(command[1:])
+        lock.write_text(yaml.safe_dump(rerun_lock))
+        return subprocess.CompletedProcess(command, rerun_exit)
+
+    monkeypatch.setattr(verify.subprocess, "run", rerun)
+    assert verify.main(argv) == exit_code
+    out = capsys.readouterr()
+    assert says in out.out + out.err
+    assert ran == ([] if argv or rerun_lock is None else [["-m", "dvc", "repro", "--force"]])

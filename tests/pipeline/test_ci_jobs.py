@@ -9,6 +9,7 @@ suite would run this test again).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -58,6 +59,16 @@ def run_jobs(repo, s3, *jobs: str, extra: dict | None = None):
     return gitlab_ci_local(repo, *jobs, variables={**job_env(s3), **(extra or {})}, timeout=900)
 
 
+@contextlib.contextmanager
+def tampered(repo):
+    """Commits made inside are undone on the way out, whether the test passed or not."""
+    head = sh(repo, "git", "rev-parse", "HEAD").stdout.strip()
+    try:
+        yield
+    finally:
+        sh(repo, "git", "reset", "-q", "--hard", head)
+
+
 def test_reproduce_gate_names_a_tampered_metrics_file_and_a_lock_only_head_shows(ci_repo, s3):
     """The job's script on two faults (that it passes on a real run is shown under
     gitlab-ci-local below): a committed metrics file that is not what evaluate writes, and a
@@ -66,17 +77,20 @@ def test_reproduce_gate_names_a_tampered_metrics_file_and_a_lock_only_head_shows
     the index only the metrics file would show. The gate compares with HEAD and lists both."""
     lock = yaml.safe_load((ci_repo / "dvc.lock").read_text())
     code = next(d for d in lock["stages"]["gate"]["deps"] if d["path"].endswith("gate.py"))
-    commit_tampered(ci_repo, "metrics/evaluate/metrics.json", '"spearman": 0.', '"spearman": 0.9')
-    commit_tampered(ci_repo, "dvc.lock", code["md5"], "0123456789abcdef0123456789abcdef")
-    failed = run_script(ci_repo, s3)
-    assert "verified: every output" in failed.stdout  # the outputs are not what differs
-    staged = sh(ci_repo, "git", "diff", "--cached", "--name-only").stdout.split()
-    unstaged = sh(ci_repo, "git", "diff", "--name-only").stdout.split()
-    assert "dvc.lock" in staged and "dvc.lock" not in unstaged  # what autostage leaves
-    assert failed.returncode != 0
-    listed = failed.stdout.split("not reproduced, differs from the commit:\n", 1)[-1].splitlines()
-    assert "M  dvc.lock" in listed and " M metrics/evaluate/metrics.json" in listed, listed[:5]
-    sh(ci_repo, "git", "reset", "-q", "--hard", "HEAD~2")
+    with tampered(ci_repo):
+        commit_tampered(
+            ci_repo, "metrics/evaluate/metrics.json", '"spearman": 0.', '"spearman": 0.9'
+        )
+        commit_tampered(ci_repo, "dvc.lock", code["md5"], "0123456789abcdef0123456789abcdef")
+        failed = run_script(ci_repo, s3)
+        assert "verified: every output" in failed.stdout  # the outputs are not what differs
+        staged = sh(ci_repo, "git", "diff", "--cached", "--name-only").stdout.split()
+        unstaged = sh(ci_repo, "git", "diff", "--name-only").stdout.split()
+        assert "dvc.lock" in staged and "dvc.lock" not in unstaged  # what autostage leaves
+        assert failed.returncode != 0
+        listed = failed.stdout.split("not reproduced, differs from the commit:\n", 1)[-1]
+        listed = listed.splitlines()
+        assert "M  dvc.lock" in listed and " M metrics/evaluate/metrics.json" in listed, listed[:5]
 
 
 def test_reproduce_job_under_gitlab_ci_local_passes_then_catches_another_machines_lock(ci_repo, s3):
@@ -86,12 +100,12 @@ def test_reproduce_job_under_gitlab_ci_local_passes_then_catches_another_machine
     lock = yaml.safe_load((ci_repo / "dvc.lock").read_text())
     model = next(o for o in lock["stages"]["train"]["outs"] if o["path"] == "models/model.skops")
     # a lock whose model another machine trained: same code and data, other bytes
-    commit_tampered(ci_repo, "dvc.lock", model["md5"], "0123456789abcdef0123456789abcdef")
-    failed = run_jobs(ci_repo, s3, "reproduce")
-    assert failed.returncode != 0
-    assert "FAIL  reproduce" in failed.stdout
-    assert "models/model.skops (stage train): same code, params and inputs" in failed.stdout
-    sh(ci_repo, "git", "reset", "-q", "--hard", "HEAD~1")
+    with tampered(ci_repo):
+        commit_tampered(ci_repo, "dvc.lock", model["md5"], "0123456789abcdef0123456789abcdef")
+        failed = run_jobs(ci_repo, s3, "reproduce")
+        assert failed.returncode != 0
+        assert "FAIL  reproduce" in failed.stdout
+        assert "models/model.skops (stage train): same code, params and inputs" in failed.stdout
 
 
 def test_test_job_under_gitlab_ci_local_lints_and_runs_pytest(ci_repo, s3):

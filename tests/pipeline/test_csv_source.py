@@ -42,13 +42,14 @@ def csv_repo(tmp_path_factory):
     rows = competition_csv(repo / "data/raw/passwords.csv")
     sh(repo, "git", "add", "-A")
     sh(repo, "git", "commit", "-qm", "add data")
-    return repo, rows
+    # the first run belongs to the fixture: each test starts from a repo the whole pipeline
+    # has run in, whichever runs first or alone
+    return repo, rows, sh(repo, "dvc", "repro")
 
 
 def test_csv_source_runs_end_to_end_with_rmsle(csv_repo):
-    repo, rows = csv_repo
-    proc = sh(repo, "dvc", "repro")
-    assert ran_stages(proc.stdout)[-1] == "predict"
+    repo, rows, proc = csv_repo
+    assert ran_stages(proc.stdout)[0] == "ingest" and ran_stages(proc.stdout)[-1] == "predict"
     report = json.loads((repo / "metrics/validate.json").read_text())
     assert report["rows_in"] == rows
     assert report["quarantined"]["bad_times"] == 1
@@ -62,8 +63,13 @@ def test_csv_source_runs_end_to_end_with_rmsle(csv_repo):
 
 
 def test_new_csv_version_reruns_from_ingest(csv_repo):
-    repo, _ = csv_repo
+    repo, _, _ = csv_repo
+    assert ran_stages(sh(repo, "dvc", "repro").stdout) == []  # up to date: nothing reruns
     path = repo / "data/raw/passwords.csv"
-    path.write_text(path.read_text() + '"brand new",3\n')
-    proc = sh(repo, "dvc", "repro")
-    assert ran_stages(proc.stdout)[:2] == ["ingest", "validate"]
+    original = path.read_text()
+    try:
+        path.write_text(original + '"brand new",3\n')
+        proc = sh(repo, "dvc", "repro")
+        assert ran_stages(proc.stdout)[:2] == ["ingest", "validate"]
+    finally:
+        path.write_text(original)  # the fixture's data again, for any test after this one

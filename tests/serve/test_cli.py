@@ -125,3 +125,25 @@ def test_predict_and_predict_dask_commands_write_what_the_scorer_says(served, tm
     assert len(parts) == 3  # one per row group
     sources = [s for f in parts for s in pq.read_table(f)["source"].to_pylist()]
     assert sources == ["model", "model", "model", "too_long", "model"]  # --no-lookup honoured
+
+
+def test_serve_on_a_taken_port_ends_in_one_error_line(served):
+    """A port another process holds: exit 1 and a line naming the address, for one worker
+    (uvicorn's own bind error) and for several (the supervisor's), never a traceback."""
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = str(holder.getsockname()[1])
+        for workers in ("1", "2"):
+            proc = subprocess.run(
+                [str(BIN / "password-complexity"), "--params", str(served), "serve"]
+                + ["--host", "127.0.0.1", "--port", port, "--workers", workers],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert proc.returncode == 1, (workers, proc.stderr[-2000:])
+            assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+            assert f"127.0.0.1:{port}" in proc.stderr or f"('127.0.0.1', {port})" in proc.stderr
