@@ -33,7 +33,7 @@ from pwc.errors import PwcError
 from pwc.ops.experiments import finished, primary
 from pwc.ops.mr_report import GitLab
 from pwc.ops.sweeps import load_sweep, points, set_args
-from pwc.ops.tools import dvc, git
+from pwc.ops.tools import dvc, entry, git
 
 CI_FILE = Path(".gitlab-ci.yml")
 RESULTS = Path("sweep-results")
@@ -249,4 +249,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(entry(main))

@@ -27,7 +27,7 @@ from pwc.errors import PwcError
 from pwc.io import write_bytes
 from pwc.ops.exp_table import SORT_SCRIPT, experiments_table
 from pwc.ops.experiments import fetch_remote_experiments, metrics_file, ranked, ranking_of
-from pwc.ops.tools import dvc, git
+from pwc.ops.tools import dvc, entry, git
 
 HEADLINE = [(s, m) for s in TEST_SETS for m in ("spearman", "auc_seen_twice")]
 OVERLAID = 3  # experiments whose plots are drawn over HEAD's, by default the best
@@ -75,9 +75,9 @@ def pipeline_specs(plots_json: dict) -> list[tuple[str, dict]]:
     """(title, Vega-Lite spec) of every plot in `dvc plots show --json`."""
     out = []
     for title, entries in sorted(plots_json.get("data", {}).items()):
-        for entry in entries:
-            if entry.get("type") == "vega" and entry.get("content"):
-                out.append((title, entry["content"]))
+        for item in entries:
+            if item.get("type") == "vega" and item.get("content"):
+                out.append((title, item["content"]))
     return out
 
 
@@ -89,8 +89,8 @@ OVERLAID_FILES = ("roc_test_head.json", "error_by_length.json")
 def overlay_titles(dvc_yaml: dict) -> set[str]:
     """Titles of dvc.yaml's plots that read one of OVERLAID_FILES."""
     titles = set()
-    for entry in dvc_yaml.get("plots") or []:
-        for title, spec in entry.items() if isinstance(entry, dict) else ():
+    for item in dvc_yaml.get("plots") or []:
+        for title, spec in item.items() if isinstance(item, dict) else ():
             files = (spec or {}).get("y") or {}
             if any(str(f).endswith(OVERLAID_FILES) for f in files):
                 titles.add(title)
@@ -188,4 +188,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry(main))

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from pwc.config import load_params
 from pwc.ops.sweeps import load_sweep
-from pwc.ops.tools import dvc, git, run
+from pwc.ops.tools import dvc, entry, git, retried, run
 
 # The metric experiments are ranked by: the served scorer's Spearman on validation_head (the
 # gate's first check), in the evaluate stage's metrics file (params.yaml paths). Choices are
@@ -38,7 +38,10 @@ def wait(poll: float = 3.0, timeout: float = 6 * 3600, jobs: int = 2, restarts: 
     deadline = time.monotonic() + timeout
     idle_polls, patience = 0, 5  # ~15 s queued with nothing running and no worker
     while time.monotonic() < deadline:
-        status = dvc("queue", "status")
+        # DVC's queue keeps its state in JSON files that workers rewrite: read mid-write,
+        # `dvc queue status` fails ("unexpected error - Expecting value: line 1 column 1").
+        # It only reads, so a failure is tried again, a bounded number of times.
+        status = retried(lambda: dvc("queue", "status"), pause=poll)
         if "Queued" not in status and "Running" not in status:
             print(status)
             return
@@ -169,4 +172,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(entry(main))

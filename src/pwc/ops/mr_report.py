@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 from pwc.errors import PwcError
-from pwc.ops.tools import dvc
+from pwc.ops.tools import dvc, entry
 
 
 @dataclass
@@ -47,8 +47,8 @@ def changed_plots(plots_json: dict, render=None) -> list[Plot]:
 
     out = []
     for title, entries in sorted(plots_json.get("data", {}).items()):
-        for entry in entries:
-            spec = entry.get("content") or {}
+        for item in entries:
+            spec = item.get("content") or {}
             revs = _values_by_rev(spec)
             if len(revs) < 2 or all(v == next(iter(revs.values())) for v in revs.values()):
                 continue  # one side only, or nothing changed
@@ -140,4 +140,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry(main))

@@ -19,6 +19,7 @@ from pwc.config import load_params
 from pwc.errors import PwcError
 from pwc.io import sha256_file
 from pwc.ops.experiments import PRIMARY, primary
+from pwc.ops.tools import entry
 
 
 def decide(
@@ -82,4 +83,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(entry(main))

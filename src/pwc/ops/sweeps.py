@@ -23,7 +23,7 @@ from pwc.config import Params, load_params, with_changes
 from pwc.data.split import VALIDATION_SETS
 from pwc.errors import ConfigError, PwcError
 from pwc.numerics import exp, log
-from pwc.ops.tools import dvc
+from pwc.ops.tools import dvc, entry
 
 SWEEPS_DIR = Path("sweeps")
 
@@ -203,4 +203,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(entry(main))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 
 from pwc.errors import PwcError
 
@@ -42,3 +44,28 @@ def dvc(*args: str) -> str:
     if proc.returncode != 0:
         raise PwcError(f"`dvc {' '.join(args)}` failed: {proc.stderr.strip()[-500:]}")
     return proc.stdout
+
+
+def retried(call: Callable[[], str], tries: int = 5, pause: float = 2.0) -> str:
+    """`call()`, tried again up to `tries` times when it raises PwcError, each retry said on
+    stdout. Only for reads that are known to race (DVC's queue state, see experiments.wait)."""
+    for attempt in range(1, tries + 1):
+        try:
+            return call()
+        except PwcError as exc:
+            if attempt == tries:
+                raise PwcError(f"{exc} ({tries} tries)") from None
+            print(f"{str(exc).splitlines()[0]} (retry {attempt} of {tries - 1})", flush=True)
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def entry(main: Callable[[list[str]], int | None]) -> int:
+    """A pwc.ops command's exit code: what `main(argv)` returns, or 1 after one `error:` line
+    on stderr when it fails with a PwcError (a failed git or DVC call, a bad sweep file): a
+    user sees what went wrong, not a traceback."""
+    try:
+        return main(sys.argv[1:]) or 0
+    except PwcError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from pwc.ops.tools import entry
+
 LOCK = Path("dvc.lock")
 
 
@@ -104,4 +106,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(entry(main))
