@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help docs docs-serve setup repro verify test test-fast lint format lock bench serve openapi load-bench push pull sweep \
+.PHONY: help docs docs-serve setup repro verify test test-other-cpu test-fast mutate lint format lock bench serve openapi load-bench push pull sweep \
 	best report clean-venv
 
 help:  ## list the targets
@@ -35,8 +35,17 @@ verify: setup  ## rerun every stage and compare each output with dvc.lock
 # A test file per worker, one worker per core (pytest-xdist): most tests wait on one
 # subprocess at a time (DVC, servers), and a file's fixtures are built once. The files go
 # out heaviest first (tests/conftest.py: HEAVY_FIRST), not xdist's most-tests-first.
-test: setup lint docs  ## lint, build the docs, run the whole test suite (what CI runs)
-	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
+TESTS ?=
+test: setup lint docs  ## lint, build the docs, run the whole test suite (TESTS=paths: some)
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder $(TESTS)
+
+# The fast suites again where the CPU-dependent routines compute otherwise (numpy SIMD off,
+# libm without FMA/AVX2/AVX-512, one thread; tests/cpu_path.py checks the switch took): an
+# expected value from np.log10 or a SIMD sum fails here on the developer's own machine.
+OTHER_CPU_TESTS ?= tests/code tests/model tests/serve
+test-other-cpu: setup  ## the fast suites under another CPU's numerics (CI runs it after make test)
+	$(BIN)/python -m tests.cpu_path -- $(BIN)/python -m pytest -n auto --dist loadfile \
+		--no-loadscope-reorder -p no:cacheprovider $(OTHER_CPU_TESTS)
 
 # The unit tests only (tests/code, under a minute): the edit-test loop. CI runs `make test`.
 test-fast: setup  ## the unit tests only (tests/code, seconds)

@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_info
 
 from pwc.config import load_params
 from pwc.errors import GateError
+from tests.cpu_path import fingerprint
 
 STAGES = (
     "ingest",
@@ -32,10 +33,6 @@ STAGES = (
     "gate",
     "predict",
 )
-
-
-def fingerprint(values) -> str:
-    return hashlib.sha256(np.asarray(values, dtype=np.float64).tobytes()).hexdigest()[:16]
 
 
 def environment() -> dict:

@@ -109,10 +109,14 @@ def test_reproduce_job_under_gitlab_ci_local_passes_then_catches_another_machine
 
 
 def test_test_job_under_gitlab_ci_local_lints_and_runs_pytest(ci_repo, s3):
-    subset = "tests/code/test_config.py tests/code/test_verify.py -p no:cacheprovider"
-    proc = run_jobs(ci_repo, s3, "test", extra={"PYTEST_ADDOPTS": subset})
+    """The job runs .ci/run: lint, the suite (a subset here: TESTS), then the fast suites
+    under the other CPU path (OTHER_CPU_TESTS), with skips failing the run."""
+    subset = "tests/code/test_config.py tests/code/test_verify.py"
+    extra = {"TESTS": subset, "OTHER_CPU_TESTS": subset, "PYTEST_ADDOPTS": "-p no:cacheprovider"}
+    proc = run_jobs(ci_repo, s3, "test", extra=extra)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert "PASS  test" in proc.stdout
     assert "All checks passed!" in proc.stdout  # ruff ran
-    ran = re.search(r"(\d+) passed", proc.stdout)
-    assert ran and int(ran[1]) >= 10 and " failed" not in proc.stdout, proc.stdout[-2000:]
+    ran = [int(n) for n in re.findall(r"(\d+) passed", proc.stdout)]
+    assert len(ran) == 2 and min(ran) >= 10, proc.stdout[-2000:]  # make test, then the other path
+    assert "cpu_path: numpy SIMD off" in proc.stdout and " failed" not in proc.stdout

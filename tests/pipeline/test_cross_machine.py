@@ -18,17 +18,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from numpy._core import _multiarray_umath as npcore
 
 from pwc.data.sources import read_rockyou
+from tests.cpu_path import FLAGS, NO_FMA, NO_SIMD, threads
 
 from ..conftest import ROOT
-
-FLAGS = set()
-for line in Path("/proc/cpuinfo").read_text().splitlines():
-    if line.startswith("flags"):
-        FLAGS = set(line.split(":", 1)[1].split())
-        break
 
 # OpenBLAS kernels (x86-64: what the guarantee covers): OPENBLAS_CORETYPE value -> (the
 # name OpenBLAS then reports, the CPU flags the kernel needs). Zen runs the Haswell kernel.
@@ -40,15 +34,6 @@ KERNELS = {
     "SkylakeX": ("SkylakeX", {"avx512f", "avx512bw", "avx512vl"}),
 }
 SUPPORTED = [k for k, (_, needs) in KERNELS.items() if needs <= FLAGS]
-# numpy's SIMD targets above its baseline that this CPU runs: disabling them all leaves the
-# baseline (SSE4.2) code, what an older x86-64 runs
-SIMD = [t for t in npcore.__cpu_dispatch__ if npcore.__cpu_features__.get(t)]
-NO_SIMD = {"NPY_DISABLE_CPU_FEATURES": " ".join(SIMD)}
-NO_FMA = {"GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F"}
-
-
-def threads(n: int) -> dict:
-    return {"OMP_NUM_THREADS": str(n), "OPENBLAS_NUM_THREADS": str(n)}
 
 
 def environments() -> dict[str, tuple[dict, int | None]]:
@@ -105,7 +90,7 @@ def project(tmp_path_factory) -> Path:
 def run(project: Path, name: str, env: dict, cpu: int | None) -> dict:
     work = project.parent / name.replace(" ", "_").replace(",", "").replace(":", "")
     shutil.copytree(project, work)
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **env}
+    full_env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", **env}
     for var in ("OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         if var not in env:
             full_env.pop(var, None)  # "default": what this machine picks by itself

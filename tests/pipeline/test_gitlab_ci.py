@@ -31,7 +31,12 @@ def test_jobs_and_what_they_run():
     assert trigger["include"] == [{"artifact": "sweep-pipeline.yml", "job": "sweep"}]
     assert "pwc.ops.ci_sweep generate" in _script("sweep")
     assert all(job["stage"] in CI["stages"] for job in JOBS.values())
-    assert "make test" in _script("test")
+    # one script for both: the GitLab job runs what CI runs on a submission
+    assert _script("test") == "bash .ci/run"
+    run = (ROOT / ".ci/run").read_text()
+    assert "PWC_NO_SKIPS=1 make test\n" in run and "PWC_NO_SKIPS=1 make test-other-cpu\n" in run
+    for package in ("rsync", "chromium", "npm"):  # what the skipping tests need
+        assert package in run.split("for tool in", 1)[1].split(";", 1)[0], package
     assert "python -m pwc.ops.verify" in _script("reproduce")  # every stage rerun, then compared
     assert "git status --porcelain --untracked-files=no" in _script("reproduce")
     assert "pwc.ops.mr_report" in _script("report") and "--post" in _script("report")
