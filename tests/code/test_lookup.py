@@ -1,3 +1,5 @@
+import hashlib
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -126,3 +128,76 @@ def test_large_batches_hash_a_slice_at_a_time_alike(monkeypatch):
     chunked = pa.chunked_array([pa.array(words[:1500]), pa.array(words[1500:])])
     for batch in (pa.array(words, pa.large_string()), chunked, words):
         assert np.array_equal(hashing.siphash(batch), whole)
+
+
+def _above_every_hash(table, count: int) -> list[str]:
+    """Passwords not in `table` whose hashes sort after its last one (the probe slot is past
+    the end): the edge an off-by-one in the bounds check reads out of."""
+    top = table.hashes[-1] if table.entries else 0
+    words = [f"above{i}" for i in range(20_000)]
+    hashes = lookup.keyed_hash(words, KEY)
+    return [w for w, h in zip(words, hashes, strict=True) if h > top][:count]
+
+
+@pytest.mark.parametrize("size", [0, 1, 3])
+def test_misses_past_the_last_hash_and_tiny_tables(size, tmp_path):
+    built = lookup.build(WORDS[:size], np.arange(1.0, size + 1), None, KEY)
+    lookup.write(built, tmp_path / "t.bin")
+    loaded = lookup.load(tmp_path / "t.bin", KEY)
+    assert (tmp_path / "t.bin").stat().st_size == lookup.HEADER_SIZE + size * 10 + size * 16
+    misses = _above_every_hash(loaded, 3)
+    assert len(misses) == 3
+    assert [loaded.find_one([w]) for w in misses] == [None] * 3
+    found, rank, times = loaded.find(misses + WORDS[:size])
+    assert found.tolist() == [False] * 3 + [True] * size
+    assert rank[3:].tolist() == list(np.arange(1.0, size + 1)) and times.tolist()[:3] == [-1] * 3
+    assert times.dtype == np.int64 and rank.dtype == np.float64
+
+
+def test_colliding_hashes_are_dropped_wherever_they_sort(monkeypatch):
+    """Both members of a pair go, also when the pair is not first (a one-sided mark would
+    keep the first member of a later pair)."""
+    fake = np.array([3, 5, 5, 7, 9, 9], dtype=np.uint64)
+    monkeypatch.setattr(lookup, "keyed_hash", lambda pw, key: fake)
+    built = lookup.build(list("abcdef"), np.arange(1.0, 7.0), None, KEY)
+    assert built.hashes.tolist() == [3, 7] and built.dropped_collisions == 4
+    assert built.guess_rank[built.tier].tolist() == [1.0, 4.0]
+
+
+@pytest.mark.parametrize(("tiers", "width"), [(65_535, 2), (65_536, 4), (70_000, 4)])
+def test_tier_numbers_widen_past_65535_tiers(tiers, width, tmp_path):
+    """One tier per distinct (rank, count): up to 65,535 tiers fit two bytes per entry."""
+    words = [f"t{i}" for i in range(tiers)]
+    built = lookup.build(words, np.arange(1.0, tiers + 1), np.arange(tiers) % 5, KEY)
+    assert built.tier.dtype.itemsize == width
+    lookup.write(built, tmp_path / "t.bin")
+    loaded = lookup.load(tmp_path / "t.bin", KEY)
+    assert loaded.tier.dtype.itemsize == width
+    probe = words[-3:] + words[:2]
+    found, rank, times = loaded.find(probe)
+    assert found.all() and rank.tolist() == [tiers - 2.0, tiers - 1.0, float(tiers), 1.0, 2.0]
+    assert times.tolist() == [(tiers - 3) % 5, (tiers - 2) % 5, (tiers - 1) % 5, 0, 1]
+
+
+def test_the_header_is_its_fields_then_zeros_and_names_the_key(table, tmp_path):
+    lookup.write(table, tmp_path / "t.bin")
+    raw = (tmp_path / "t.bin").read_bytes()
+    fields = lookup._HEADER.unpack_from(raw, 0)
+    assert fields[:5] == (lookup.MAGIC, lookup.FORMAT_VERSION, 2, len(WORDS), len(WORDS))
+    assert raw[lookup._HEADER.size : lookup.HEADER_SIZE] == bytes(
+        lookup.HEADER_SIZE - lookup._HEADER.size
+    )
+    # the key's id: files written before must keep loading, so it is fixed
+    assert fields[5] == hashlib.sha256(b"pwc-lookup-key:" + KEY.encode()).digest()
+    other_version = bytearray(raw)
+    other_version[8:12] = (lookup.FORMAT_VERSION + 1).to_bytes(4, "little")
+    (tmp_path / "v.bin").write_bytes(bytes(other_version))
+    with pytest.raises(ModelError, match="not a lookup file of format 1"):
+        lookup.load(tmp_path / "v.bin", KEY)
+
+
+def test_a_bad_key_says_what_a_key_is():
+    for key in ("short", "0123456789abcdeé"):
+        with pytest.raises(ValueError) as caught:
+            lookup.keyed_hash(["a"], key)
+        assert str(caught.value) == "lookup key must be exactly 16 bytes of UTF-8 (SipHash-2-4 key)"

@@ -1,12 +1,24 @@
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from pwc import lookup as lookup_lib
 from pwc import model as model_lib
+from pwc import numerics
 from pwc.errors import DataError
 from pwc.predict import predict_file
-from pwc.scorer import Scorer, ScoreResponse, response_json, result_rows, strength
+from pwc.scorer import (
+    OUTPUT_SCHEMA,
+    RESULT_FIELDS,
+    Scorer,
+    ScoreResponse,
+    beyond_leak,
+    response_json,
+    result_rows,
+    strength,
+)
+from pwc.text import as_arrow
 from tests.project import section
 
 T = (3.0, 6.0, 8.0, 10.0)
@@ -155,9 +167,122 @@ def test_csv_output_escapes_formulas_and_keeps_spaces(model, tmp_path):
 
 
 def test_a_parquet_input_without_a_password_column_is_named(model, tmp_path):
-    import pyarrow as pa
-
     pq.write_table(pa.table({"pass": ["abc"]}), tmp_path / "in.parquet")
     with pytest.raises(DataError, match=r"in\.parquet: no 'password' column"):
         predict_file(model, tmp_path / "in.parquet", tmp_path / "out.parquet", 10)
     assert not (tmp_path / "out.parquet").exists()  # no partial output either
+
+
+def _fake_predictions(monkeypatch, with_markov: bool = True):
+    """The model's answers as a function of the password alone (length): the scorer is what
+    is tested here, the model's own numbers elsewhere."""
+
+    def predict_with_markov(model, passwords):
+        lengths = np.array([len(p) for p in as_arrow(passwords).to_pylist()], dtype=np.float64)
+        return lengths * 0.7 + 1.0, (-lengths * 1.3 if with_markov else None)
+
+    monkeypatch.setattr("pwc.scorer.model_lib.predict_with_markov", predict_with_markov)
+
+
+def test_the_one_password_path_is_the_batch_path_leaked_or_not(model, monkeypatch):
+    """Leaked passwords (ranks below 1 and past float range too, clipped to 0 and 308) and
+    model answers lifted beyond the leak: each password alone gives the batch's bits."""
+    _fake_predictions(monkeypatch)
+    words = ["leaked-a", "leaked-b", "leaked-c", "x", "abcdefgh", "a-much-longer-one!"]
+    table = lookup_lib.build(words[:3], np.array([0.5, 12345.0, np.inf]), None, "0123456789abcdef")
+    beyond = (5.0, 1.5, 1.0)
+    scorer = Scorer(model.model, model.model_sha256, T, table, "l" * 64, beyond)
+    batch = scorer(words)
+    assert batch["source"].tolist() == ["leak"] * 3 + ["model"] * 3
+    leaked = numerics.log10(np.array([12345.0]))[0]
+    assert batch["guesses_log10"][:3].tolist() == [0.0, leaked, 308.0]
+    lengths = np.array([1.0, 8.0, 18.0])
+    lifted = beyond_leak(lengths * 0.7 + 1.0, -lengths * 1.3, *beyond)
+    assert batch["guesses_log10"][3:].tolist() == lifted.tolist()
+    assert (lifted > lengths * 0.7 + 1.0).all()  # the lift happened, for each
+    assert batch["guesses"].tolist() == numerics.exp10(batch["guesses_log10"]).tolist()
+    for i, word in enumerate(words):
+        one = scorer([word])
+        for field in RESULT_FIELDS:
+            assert one[field].tolist() == batch[field][i : i + 1].tolist(), (word, field)
+            if field != "source":  # text: "<U4" or "<U5", as the values need
+                assert one[field].dtype == batch[field].dtype, (word, field)
+
+
+def test_without_markov_or_beyond_the_model_answer_is_kept(model, monkeypatch):
+    _fake_predictions(monkeypatch, with_markov=False)
+    plain = Scorer(model.model, model.model_sha256, T)
+    lifted = Scorer(model.model, model.model_sha256, T, beyond_leak=(5.0, 1.5, 2.0))
+    for scorer in (plain, lifted):
+        assert scorer(["abcdefgh", "x"])["guesses_log10"].tolist() == [6.6, 1.7]
+        assert scorer(["abcdefgh"])["guesses_log10"].tolist() == [6.6]
+    _fake_predictions(monkeypatch)
+    assert plain(["abcdefgh"])["guesses_log10"].tolist() == [6.6]  # no lift asked for
+
+
+def test_from_params_loads_the_model_the_lookup_and_the_strength_settings(model, tmp_path):
+    import hashlib
+
+    from tests.project import PARAMS
+
+    model_lib.save(model.model, tmp_path / "model.skops")
+    table = lookup_lib.build(["leaked"], np.array([10.0]), None, PARAMS.lookup.key)
+    lookup_lib.write(table, tmp_path / "lookup.bin")
+    paths = PARAMS.paths.model_copy(
+        update={"model": tmp_path / "model.skops", "lookup": tmp_path / "lookup.bin"}
+    )
+    params = PARAMS.model_copy(update={"paths": paths})
+    names = ("model.skops", "lookup.bin")
+    digest = {n: hashlib.sha256((tmp_path / n).read_bytes()).hexdigest() for n in names}
+    scorer = Scorer.from_params(params)
+    s = params.strength
+    assert (
+        scorer.model_sha256 == digest["model.skops"]
+        and scorer.lookup_sha256 == digest["lookup.bin"]
+    )
+    assert scorer.thresholds == tuple(s.score_thresholds)
+    assert scorer.beyond_leak == (
+        s.beyond_leak_from,
+        s.beyond_leak_width,
+        s.beyond_leak_markov_from,
+    )
+    assert scorer(["leaked", "other"])["source"].tolist() == ["leak", "model"]
+    assert scorer.lookup.entries == 1
+    off = Scorer.from_params(params, use_lookup=False)
+    assert off.lookup is None and off.lookup_sha256 is None
+    assert off(["leaked"])["source"].tolist() == ["model"]
+    disabled = params.model_copy(
+        update={"lookup": params.lookup.model_copy(update={"enabled": False})}
+    )
+    assert Scorer.from_params(disabled).lookup is None
+    assert Scorer.from_params(disabled, use_lookup=True).lookup.entries == 1
+    # another model file than params.yaml's
+    (tmp_path / "other.skops").write_bytes((tmp_path / "model.skops").read_bytes())
+    moved = params.model_copy(
+        update={"paths": paths.model_copy(update={"model": tmp_path / "gone"})}
+    )
+    assert Scorer.from_params(moved, tmp_path / "other.skops").model_sha256 == digest["model.skops"]
+
+
+def test_result_columns_become_records_and_arrow_types():
+    columns = {
+        "guesses_log10": np.array([1.5, 2.0]),
+        "guesses": np.array([31.6, 100.0]),
+        "score": np.array([0, 1], dtype=np.int8),
+        "source": np.array(["leak", "model"]),
+    }
+    assert result_rows(columns) == [
+        {"guesses_log10": 1.5, "guesses": 31.6, "score": 0, "source": "leak"},
+        {"guesses_log10": 2.0, "guesses": 100.0, "score": 1, "source": "model"},
+    ]
+    with pytest.raises(ValueError):
+        result_rows({**columns, "score": np.array([0], dtype=np.int8)})  # a column short
+    types = {f.name: f.type for f in OUTPUT_SCHEMA}
+    assert types == {
+        "password": pa.large_string(),
+        "guesses_log10": pa.float64(),
+        "guesses": pa.float64(),
+        "score": pa.int8(),
+        "source": pa.string(),
+        "model_version": pa.string(),
+    }

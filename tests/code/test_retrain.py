@@ -107,3 +107,33 @@ def test_ci_step_refuses_a_candidate_the_gate_rejected(run_dir, capsys):
     (run_dir / "metrics/gate.json").write_text(json.dumps(gate))
     assert retrain.main(["check", "first"]) == 1
     assert "gate rejected the candidate" in capsys.readouterr().err
+
+
+def test_reasons_are_exact_and_name_every_failed_check():
+    gate = {
+        "passed": False,
+        "checks": [
+            {"check": "a", "passed": False},
+            {"check": "b", "passed": True},
+            {"check": "c", "passed": False},
+        ],
+    }
+    assert decide(metrics(0.9), None, gate) == "the gate rejected the candidate (failed: a, c)"
+    # a gate file without its checks still refuses, and says it cannot tell which
+    assert decide(metrics(0.9), None, {"passed": False}) == (
+        "the gate rejected the candidate (failed: unknown)"
+    )
+    assert decide(metrics(0.65), metrics(0.65), PASSED) == (
+        "validation_head.served.spearman 0.650000 does not beat production 0.650000 "
+        "(by more than 0)"
+    )
+
+
+def test_ci_step_says_what_ships_and_refuses_a_short_command(run_dir, capsys):
+    assert retrain.main(["check", "worse"]) == 0
+    assert (
+        capsys.readouterr().out == "retrain: shipping, validation_head.served.spearman = 0.700000\n"
+    )
+    for argv in (["check"], ["check", "worse", "0", "extra"], ["tag", "worse"]):
+        assert retrain.main(argv) == 2, argv
+        assert capsys.readouterr().out == retrain.USAGE + "\n"

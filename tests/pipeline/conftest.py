@@ -17,6 +17,7 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
+from filelock import FileLock
 
 from pwc.ops.tools import run
 
@@ -121,9 +122,37 @@ def output_hashes(repo: Path) -> dict[str, str]:
     return out
 
 
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory, worker_id) -> tuple[Path, str]:
+    """A repository of the project at sample size (SMALL), its first `dvc repro` committed:
+    (its path, that repro's stdout). Built once per session, by the first xdist worker to ask
+    (the other waits for it); read-only: a test that changes anything works on `copy_of` it.
+    Three modules each ran this same repro of their own (test_repro, test_remote_and_sweep,
+    test_faults)."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base if worker_id == "master" else base.parent) / "sample_run"
+    with FileLock(f"{folder}.lock"):
+        if not (folder / "stdout.txt").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            repo = make_repo(folder)
+            proc = sh(repo, "dvc", "repro")
+            sh(repo, "git", "add", "-A")
+            sh(repo, "git", "commit", "-qm", "first run")
+            (folder / "stdout.txt").write_text(proc.stdout)
+    return folder / "repo", (folder / "stdout.txt").read_text()
+
+
+def copy_of(repo: Path, where: Path) -> Path:
+    """`repo` copied whole (git, DVC cache, outputs): a test's own to change."""
+    clone = where / "repo"
+    shutil.copytree(repo, clone, symlinks=True)
+    return clone
+
+
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory) -> Path:
-    return make_repo(tmp_path_factory.mktemp("pipeline"))
+def repo(sample_run, tmp_path_factory) -> Path:
+    """The sample run, copied for one module."""
+    return copy_of(sample_run[0], tmp_path_factory.mktemp("pipeline"))
 
 
 # Fake credentials for moto's S3 server (tests only).

@@ -19,7 +19,7 @@ import yaml
 
 from pwc.io import writer_alive
 
-from .conftest import BIN, make_repo, output_hashes, sh
+from .conftest import BIN, copy_of, output_hashes, sh
 
 # Seeded: the same stages and moments on every run. PWC_FAULT_TRIALS raises the count.
 TRIALS = int(os.environ.get("PWC_FAULT_TRIALS", "14"))  # every stage, then random ones
@@ -77,11 +77,9 @@ def _wait_for_stage(proc: subprocess.Popen, stage: str) -> psutil.Process | None
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory):
-    repo = make_repo(tmp_path_factory.mktemp("faults"))
-    sh(repo, "dvc", "repro")
-    sh(repo, "git", "add", "-A")
-    sh(repo, "git", "commit", "-qm", "clean run")  # dvc.lock in git, as in the project
+def clean(sample_run, tmp_path_factory):
+    # the session's sample run, copied: its dvc.lock is in git, as in the project
+    repo = copy_of(sample_run[0], tmp_path_factory.mktemp("faults"))
     stages = list(yaml.safe_load((repo / "dvc.yaml").read_text())["stages"])
     lifetimes = {}
     for stage in stages:  # how long each stage's own process lives, to aim kills inside it

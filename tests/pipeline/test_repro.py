@@ -3,35 +3,28 @@ One run is made per module; a test that changes params works on its own copy of 
 test holds whatever order the tests run in."""
 
 import json
-import shutil
 
 import pyarrow.parquet as pq
 import pytest
 
 from pwc.data.split import EVAL_SETS
 
-from .conftest import make_repo, output_hashes, ran_stages, set_params, sh
+from .conftest import copy_of, output_hashes, ran_stages, set_params, sh
 
 CHAIN = ["ingest", "validate", "split", "train", "evaluate", "gate", "predict"]
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory):
-    """A fresh repository, its first `dvc repro` (stdout), committed as a project would."""
-    repo = make_repo(tmp_path_factory.mktemp("pipeline"))
-    proc = sh(repo, "dvc", "repro")
-    sh(repo, "git", "add", "-A")
-    sh(repo, "git", "commit", "-qm", "first run")
-    return repo, proc.stdout
+def first_run(sample_run):
+    """A fresh repository, its first `dvc repro` (stdout), committed as a project would: the
+    session's shared sample run (conftest.sample_run), only read here."""
+    return sample_run
 
 
 @pytest.fixture
 def copy(first_run, tmp_path):
     """The first run's repository, copied (git, DVC cache and outputs) for one test."""
-    repo, _ = first_run
-    clone = tmp_path / "repo"
-    shutil.copytree(repo, clone, symlinks=True)
-    return clone
+    return copy_of(first_run[0], tmp_path)
 
 
 def test_repro_runs_every_stage_and_leaves_status_clean(first_run):

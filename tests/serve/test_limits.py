@@ -2,7 +2,10 @@
 
 import asyncio
 
-from pwc.serve.limits import InFlightLimit
+import pytest
+
+from pwc.serve.limits import BodySizeLimit, InFlightLimit
+from pwc.serve.metrics import IN_FLIGHT, SHED
 
 SCOPE = {"type": "http", "path": "/v1/score"}
 
@@ -60,3 +63,150 @@ def test_arrivals_while_the_queue_is_scored_are_counted_before_the_next_scoring(
 
 def test_under_the_bound_every_request_is_accepted():
     assert _run(arrivals=4, bound=6, arriving_while_scoring=2) == [200] * 6
+
+
+def _call(middleware_of, scope: dict, messages: list[dict]):
+    """Run one request through a middleware around a recording app: (what the client was
+    sent, what the app received, whether the app ran)."""
+    sent, received, ran = [], [], []
+    incoming = list(messages)
+
+    async def receive():
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def app(scope, receive, send):
+        ran.append(scope["type"])
+        while True:
+            message = await receive()
+            received.append(message)
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        received.append(await receive())  # what comes after the body
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(middleware_of(app)(scope, receive, send))
+    return sent, received, ran
+
+
+def _limited(max_bytes: int):
+    return lambda app: BodySizeLimit(app, max_bytes=max_bytes)
+
+
+def _http(length: int | str | None = None) -> dict:
+    headers = [(b"host", b"x")]
+    if length is not None:
+        headers.append((b"content-length", str(length).encode()))
+    return {"type": "http", "path": "/v1/score", "headers": headers}
+
+
+def _body(*chunks: bytes) -> list[dict]:
+    return [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ]
+
+
+def test_a_declared_length_over_the_limit_is_refused_unread_with_413():
+    sent, received, ran = _call(_limited(10), _http(11), _body(b"x" * 11))
+    assert ran == [] and received == []
+    body = b'{"detail": "request body larger than 10 bytes"}'
+    assert sent == [
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        },
+        {"type": "http.response.body", "body": body},
+    ]
+
+
+@pytest.mark.parametrize("length", [10, 0, "abc"])
+def test_a_declared_length_at_the_limit_or_unreadable_goes_to_the_app(length):
+    """At the limit is allowed; a malformed Content-Length is the server's to refuse."""
+    sent, received, ran = _call(_limited(10), _http(length), _body(b"x" * 10))
+    assert ran == ["http"] and sent[0]["status"] == 200
+    assert received == [*_body(b"x" * 10), {"type": "http.disconnect"}]
+
+
+def test_a_streamed_body_is_counted_then_replayed_whole_or_refused():
+    sent, received, ran = _call(_limited(10), _http(), _body(b"abcd", b"efgh", b"ij"))
+    assert ran == ["http"] and sent[0]["status"] == 200
+    # one message holding every chunk, then a disconnect: what the app reads next
+    assert received == [
+        {"type": "http.request", "body": b"abcdefghij", "more_body": False},
+        {"type": "http.disconnect"},
+    ]
+    sent, received, ran = _call(_limited(10), _http(), _body(b"abcd", b"efgh", b"ijk"))
+    assert ran == [] and sent[0]["status"] == 413
+    # a body without a body field counts as empty
+    sent, received, ran = _call(_limited(10), _http(), [{"type": "http.request"}])
+    assert received[0] == {"type": "http.request", "body": b"", "more_body": False}
+
+
+def test_a_client_gone_mid_stream_reaches_the_app_as_a_disconnect():
+    gone = [_body(b"ab", b"cd")[0], {"type": "http.disconnect"}]
+    sent, received, ran = _call(_limited(10), _http(), gone)
+    assert ran == ["http"]
+    assert received[:2] == [{"type": "http.disconnect"}, {"type": "http.disconnect"}]
+
+
+def test_other_scopes_pass_through_untouched():
+    lifespan = {"type": "lifespan"}
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(scope)
+
+    asyncio.run(BodySizeLimit(app, max_bytes=0)(lifespan, None, None))
+    asyncio.run(InFlightLimit(app, 0, paths=("/v1/score",))(lifespan, None, None))
+    assert seen == [lifespan, lifespan]
+
+
+def test_a_shed_request_gets_503_retry_after_and_is_counted_and_others_are_never_shed():
+    limit = InFlightLimit(None, max_in_flight=2, paths=("/v1/score",))
+    limit.in_flight = 2  # the bound is reached
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    limit.app = app
+    shed_before = SHED._value.get()
+    asyncio.run(limit(SCOPE, None, send))
+    body = b'{"detail": "busy: 2 requests in flight, retry in 1 s"}'
+    assert sent == [
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+            ],
+        },
+        {"type": "http.response.body", "body": body},
+    ]
+    assert SHED._value.get() == shed_before + 1
+    sent.clear()
+    asyncio.run(limit({"type": "http", "path": "/health"}, None, send))
+    assert [m["status"] for m in sent] == [200] and limit.in_flight == 2
+
+
+def test_the_count_goes_back_down_when_scoring_fails():
+    async def failing(scope, receive, send):
+        raise RuntimeError("scoring failed")
+
+    limit = InFlightLimit(failing, max_in_flight=1, paths=("/v1/score",))
+    in_flight_before = IN_FLIGHT._value.get()
+    with pytest.raises(RuntimeError):
+        asyncio.run(limit(SCOPE, None, None))
+    assert limit.in_flight == 0 and IN_FLIGHT._value.get() == in_flight_before

@@ -7,7 +7,7 @@
 machine; `--force` reruns all of them. For each output whose hash differs, the reason is read
 from the two lock files: the stage's code, params or input data differ from the recorded
 ones (an expected change: commit the new dvc.lock), or nothing it depends on differs and the
-machine itself produced other bytes (a reproducibility bug: README "Reproducibility").
+machine itself produced other bytes (a reproducibility bug: docs/reproducibility.md).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def compare(before: dict, after: dict) -> list[str]:
         if not reasons:
             reasons.append(
                 "same code, params and inputs gave other bytes: this machine's environment "
-                "changed the result (a reproducibility bug; README 'Reproducibility')"
+                "changed the result (a reproducibility bug: docs/reproducibility.md)"
             )
         problems += [f"{path} (stage {name}): {'; '.join(reasons)}" for path in differing]
     return problems
