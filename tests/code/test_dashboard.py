@@ -245,6 +245,7 @@ def test_build_ranks_by_the_named_sweeps_metric_and_direction(tmp_path, monkeypa
         return "{}"
 
     monkeypatch.setattr(dashboard, "dvc", fake_dvc)
+    monkeypatch.setattr(dashboard, "experiment_baselines", lambda: ["a" * 40])
     best = {}
     for sweep in (None, "low-rmse"):
         page = dashboard.build("HEAD", svg=lambda spec: "<svg/>", fetch=False, sweep=sweep)
@@ -252,3 +253,32 @@ def test_build_ranks_by_the_named_sweeps_metric_and_direction(tmp_path, monkeypa
     assert "exp-high" in best[None] and "exp-low" in best["low-rmse"]
     # the overlaid experiments, best first: by validation_head Spearman, then by its RMSE
     assert overlaid[0][0] == "exp-high" and overlaid[1][0] == "exp-low"
+
+
+def test_experiments_are_read_from_the_baselines_their_refs_name(monkeypatch):
+    """Only commits with experiments are asked about (not every commit, as --all-commits
+    does); DVC's own refs under refs/exps are not experiments."""
+    a, b = "ab" + "1" * 38, "cd" + "2" * 38
+    refs = [
+        f"refs/exps/{a[:2]}/{a[2:]}/exp-one",
+        f"refs/exps/{a[:2]}/{a[2:]}/exp-two",
+        f"refs/exps/{b[:2]}/{b[2:]}/exp-three",
+        "refs/exps/celery/stash",
+        "refs/exps/exec/EXEC_BASELINE",
+    ]
+    monkeypatch.setattr(dashboard, "git", lambda *args: "\n".join(refs) + "\n")
+    asked = []
+
+    def dvc(*args):
+        asked.append(args)
+        return json.dumps([{"rev": args[-1], "experiments": []}])
+
+    monkeypatch.setattr(dashboard, "dvc", dvc)
+    assert dashboard.experiment_baselines() == [a, b]
+    assert dashboard.all_experiments() == [
+        {"rev": a, "experiments": []},
+        {"rev": b, "experiments": []},
+    ]
+    assert asked == [("exp", "show", "--json", "--rev", a), ("exp", "show", "--json", "--rev", b)]
+    monkeypatch.setattr(dashboard, "git", lambda *args: "")
+    assert dashboard.all_experiments() == []
