@@ -119,3 +119,16 @@ def test_a_value_exactly_at_each_threshold_passes_and_just_below_fails():
         "validation.served.rmse vs constant",
         "validation_head.served.rmse vs constant",
     ]
+
+
+def test_a_missing_figure_fails_its_check_and_every_failure_is_listed():
+    """A set without a figure (Spearman undefined: every target equal) cannot pass."""
+    params = GateParams(min_spearman_head=0.5, min_auc_head=0.7, min_spearman=0.2)
+    decision = decide(_results(None, 2.0, 2.0), params)
+    assert decision["passed"] is False
+    assert [c["passed"] for c in decision["checks"]] == [False, True, True, False, False]
+    assert failures(decision) == (
+        "validation_head.served.spearman = None (needs >= 0.5); "
+        "validation.served.rmse vs constant = 2.0 (needs < 2.0); "
+        "validation_head.served.rmse vs constant = 2.0 (needs < 2.0)"
+    )

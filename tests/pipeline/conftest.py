@@ -122,23 +122,44 @@ def output_hashes(repo: Path) -> dict[str, str]:
     return out
 
 
+def _tracked_project_at_sample_size(repo: Path) -> None:
+    """Every tracked file of the project, as a clone has them, with SMALL params, in a new git
+    repository: committed, then its first `dvc repro` committed as a project would."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, (n.decode() for n in tracked)):
+        if (ROOT / name).is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, repo / name)
+    set_params(repo, SMALL)
+    for name in ("requirements.txt", "pyproject.toml"):
+        os.utime(repo / name, LONG_AGO)  # older than a linked .venv's stamp (ci_repo)
+    sh(repo, "git", "init", "-q")
+    sh(repo, "git", "config", "user.email", "test@example.invalid")
+    sh(repo, "git", "config", "user.name", "test")
+    sh(repo, "dvc", "remote", "modify", "s3", "url", "s3://pwc-test/dvc")
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-qm", "the project at sample size")
+    (repo.parent / "stdout.txt").write_text(sh(repo, "dvc", "repro").stdout)
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-qm", "a real run")
+
+
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory, worker_id) -> tuple[Path, str]:
-    """A repository of the project at sample size (SMALL), its first `dvc repro` committed:
-    (its path, that repro's stdout). Built once per session, by the first xdist worker to ask
-    (the other waits for it); read-only: a test that changes anything works on `copy_of` it.
-    Three modules each ran this same repro of their own (test_repro, test_remote_and_sweep,
-    test_faults)."""
+    """The project at sample size (every tracked file, SMALL params) in a repository of its
+    own, its first `dvc repro` committed: (its path, that repro's stdout). Built once per
+    session, by the first xdist worker to ask (the other waits for it), and only read: a test
+    that changes anything works on `copy_of` it. Five fixtures each ran this same repro of
+    their own (test_repro, test_remote_and_sweep, test_faults, and ci_repo on each worker)."""
     base = tmp_path_factory.getbasetemp()
     folder = (base if worker_id == "master" else base.parent) / "sample_run"
     with FileLock(f"{folder}.lock"):
         if not (folder / "stdout.txt").exists():
             shutil.rmtree(folder, ignore_errors=True)
-            repo = make_repo(folder)
-            proc = sh(repo, "dvc", "repro")
-            sh(repo, "git", "add", "-A")
-            sh(repo, "git", "commit", "-qm", "first run")
-            (folder / "stdout.txt").write_text(proc.stdout)
+            (folder / "repo").mkdir(parents=True)
+            _tracked_project_at_sample_size(folder / "repo")
     return folder / "repo", (folder / "stdout.txt").read_text()
 
 
@@ -262,33 +283,14 @@ def job_env(s3: str) -> dict:
 
 
 @pytest.fixture(scope="package")
-def ci_repo(tmp_path_factory, s3):
-    """Every tracked file of the project, as a clone has them, with sample-size params; a
-    (shared by the CI job tests and the CI sweep test: one sample-size run for both)
-    real `dvc repro` whose outputs are pushed to S3 and whose dvc.lock and metrics are
-    committed. The project's .venv is linked in with its stamp newer than the requirements,
-    so the jobs' `make setup` finds it ready (the install is not what is tested here)."""
-    repo = tmp_path_factory.mktemp("ci") / "repo"
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.split(b"\0")
-    for name in filter(None, (n.decode() for n in tracked)):
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, repo / name)
-    set_params(repo, SMALL)
-    for name in ("requirements.txt", "pyproject.toml"):
-        os.utime(repo / name, LONG_AGO)
+def ci_repo(sample_run, tmp_path_factory, s3):
+    """The sample run (every tracked file of the project, as a clone has them, sample-size
+    params, a real `dvc repro` whose dvc.lock and metrics are committed), copied, with its
+    outputs pushed to this worker's S3. The project's .venv is linked in with its stamp newer
+    than the requirements, so the jobs' `make setup` finds it ready (the install is not what
+    is tested here). Shared by the CI job tests and the CI sweep test."""
+    repo = copy_of(sample_run[0], tmp_path_factory.mktemp("ci"))
     (repo / ".venv").symlink_to(ROOT / ".venv")
-    env = job_env(s3)
-    sh(repo, "git", "init", "-q")
-    sh(repo, "git", "config", "user.email", "test@example.invalid")
-    sh(repo, "git", "config", "user.name", "test")
-    sh(repo, "dvc", "remote", "modify", "s3", "url", "s3://pwc-test/dvc")
-    sh(repo, "git", "add", "-A")
-    sh(repo, "git", "commit", "-qm", "the project at sample size")
     sh(repo, "dvc", "remote", "modify", "--local", "s3", "endpointurl", s3)
-    sh(repo, "dvc", "repro", env=env)
-    sh(repo, "dvc", "push", "-r", "s3", env=env)
-    sh(repo, "git", "add", "-A")
-    sh(repo, "git", "commit", "-qm", "a real run")
+    sh(repo, "dvc", "push", "-r", "s3", env=job_env(s3))
     return repo

@@ -72,6 +72,7 @@ def _call(middleware_of, scope: dict, messages: list[dict]):
     incoming = list(messages)
 
     async def receive():
+        ran.append("read")  # the middleware or the app read a message
         return incoming.pop(0) if incoming else {"type": "http.disconnect"}
 
     async def app(scope, receive, send):
@@ -111,7 +112,7 @@ def _body(*chunks: bytes) -> list[dict]:
 
 def test_a_declared_length_over_the_limit_is_refused_unread_with_413():
     sent, received, ran = _call(_limited(10), _http(11), _body(b"x" * 11))
-    assert ran == [] and received == []
+    assert ran == [] and received == []  # not a byte read: refused on the header
     body = b'{"detail": "request body larger than 10 bytes"}'
     assert sent == [
         {
@@ -129,21 +130,22 @@ def test_a_declared_length_over_the_limit_is_refused_unread_with_413():
 @pytest.mark.parametrize("length", [10, 0, "abc"])
 def test_a_declared_length_at_the_limit_or_unreadable_goes_to_the_app(length):
     """At the limit is allowed; a malformed Content-Length is the server's to refuse."""
-    sent, received, ran = _call(_limited(10), _http(length), _body(b"x" * 10))
-    assert ran == ["http"] and sent[0]["status"] == 200
-    assert received == [*_body(b"x" * 10), {"type": "http.disconnect"}]
+    sent, received, ran = _call(_limited(10), _http(length), _body(b"x" * 5, b"x" * 5))
+    assert ran[0] == "http" and sent[0]["status"] == 200  # the app read first, not the limit
+    # passed through as sent, chunk by chunk (not read and replayed)
+    assert received == [*_body(b"x" * 5, b"x" * 5), {"type": "http.disconnect"}]
 
 
 def test_a_streamed_body_is_counted_then_replayed_whole_or_refused():
     sent, received, ran = _call(_limited(10), _http(), _body(b"abcd", b"efgh", b"ij"))
-    assert ran == ["http"] and sent[0]["status"] == 200
+    assert ran == ["read"] * 3 + ["http"] and sent[0]["status"] == 200
     # one message holding every chunk, then a disconnect: what the app reads next
     assert received == [
         {"type": "http.request", "body": b"abcdefghij", "more_body": False},
         {"type": "http.disconnect"},
     ]
     sent, received, ran = _call(_limited(10), _http(), _body(b"abcd", b"efgh", b"ijk"))
-    assert ran == [] and sent[0]["status"] == 413
+    assert ran == ["read"] * 3 and sent[0]["status"] == 413
     # a body without a body field counts as empty
     sent, received, ran = _call(_limited(10), _http(), [{"type": "http.request"}])
     assert received[0] == {"type": "http.request", "body": b"", "more_body": False}
@@ -152,7 +154,7 @@ def test_a_streamed_body_is_counted_then_replayed_whole_or_refused():
 def test_a_client_gone_mid_stream_reaches_the_app_as_a_disconnect():
     gone = [_body(b"ab", b"cd")[0], {"type": "http.disconnect"}]
     sent, received, ran = _call(_limited(10), _http(), gone)
-    assert ran == ["http"]
+    assert ran == ["read", "read", "http"]
     assert received[:2] == [{"type": "http.disconnect"}, {"type": "http.disconnect"}]
 
 
@@ -161,11 +163,18 @@ def test_other_scopes_pass_through_untouched():
     seen = []
 
     async def app(scope, receive, send):
-        seen.append(scope)
+        seen.append((scope, receive, send))
 
-    asyncio.run(BodySizeLimit(app, max_bytes=0)(lifespan, None, None))
-    asyncio.run(InFlightLimit(app, 0, paths=("/v1/score",))(lifespan, None, None))
-    assert seen == [lifespan, lifespan]
+    receive, send = object(), object()  # handed on as they are, never called here
+    asyncio.run(BodySizeLimit(app, max_bytes=0)(lifespan, receive, send))
+    asyncio.run(InFlightLimit(app, 0, paths=("/v1/score",))(lifespan, receive, send))
+    health = {"type": "http", "path": "/health", "headers": []}
+    asyncio.run(InFlightLimit(app, 0, paths=("/v1/score",))(health, receive, send))
+    assert seen == [(lifespan, receive, send)] * 2 + [(health, receive, send)]
+    # an admitted score request reaches the app with its own scope and channels
+    seen.clear()
+    asyncio.run(InFlightLimit(app, 1, paths=("/v1/score",))(SCOPE, receive, send))
+    assert seen == [(SCOPE, receive, send)]
 
 
 def test_a_shed_request_gets_503_retry_after_and_is_counted_and_others_are_never_shed():
