@@ -47,9 +47,10 @@ test-other-cpu: setup  ## the fast suites under another CPU's numerics (CI runs 
 	$(BIN)/python -m tests.cpu_path -- $(BIN)/python -m pytest -n auto --dist loadfile \
 		--no-loadscope-reorder -p no:cacheprovider $(OTHER_CPU_TESTS)
 
-# The unit tests only (tests/code, under a minute): the edit-test loop. CI runs `make test`.
+# The unit tests only (tests/code, under a minute on two workers): the edit-test loop. CI
+# runs `make test`.
 test-fast: setup  ## the unit tests only (tests/code, seconds)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n auto --dist loadfile --no-loadscope-reorder
 
 # Mutation testing (mutmut, requirements-mutate.txt) of the modules pyproject.toml's
 # [tool.mutmut] names, against the tests it lists; on demand, not in CI (~3 min). Prints the

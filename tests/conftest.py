@@ -4,8 +4,10 @@ model), pipeline/ (dvc.yaml wiring, reproducibility, reruns), serve/ (API, CLI, 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 
 # Two xdist workers share two cores, and most tests start subprocesses (DVC stages, servers).
 # An OpenMP team with a thread per core spins at each barrier while the other worker holds a
@@ -62,17 +64,34 @@ def _train_small_run(params, folder: Path) -> None:
     (folder / "done").write_text("\n".join(parts))  # the parts, in split's order
 
 
+def _small_run_key() -> str:
+    """What the sample model's bytes depend on: the package's code, params.yaml, the pinned
+    requirements and this file (the sample's size and the model's settings above)."""
+    digest = hashlib.sha256()
+    sources = sorted((ROOT / "src").rglob("*.py"))
+    for path in [*sources, ROOT / "params.yaml", ROOT / "requirements.txt", Path(__file__)]:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
-def small_run_dir(params, tmp_path_factory, worker_id) -> Path:
+def small_run_dir(params) -> Path:
     """A model trained by the pipeline's own code on a seeded RockYou sample (CI has no DVC
-    cache, so no full-data model), saved with its split tables. Trained once per session:
-    the first xdist worker to ask trains it into their common temp folder, the other waits
-    for it and reads the files (training it twice cost a worker 40 to 100 s)."""
-    base = tmp_path_factory.getbasetemp()  # this session's; under xdist, this worker's
-    folder = (base if worker_id == "master" else base.parent) / "small_run"
+    cache, so no full-data model), saved with its split tables. Trained once for the code it
+    depends on: the first xdist worker to ask trains it into .cache/tests/, the other waits
+    for it and reads the files (training it twice cost a worker 40 to 100 s); a later session
+    on the same code (CI's second run of the fast suites, the next `make test-fast`) reads
+    it too. Training is byte-reproducible on any machine (test_cross_machine), so a model
+    trained under another CPU's numerics would be these bytes as well."""
+    cache = ROOT / ".cache" / "tests"
+    folder = cache / f"small_run-{_small_run_key()}"
+    cache.mkdir(parents=True, exist_ok=True)
     with FileLock(f"{folder}.lock"):
         if not (folder / "done").exists():
-            folder.mkdir(exist_ok=True)
+            for old in cache.glob("small_run-*"):  # other code's models: one kept
+                if old.is_dir():
+                    shutil.rmtree(old, ignore_errors=True)
+            folder.mkdir()
             _train_small_run(params, folder)
     return folder
 

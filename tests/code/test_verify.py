@@ -110,8 +110,9 @@ RERUN = "rerunning every stage (dvc repro --force); outputs are checked against 
             2,
             "    python -m pwc.ops.verify            # exit 0: every output "
             "has the hash dvc.lock records\n",
-        ),  # fmt: skip
+        ),
     ],
+    ids=["verified", "outputs-differ", "repro-fails", "no-lock", "usage"],
 )
 def test_main_exits_0_when_verified_1_when_outputs_differ_2_when_it_could_not_verify(
     tmp_path, monkeypatch, capsys, rerun_lock, rerun_exit, argv, exit_code, says

@@ -167,6 +167,10 @@ def copy_of(repo: Path, where: Path) -> Path:
     """`repo` copied whole (git, DVC cache, outputs): a test's own to change."""
     clone = where / "repo"
     shutil.copytree(repo, clone, symlinks=True)
+    # the index holds the original files' inodes and times: refreshed, so git does not take
+    # the copies for changed files (a `git reset --hard` would rewrite them, new mtimes and
+    # all, and a linked .venv's stamp would look older than requirements.txt)
+    sh(clone, "git", "update-index", "-q", "--refresh", check=False)
     return clone
 
 
