@@ -35,8 +35,11 @@ for _line in Path("/proc/cpuinfo").read_text().splitlines():
         break
 
 # numpy's SIMD targets above its baseline that this CPU runs: disabling them all leaves the
-# baseline code, what an older x86-64 runs
-SIMD = [t for t in npcore.__cpu_dispatch__ if npcore.__cpu_features__.get(t)]
+# baseline code, what an older x86-64 runs. Under the switch already (a test of the second
+# run), numpy reports them off: the switch's own list then.
+SIMD = os.environ.get("NPY_DISABLE_CPU_FEATURES", "").split() or [
+    t for t in npcore.__cpu_dispatch__ if npcore.__cpu_features__.get(t)
+]
 NO_SIMD = {"NPY_DISABLE_CPU_FEATURES": " ".join(SIMD)}
 NO_FMA = {"GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F"}
 
@@ -64,7 +67,10 @@ def probe() -> dict:
 
 
 def probe_in(env: dict[str, str]) -> dict:
-    full = {**os.environ, **env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    """probe() in a child process whose environment is this one's without the switch's
+    variables (the machine's own choices), plus `env`."""
+    own = {k: v for k, v in os.environ.items() if k not in OTHER_CPU}
+    full = {**own, **env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     code = "import json, tests.cpu_path as c; print(json.dumps(c.probe()))"
     out = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True)
     if out.returncode != 0:
