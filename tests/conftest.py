@@ -112,22 +112,23 @@ SLOW_FOLDERS = {"data", "model", "pipeline", "serve"}
 # The heaviest files first (their serial durations in CI, most first): `make test` runs a
 # file per worker in this order (xdist's --no-loadscope-reorder), and a long file handed out
 # last ran alone at the end (the suite's wall time: 17.5 min with xdist's own order).
-HEAVY_FIRST = [  # CI, 2026-11-29: 194, 175, 133, 96, 94, 94, 91, 46, 43, 42, 33 s
+HEAVY_FIRST = [  # durations: docs/tests.md, "Suite time"
+    "pipeline/test_cross_machine.py",  # first: it needs no shared run, the next file builds it
     "pipeline/test_ci_jobs.py",
     "pipeline/test_faults.py",
-    "pipeline/test_cross_machine.py",
-    "pipeline/test_remote_and_sweep.py",
-    "pipeline/test_repro.py",
-    "serve/test_load.py",
     "pipeline/test_ci_sweep.py",
-    "code/test_dashboard.py",
-    "pipeline/test_experiments_queue.py",
-    "pipeline/test_csv_source.py",
+    "serve/test_load.py",
+    "pipeline/test_remote_and_sweep.py",
     "serve/test_cli.py",
-    "code/test_no_skips.py",
+    "pipeline/test_experiments_queue.py",
+    "pipeline/test_repro.py",
+    "pipeline/test_csv_source.py",
+    "code/test_model.py",
     "serve/test_distributed.py",
-    "serve/test_api.py",
-    "model/test_behaviour.py",
+    "pipeline/test_dvc_yaml.py",
+    "code/test_dashboard.py",
+    "pipeline/test_mr_report_dvc.py",
+    "data/test_rockyou.py",
 ]
 
 
