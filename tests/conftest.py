@@ -118,6 +118,7 @@ HEAVY_FIRST = [  # durations: docs/tests.md, "Suite time"
     "pipeline/test_faults.py",
     "pipeline/test_ci_sweep.py",
     "serve/test_load.py",
+    "pipeline/test_ci_test_job.py",
     "pipeline/test_remote_and_sweep.py",
     "serve/test_cli.py",
     "pipeline/test_experiments_queue.py",
