@@ -92,6 +92,15 @@ def _call(middleware_of, scope: dict, messages: list[dict]):
     return sent, received, ran
 
 
+def _json_answer(status: int, body: bytes, *more_headers) -> list[dict]:
+    """The two ASGI messages of a JSON error answer, as a client is sent them."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    return [
+        {"type": "http.response.start", "status": status, "headers": headers + list(more_headers)},
+        {"type": "http.response.body", "body": body},
+    ]
+
+
 def _limited(max_bytes: int):
     return lambda app: BodySizeLimit(app, max_bytes=max_bytes)
 
@@ -113,18 +122,7 @@ def _body(*chunks: bytes) -> list[dict]:
 def test_a_declared_length_over_the_limit_is_refused_unread_with_413():
     sent, received, ran = _call(_limited(10), _http(11), _body(b"x" * 11))
     assert ran == [] and received == []  # not a byte read: refused on the header
-    body = b'{"detail": "request body larger than 10 bytes"}'
-    assert sent == [
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        },
-        {"type": "http.response.body", "body": body},
-    ]
+    assert sent == _json_answer(413, b'{"detail": "request body larger than 10 bytes"}')
 
 
 @pytest.mark.parametrize("length", [10, 0, "abc"])
@@ -192,18 +190,7 @@ def test_a_shed_request_gets_503_retry_after_and_is_counted_and_others_are_never
     shed_before = SHED._value.get()
     asyncio.run(limit(SCOPE, None, send))
     body = b'{"detail": "busy: 2 requests in flight, retry in 1 s"}'
-    assert sent == [
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", b"1"),
-            ],
-        },
-        {"type": "http.response.body", "body": body},
-    ]
+    assert sent == _json_answer(503, body, (b"retry-after", b"1"))
     assert SHED._value.get() == shed_before + 1
     sent.clear()
     asyncio.run(limit({"type": "http", "path": "/health"}, None, send))
