@@ -135,8 +135,8 @@ def experiment_baselines() -> list[str]:
 
 def all_experiments() -> list[dict]:
     """`dvc exp show --json` for each commit that has experiments: what `--all-commits` shows
-    of experiments, without DVC reading every commit's params and metrics (on this
-    repository's history that took ~1 min, a few seconds this way)."""
+    of experiments, without DVC reading every commit's params and metrics (the time it
+    took: docs/tests.md, "Suite time")."""
     shown: list[dict] = []
     for sha in experiment_baselines():
         shown += json.loads(dvc("exp", "show", "--json", "--rev", sha) or "[]")
