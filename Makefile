@@ -53,7 +53,7 @@ test-fast: setup  ## the unit tests only (tests/code, seconds)
 	$(BIN)/python -m pytest -m "not slow" -n auto --dist loadfile --no-loadscope-reorder
 
 # Mutation testing (mutmut, requirements-mutate.txt) of the modules pyproject.toml's
-# [tool.mutmut] names, against the tests it lists; on demand, not in CI (~3 min). Prints the
+# [tool.mutmut] names, against the tests it lists; on demand, not in CI (minutes). Prints the
 # survival per module (docs/tests.md keeps the table) and fails past 10% in any module.
 mutate: setup  ## mutation testing of the decision modules (mutmut); fails past 10% survival
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt

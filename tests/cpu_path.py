@@ -34,13 +34,16 @@ for _line in Path("/proc/cpuinfo").read_text().splitlines():
         FLAGS = set(_line.split(":", 1)[1].split())
         break
 
-# numpy's SIMD targets above its baseline that this CPU runs: disabling them all leaves the
-# baseline code, what an older x86-64 runs. Under the switch already (a test of the second
-# run), numpy reports them off: the switch's own list then.
-# A list given already (under the switch; or some targets off to stand in for another CPU)
-# is kept, with what still runs.
-_OFF = os.environ.get("NPY_DISABLE_CPU_FEATURES", "").split()
-SIMD = _OFF + [t for t in npcore.__cpu_dispatch__ if npcore.__cpu_features__.get(t)]
+
+def running_targets() -> list[str]:
+    """numpy's SIMD targets above its baseline that this process runs."""
+    return [t for t in npcore.__cpu_dispatch__ if npcore.__cpu_features__.get(t)]
+
+
+# Disabling every target leaves the baseline code, what an older x86-64 runs. A list given
+# already (under the switch, or some targets off to stand in for another CPU) is kept, with
+# what still runs.
+SIMD = os.environ.get("NPY_DISABLE_CPU_FEATURES", "").split() + running_targets()
 NO_SIMD = {"NPY_DISABLE_CPU_FEATURES": " ".join(SIMD)}
 NO_FMA = {"GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F"}
 
@@ -61,7 +64,7 @@ def probe() -> dict:
     ranks = np.arange(1, 200_000, dtype=np.float64)  # the guess ranks of a sample's leak
     grid = np.linspace(0.001, 50.0, 20_001)
     return {
-        "numpy_simd": [t for t in npcore.__cpu_dispatch__ if npcore.__cpu_features__.get(t)],
+        "numpy_simd": running_targets(),
         "numpy_log10": fingerprint(np.log10(ranks)),
         "libm_exp": fingerprint([math.exp(v) for v in grid.tolist()]),
     }

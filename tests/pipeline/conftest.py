@@ -299,8 +299,8 @@ def ci_repo(sample_run, tmp_path_factory, s3):
     (repo / ".venv").symlink_to(ROOT / ".venv")
     # committed, as a runner image would hold it: gitlab-ci-local's isolated job folders
     # get tracked files only, and each point job of the CI sweep then installed every
-    # requirement anew (a 35 s sweep took 206 s). `.venv/` in .gitignore matches folders,
-    # not this symlink.
+    # requirement anew (docs/tests.md, "Suite time"). `.venv/` in .gitignore matches
+    # folders, not this symlink.
     sh(repo, "git", "add", ".venv")
     sh(repo, "git", "commit", "-qm", "the runner's environment")
     sh(repo, "dvc", "remote", "modify", "--local", "s3", "endpointurl", s3)

@@ -9,18 +9,15 @@ import contextlib
 import hashlib
 import importlib
 import json
-import math
 import os
 import sys
 from pathlib import Path
 
-import numpy as np
-from numpy._core import _multiarray_umath as npcore
 from threadpoolctl import threadpool_info
 
 from pwc.config import load_params
 from pwc.errors import GateError
-from tests.cpu_path import fingerprint
+from tests.cpu_path import probe
 
 STAGES = (
     "ingest",
@@ -36,8 +33,9 @@ STAGES = (
 
 
 def environment() -> dict:
-    """Facts that the variables and taskset are meant to change (checked by the test)."""
-    probe = np.linspace(0.001, 50.0, 20_001)
+    """Facts that the variables and taskset are meant to change (checked by the test); the
+    numerical ones (numpy's SIMD targets, the bits of np.log10 and math.exp, what made outputs
+    machine-dependent) as tests/cpu_path.py probes them."""
     blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
     openmp = [i for i in threadpool_info() if i["user_api"] == "openmp"]
     return {
@@ -45,10 +43,7 @@ def environment() -> dict:
         "blas_threads": sorted({i["num_threads"] for i in blas}),
         "openmp_threads": sorted({i["num_threads"] for i in openmp}),
         "cores": len(os.sched_getaffinity(0)),
-        "numpy_simd": [t for t in npcore.__cpu_dispatch__ if npcore.__cpu_features__.get(t)],
-        # the bits these functions return are what made outputs machine-dependent
-        "numpy_log10": fingerprint(np.log10(probe)),
-        "libm_exp": fingerprint([math.exp(v) for v in probe.tolist()]),
+        **probe(),
     }
 
 

@@ -66,7 +66,8 @@ SAMPLE = {
         "booster_rows": 30_000,
         "booster_iter": 15,
     },
-    "compare": {"rows": 800, "slice_rows": 200},  # zxcvbn was 5.9 s of each environment's 8.8
+    # zxcvbn, pure Python, was most of each environment's time (docs/tests.md, "Suite time")
+    "compare": {"rows": 800, "slice_rows": 200},
     "predict": {"batch_size": 1_000},
 }
 

@@ -49,15 +49,16 @@ def dvc(*args: str) -> str:
 def retried(call: Callable[[], str], tries: int = 5, pause: float = 2.0) -> str:
     """`call()`, tried again up to `tries` times when it raises PwcError, each retry said on
     stdout. Only for reads that are known to race (DVC's queue state, see experiments.wait)."""
-    for attempt in range(1, tries + 1):
+    for attempt in range(1, tries):
         try:
             return call()
         except PwcError as exc:
-            if attempt == tries:
-                raise PwcError(f"{exc} ({tries} tries)") from None
             print(f"{str(exc).splitlines()[0]} (retry {attempt} of {tries - 1})", flush=True)
             time.sleep(pause)
-    raise AssertionError("unreachable")
+    try:
+        return call()
+    except PwcError as exc:
+        raise PwcError(f"{exc} ({tries} tries)") from None
 
 
 def entry(main: Callable[[list[str]], int | None]) -> int:
