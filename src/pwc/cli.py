@@ -24,6 +24,9 @@ when no PASSWORD is given):
 
     password-complexity score < passwords.txt
     printf '%s\\n' "$candidate" | password-complexity score --json
+
+With --meter, the browser meter's Python reference scores them instead (no lookup): the
+answers the bundle gives in a page, and what its Node scorer prints.
 """
 
 
@@ -45,7 +48,11 @@ def _score(args: argparse.Namespace) -> int:
     bad = [i + 1 for i, p in enumerate(passwords) if not is_utf8(p)]
     if bad:
         raise PwcError(f"input line(s) {bad[:10]} are not valid UTF-8")
-    scorer = Scorer.from_params(params, args.model, use_lookup=False if args.no_lookup else None)
+    if args.meter:
+        scorer = _meter(args.meter if args.meter != "-" else params.paths.meter, passwords)
+    else:
+        use_lookup = False if args.no_lookup else None
+        scorer = Scorer.from_params(params, args.model, use_lookup=use_lookup)
     columns = scorer(passwords)
     if args.json:
         sys.stdout.write(response_json(scorer.version, columns, indent=2).decode() + "\n")
@@ -59,6 +66,27 @@ def _score(args: argparse.Namespace) -> int:
             )
         print(f"model {scorer.version}", file=sys.stderr)
     return 0
+
+
+def _meter(folder, passwords: list[str]):
+    """The browser meter's reference as a scorer; the bundle's length rule first."""
+    from pwc.meter import bundle
+
+    try:
+        meter = bundle.read(folder)
+    except FileNotFoundError:
+        raise PwcError(f"{folder}: no meter bundle (run `make repro`)") from None
+    for i, p in enumerate(passwords, 1):
+        if len(p) > meter.max_length:
+            raise PwcError(f"input line {i}: over {meter.max_length} characters")
+
+    class Scorer:
+        version = meter.version
+
+        def __call__(self, pw):
+            return meter.score(pw)
+
+    return Scorer()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -156,6 +184,13 @@ def parser() -> argparse.ArgumentParser:
     )
     score.add_argument("passwords", nargs="*", metavar="PASSWORD", help="unsafe: see above")
     score.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    score.add_argument(
+        "--meter",
+        nargs="?",
+        const="-",
+        metavar="DIR",
+        help="score with the browser meter's reference (DIR: its bundle; default paths.meter)",
+    )
     _model_options(score)
     score.set_defaults(func=_score)
 

@@ -40,6 +40,8 @@ class Paths(_Section):
     gate: Path
     compare: Path
     predictions_dir: Path
+    meter: Path
+    meter_report: Path
 
     def split(self, name: str) -> Path:
         return self.split_dir / f"{name}.parquet"
@@ -216,6 +218,31 @@ class StrengthParams(_Section):
         return self
 
 
+class MeterParams(_Section):
+    # pwc.meter: hashed byte n-gram tables, one size per order (2^bits buckets, 1 byte each)
+    bits: list[Annotated[int, Field(ge=4, le=24)]] = Field(min_length=1, max_length=8)
+    # an n-gram is kept when counted at least this often (per order): the bundle's size
+    min_counts: list[Annotated[int, Field(ge=1)]]
+    # half bits added when an order does not know the n-gram and the next order down answers
+    backoff: list[Annotated[int, Field(ge=0, le=64)]]
+    # the trees' rows, drawn from the train split (pwc.sampling.training_rows)
+    rows: int = Field(gt=0)
+    sampling: Literal["uniform", "log_rank", "mixed"]
+    trees: int = Field(gt=0)
+    leaves: int = Field(ge=2)
+    learning_rate: float = Field(gt=0)
+    # like strength.beyond_leak_*: answers from beyond_from up rise by the n-gram cost's
+    # log10 above beyond_markov_from
+    beyond_from: float
+    beyond_markov_from: float
+
+    @model_validator(mode="after")
+    def _one_per_order(self) -> MeterParams:
+        if not len(self.bits) == len(self.min_counts) == len(self.backoff):
+            raise ValueError("meter.bits, meter.min_counts and meter.backoff: one entry per order")
+        return self
+
+
 class Params(_Section):
     seed: int
     paths: Paths
@@ -229,6 +256,7 @@ class Params(_Section):
     lookup: LookupParams
     predict: PredictParams
     strength: StrengthParams
+    meter: MeterParams
 
 
 def with_changes(section: S, **changes) -> S:

@@ -1,0 +1,37 @@
+/** One password's estimate, the record the password-complexity API answers. */
+export interface Result {
+  /** log10 of the estimated guesses an attacker needs, 0 to 308, in steps of 1/4096. */
+  guesses_log10: number;
+  /** 10 ** guesses_log10. */
+  guesses: number;
+  /** 0 (weakest) to 4, zxcvbn's scale. */
+  score: 0 | 1 | 2 | 3 | 4;
+  /** Always "model": the browser meter has no leak lookup. */
+  source: "model";
+}
+
+/**
+ * Score one password in the page. Throws TypeError for a non-string, RangeError for a string
+ * with lone surrogates or over `maxLength` characters (Unicode code points), as the API
+ * refuses them.
+ */
+export function score(password: string): Result;
+
+/** The model's version, "meter-" and 12 hex digits of its file's SHA-256. */
+export const version: string;
+
+/** The longest password scored, in characters (code points); the API's limit. */
+export const maxLength: number;
+
+/** Python's float formatting, as the API writes JSON numbers. */
+export function formatFloat(x: number): string;
+
+export interface Meter {
+  score(password: string): Result;
+  version: string | null;
+  maxLength: number;
+  thresholds: number[];
+}
+
+/** A meter from another model file: its bytes or their base64 text. */
+export function createMeter(data: Uint8Array | string, version?: string | null): Meter;
