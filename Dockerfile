@@ -16,10 +16,12 @@ RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 COPY --from=build /venv /venv
 # The pipeline's output folders; the files in them the server reads are named by params.yaml
-# (paths: model, lookup, evaluate_dir, gate), so they are not repeated here.
+# (paths: model, lookup, evaluate_dir, gate, meter), so they are not repeated here.
 COPY params.yaml ./
 COPY models ./models/
 COPY metrics ./metrics/
+# the browser meter's bundle (paths.meter), served at /meter/
+COPY web ./web/
 ENV PATH=/venv/bin:$PATH \
     PWC_PARAMS=/app/params.yaml \
     PWC_HOST=0.0.0.0 \

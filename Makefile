@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help docs docs-serve setup repro verify test test-other-cpu test-fast mutate lint format lock bench serve openapi load-bench push pull sweep \
-	best report clean-venv
+	best report clean-venv web web-deps web-bench
 
 help:  ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,7 +36,7 @@ verify: setup  ## rerun every stage and compare each output with dvc.lock
 # subprocess at a time (DVC, servers), and a file's fixtures are built once. The files go
 # out heaviest first (tests/conftest.py: HEAVY_FIRST), not xdist's most-tests-first.
 TESTS ?=
-test: setup lint docs  ## lint, build the docs, run the whole test suite (TESTS=paths: some)
+test: setup web-deps lint docs  ## lint, build the docs, run the whole test suite (TESTS=paths: some)
 	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder $(TESTS)
 
 # The fast suites again where the CPU-dependent routines compute otherwise (numpy SIMD off,
@@ -81,6 +81,26 @@ lock:  ## re-pin requirements*.txt from the .in files (needs uv)
 		requirements.in -o requirements.txt
 	uv pip compile --quiet --python-version 3.11 --no-header --annotation-style line \
 		requirements-serve.in -o requirements-serve.txt
+
+# The npm packages the browser meter's tests and benchmark drive (puppeteer-core, TypeScript,
+# zxcvbn-ts), exactly as tests/web/package-lock.json pins them.
+WEB_STAMP := tests/web/node_modules/.package-lock.json
+web-deps: $(WEB_STAMP)  ## npm ci the pinned packages of tests/web (Node 20+, npm)
+$(WEB_STAMP): tests/web/package.json tests/web/package-lock.json
+	npm ci --prefix tests/web --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+# The browser meter's demo page, offline, from the bundle `make repro` wrote (paths.meter).
+WEB_PORT ?= 8002
+web: setup  ## the browser meter's demo on http://127.0.0.1:8002/demo.html (after make repro)
+	@test -f "$$($(BIN)/python -m pwc.config paths.meter)/meter.js" || \
+		{ echo "no meter bundle: run make repro first" >&2; exit 1; }
+	@echo "demo: http://127.0.0.1:$(WEB_PORT)/demo.html"
+	$(BIN)/python -m http.server $(WEB_PORT) --bind 127.0.0.1 \
+		--directory "$$($(BIN)/python -m pwc.config paths.meter)"
+
+web-bench: setup web-deps  ## the meter against zxcvbn-ts in headless Chromium (benchmarks/RESULTS.md)
+	$(BIN)/python benchmarks/meter_browser.py
 
 # The API on http://127.0.0.1:8000 (docs at /docs), with the model `make repro` trained.
 serve: setup  ## the API on http://127.0.0.1:8000 with the trained model

@@ -31,8 +31,13 @@ from pwc.config import with_changes
 from pwc.data.sources import ingest
 from pwc.data.split import split
 from pwc.data.validate import validate
+from pwc.io import atomic_dir
+from pwc.meter import bundle as meter_bundle
+from pwc.meter.fit import fit as meter_fit
 from tests.no_skips import pytest_sessionfinish  # noqa: F401 - the hook, registered here
 from tests.project import PARAMS, ROOT
+
+METER_COLUMNS = ["password", "rank", "target"]
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +73,7 @@ def _small_run_key() -> str:
     """What the sample model's bytes depend on: the package's code, params.yaml, the pinned
     requirements and this file (the sample's size and the model's settings above)."""
     digest = hashlib.sha256()
-    sources = sorted((ROOT / "src").rglob("*.py"))
+    sources = sorted((ROOT / "src").rglob("*.py")) + sorted((ROOT / "src/pwc/meter/js").iterdir())
     for path in [*sources, ROOT / "params.yaml", ROOT / "requirements.txt", Path(__file__)]:
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
@@ -97,6 +102,23 @@ def small_run_dir(params) -> Path:
 
 
 @pytest.fixture(scope="session")
+def meter_dir(small_run_dir, params) -> Path:
+    """The browser meter's bundle, fitted by the pipeline's code on the sample run's train
+    split (n-gram pruning counts scaled to a sample) and written as the `meter` stage writes
+    it; cached with the sample model."""
+    folder = small_run_dir / "meter"
+    with FileLock(f"{folder}.lock"):
+        if not (folder / "package.json").exists():
+            train = pq.read_table(small_run_dir / "train.parquet", columns=METER_COLUMNS)
+            cfg = with_changes(params.meter, min_counts=[1, 2, 3, 4, 4, 4], rows=60_000)
+            thresholds = params.strength.score_thresholds
+            meter = meter_fit(train, cfg, params.seed, thresholds, params.validate_.max_length)
+            with atomic_dir(folder) as out:
+                meter_bundle.write(meter, out)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def small_run(small_run_dir):
     """(the fitted Pipeline as loaded from its file, as served; the split tables)"""
     names = (small_run_dir / "done").read_text().split()
@@ -106,7 +128,7 @@ def small_run(small_run_dir):
 
 # Units (tests/code) run in seconds: `make test-fast`. Everything else trains a model, runs DVC,
 # starts servers or reads the whole RockYou file: marked slow (still part of `make test`).
-SLOW_FOLDERS = {"data", "model", "pipeline", "serve"}
+SLOW_FOLDERS = {"data", "model", "pipeline", "serve", "web"}
 
 
 # The heaviest files first (their serial durations in CI, most first): `make test` runs a

@@ -110,25 +110,21 @@ class TrainParams(_Section):
     ngram_max: int = Field(ge=1, le=6)
     hash_bits: int = Field(ge=10, le=24)
     vocabulary_size: int = Field(gt=0)
-    # ngram_ridge: byte Markov model features (order 0 = off), counted on train rows as
-    # `counts_on` says (all: every row, the regressors' rows scored leave-one-out; part: a
-    # part of their own, `markov_rows` drawn from it per sampling)
+    # ngram_ridge: byte Markov features (0 = off), counted as `counts_on` says (params.yaml)
     markov_order: int = Field(ge=0, le=8)
     # 2^bits hashed buckets per order: one number for every order, or a list, one per order
     markov_bits: TableBits | list[TableBits]
     markov_rows: int = Field(gt=0)
     counts_on: Literal["part", "all"]
     shares: LearnerShares
-    # one Markov model per sampling of its rows (log_rank: head-heavy; uniform: the tail;
-    # count: uniform rows weighted by their estimated count in the leak)
+    # one Markov model per sampling of its rows (count: weighted by the estimated count)
     markov_samplings: list[Literal["uniform", "log_rank", "mixed", "count"]] = Field(min_length=1)
     # ngram_ridge: a PCFG (pwc.pcfg) counted on the Markov model's rows, 2^bits segment
     # buckets (0 = off)
     pcfg_bits: int = Field(ge=0, le=26)
     # ngram_ridge: dictionary words and names, keyboard walks, dates, repeats (pwc.knowledge)
     knowledge: bool
-    # ngram_ridge: whole-string neighbours and extensions among the counted rows
-    # (pwc.neighbours), 2^bits buckets of 16 slots (0 = off)
+    # ngram_ridge: whole-string neighbours among the counted rows (pwc.neighbours; 0 = off)
     neighbour_bits: int = Field(ge=0, le=26)
     # with it, strings one edit away: suffixes, last-byte siblings, one-byte insertions,
     # digit variants
@@ -219,27 +215,23 @@ class StrengthParams(_Section):
 
 
 class MeterParams(_Section):
-    # pwc.meter: hashed byte n-gram tables, one size per order (2^bits buckets, 1 byte each)
-    bits: list[Annotated[int, Field(ge=4, le=24)]] = Field(min_length=1, max_length=8)
-    # an n-gram is kept when counted at least this often (per order): the bundle's size
-    min_counts: list[Annotated[int, Field(ge=1)]]
-    # half bits added when an order does not know the n-gram and the next order down answers
-    backoff: list[Annotated[int, Field(ge=0, le=64)]]
-    # the trees' rows, drawn from the train split (pwc.sampling.training_rows)
+    """The browser meter (pwc.meter); params.yaml says what each value does."""
+
+    key_bits: int = Field(ge=16, le=32)
+    min_counts: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=8)
+    backoff: list[Annotated[int, Field(ge=0, le=64)]]  # half bits, per order
     rows: int = Field(gt=0)
     sampling: Literal["uniform", "log_rank", "mixed"]
     trees: int = Field(gt=0)
     leaves: int = Field(ge=2)
     learning_rate: float = Field(gt=0)
-    # like strength.beyond_leak_*: answers from beyond_from up rise by the n-gram cost's
-    # log10 above beyond_markov_from
     beyond_from: float
     beyond_markov_from: float
 
     @model_validator(mode="after")
     def _one_per_order(self) -> MeterParams:
-        if not len(self.bits) == len(self.min_counts) == len(self.backoff):
-            raise ValueError("meter.bits, meter.min_counts and meter.backoff: one entry per order")
+        if len(self.min_counts) != len(self.backoff):
+            raise ValueError("meter.min_counts and meter.backoff: one entry per n-gram order")
         return self
 
 

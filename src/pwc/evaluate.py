@@ -195,16 +195,20 @@ def evaluate_set(
     times_map: TimesMap | None = None,
     cap: float | None = None,
     weights: np.ndarray | None = None,
+    others: dict[str, np.ndarray] | None = None,
 ) -> dict:
     """Metrics of the served scorer (errors capped at `cap`, see `metrics`), the model alone
     and the constant baseline on one evaluation set, and slices of the served scorer. With
-    `weights` (each row's count, pwc.frequency), frequency-weighted Spearman beside."""
+    `weights` (each row's count, pwc.frequency), frequency-weighted Spearman beside. `others`:
+    more scorers users get (the browser meter), each by name, capped like the served one."""
     y = table["target"].to_numpy()
     seen_once = table["seen_once"].to_numpy(zero_copy_only=False)
     masks = slice_masks(table["password"], seen_once, y)
     preds = {"served": served, "model": model_pred, "constant": np.full_like(y, constant)}
+    user_facing = {"served", *(others or {})}
+    preds.update(others or {})
     out = {
-        name: metrics(y, pred, seen_once, cap if name == "served" else None, weights)
+        name: metrics(y, pred, seen_once, cap if name in user_facing else None, weights)
         for name, pred in preds.items()
     }
     out["slices"] = slice_metrics(y, served if cap is None else np.minimum(served, cap), masks)

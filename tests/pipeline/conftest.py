@@ -49,6 +49,8 @@ SMALL = {
     # zxcvbn (pure Python, ~1,500 pw/s) scores every compared row: a few per rank slice
     # keep every path of the stage (slices, calibration) at a fraction of the time
     "compare": {"rows": 1_000, "slice_rows": 200},
+    # the browser meter at sample size: pruning counts for 80k rows, fewer trees
+    "meter": {"min_counts": [1, 2, 2, 3, 3, 3], "rows": 20_000, "trees": 20},
 }
 
 

@@ -25,6 +25,7 @@ STAGES = (
     "lookup",
     "split",
     "train",
+    "meter",
     "evaluate",
     "compare",
     "gate",
@@ -54,7 +55,7 @@ def main() -> None:
         with contextlib.suppress(GateError):
             importlib.import_module(f"pwc.stages.{name}").main(params)
     outputs = {}
-    for top in ("data", "models", "metrics"):
+    for top in ("data", "models", "metrics", "web"):
         for path in sorted(Path(top).rglob("*")):
             if path.is_file() and "raw" not in path.parts:
                 outputs[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -24,7 +24,7 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session")
-def served(small_run, small_run_dir, tmp_path_factory) -> Path:
+def served(small_run, small_run_dir, meter_dir, tmp_path_factory) -> Path:
     """params.yaml whose paths point at a freshly trained model, a lookup and metrics.
 
     The lookup holds the training split of the sample, so its test passwords are not in it.
@@ -47,6 +47,7 @@ def served(small_run, small_run_dir, tmp_path_factory) -> Path:
         lookup=str(base / "lookup.bin"),
         evaluate_dir=str(base / "metrics/evaluate"),
         gate=str(base / "metrics/gate.json"),
+        meter=str(meter_dir),
     )
     (base / "params.yaml").write_text(yaml.safe_dump(raw))
     return base / "params.yaml"

@@ -50,6 +50,18 @@ def test_loaded_model_is_frozen_out_of_garbage_collection(served):
     assert gc.get_freeze_count() == 0  # shutdown hands the objects back to the collector
 
 
+def test_the_api_serves_the_browser_meter_and_its_demo(client, meter_dir):
+    page = client.get("/meter/demo.html")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'from "./meter.js"' in page.text
+    for name in ("meter.js", "model.js"):
+        module = client.get(f"/meter/{name}")
+        assert module.status_code == 200
+        assert "javascript" in module.headers["content-type"]  # browsers refuse other types
+        assert module.content == (meter_dir / name).read_bytes()
+    assert client.get("/meter/nothing-here.js").status_code == 404
+
+
 def test_health_answers_503_until_the_model_is_loaded(served):
     """Before the lifespan has loaded the model (a client outside `with` never starts it),
     /health says so: a load balancer keeps the worker out of rotation."""

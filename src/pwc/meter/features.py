@@ -3,7 +3,7 @@
 Per password, from its UTF-8 bytes: its length, counts of byte classes, class changes,
 repeats and steps of one, trailing digits; and from the n-gram tables (pwc.meter.tables) for
 each order n, the summed cost using orders up to n and the number of bytes order n knew, plus
-the largest single cost. `NAMES` is the order meter.js writes them in.
+the largest single cost. `names` is the order meter.js writes them in.
 """
 
 from __future__ import annotations

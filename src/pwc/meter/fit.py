@@ -18,33 +18,42 @@ from pwc.sampling import training_rows
 log = logging.getLogger(__name__)
 
 
-def left_out_values(passwords, counts, min_counts: list[int], bits: list[int]) -> list:
+def left_out_values(passwords, counts: tb.Counts, min_counts: list[int]) -> list:
     """Per order, each position's table value with the row's own n-grams uncounted."""
-    data, rows, scored = tb.padded(passwords, len(bits))
+    data, rows, scored = tb.padded(passwords, len(min_counts))
     at = np.flatnonzero(scored)
     r = rows[at]
-    per_row = np.bincount(r, minlength=len(passwords))
     out = []
-    for n, ((grams, context), m, b) in enumerate(zip(counts, min_counts, bits, strict=True), 1):
-        h = tb.gram_hashes(data, at, n, b)
-        g = grams[h] - tb.own_counts(r, h)
-        if n == 1:
-            c = context[h] - per_row[r]
-        else:
-            c = context[h] - tb.own_counts(r, tb.gram_hashes(data, at - 1, n - 1, b))
-        out.append(tb.position_costs(g, np.maximum(c, 1), m))
+    for n, m in enumerate(min_counts, start=1):
+        grams = tb.gram_keys(data, at, n, counts.key_bits)
+        contexts = tb.gram_keys(data, at - 1, n - 1)
+        g = tb.lookup(*counts.grams[n - 1], grams) - own_counts(r, grams)
+        c = tb.lookup(*counts.contexts[n - 1], contexts) - own_counts(r, contexts)
+        value = np.zeros(at.size, dtype=np.uint8)
+        keep = g >= m
+        value[keep] = tb._cost(np.maximum(c[keep], g[keep]), g[keep])
+        out.append(value)
     return out
+
+
+def own_counts(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """How often each position's key occurs in its own row: what leaving the row out
+    subtracts from a count."""
+    joint = rows * np.int64(1 << 32) + keys.astype(np.int64)
+    _, inverse, counts = np.unique(joint, return_inverse=True, return_counts=True)
+    return counts[inverse]
 
 
 def fit(train: pa.Table, cfg, seed: int, thresholds, max_length: int) -> Meter:
     """The meter from the train split (columns password, rank, target) and params.meter."""
-    bits = list(cfg.bits)
-    counts = tb.count(train["password"], bits)
-    log.info("counted %s orders on %s rows", len(bits), f"{train.num_rows:,}")
-    tables = tb.Tables.from_counts(counts, list(cfg.min_counts), list(cfg.backoff))
+    mins = list(cfg.min_counts)
+    counts = tb.Counts.of(train["password"], len(mins), cfg.key_bits)
+    log.info("counted %s orders on %s rows", len(mins), f"{train.num_rows:,}")
+    tables = tb.build(train["password"], counts, mins, list(cfg.backoff))
+    log.info("kept %s n-grams per order", [int(k.size) for k in tables.keys])
     picked = training_rows(train["rank"].to_numpy(), cfg.rows, cfg.sampling, seed)
     rows = train.take(picked)
-    values = left_out_values(rows["password"], counts, list(cfg.min_counts), bits)
+    values = left_out_values(rows["password"], counts, mins)
     del counts
     x = features(rows["password"], tables, values)
     y = rows["target"].to_numpy()

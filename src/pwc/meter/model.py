@@ -6,9 +6,11 @@ tables both build the same way (repeated products and parsed decimal powers, eac
 operation rounded once). So the two agree bit for bit, which tests/web checks in Node and
 Chromium.
 
-File layout (little-endian): b"PWCM", uint32 header length, the header (JSON), zero bytes
-to a multiple of 4, each order's table (uint8, 2^bits), zero bytes to a multiple of 4, then the
-forest as int32 arrays: feature, threshold, left, right, value (one entry per node), roots.
+File layout (little-endian): b"PWCM", uint32 header length, the header (JSON); per order its
+sorted n-gram keys as LEB128 varints of their differences (the first from 0), then their
+costs (uint8); zero bytes to a multiple of 4; the forest as int32 arrays: feature,
+threshold, left, right, value (one entry per node), roots. The header gives each order's
+entries and key bytes.
 """
 
 from __future__ import annotations
@@ -37,6 +39,36 @@ _FOREST = ("feature", "threshold", "left", "right", "value")
 
 def _pad4(n: int) -> bytes:
     return b"\0" * (-n % 4)
+
+
+def varints(keys: np.ndarray) -> bytes:
+    """Sorted uint32 keys as LEB128 varints of their differences."""
+    d = np.diff(keys.astype(np.int64), prepend=0)
+    size = 1 + sum((d >= (1 << (7 * j))).astype(np.int64) for j in range(1, 5))
+    ends = np.cumsum(size)
+    out = np.zeros(int(ends[-1]) if d.size else 0, dtype=np.uint8)
+    for j in range(5):
+        has = size > j
+        more = (size > j + 1).astype(np.int64) << 7
+        out[(ends - size + j)[has]] = ((d[has] >> (7 * j)) & 0x7F) | more[has]
+    return out.tobytes()
+
+
+def from_varints(raw: np.ndarray, n: int) -> np.ndarray:
+    """The sorted uint32 keys `varints` wrote (n of them)."""
+    if n == 0:
+        return np.zeros(0, dtype=np.uint32)
+    last = (raw & 0x80) == 0
+    group = np.concatenate([[0], np.cumsum(last)[:-1]])
+    first = np.concatenate([[0], np.flatnonzero(last)[:-1] + 1])
+    place = np.arange(raw.size) - first[group]
+    parts = (raw.astype(np.int64) & 0x7F) << (7 * place)
+    deltas = np.zeros(n, dtype=np.int64)
+    np.add.at(deltas, group, parts)
+    keys = np.cumsum(deltas)
+    if n and keys[-1] >= 1 << 32:
+        raise ValueError("meter file: n-gram keys beyond 32 bits")
+    return keys.astype(np.uint32)
 
 
 def step_table() -> list[float]:
@@ -77,7 +109,9 @@ class Meter:
         return {
             "format": FORMAT,
             "features": list(names(self.tables.order)),
-            "bits": self.tables.bits,
+            "key_bits": self.tables.key_bits,
+            "entries": [int(k.size) for k in self.tables.keys],
+            "key_bytes": [len(varints(k)) for k in self.tables.keys],
             "backoff": [int(b) for b in self.tables.backoff],
             "unseen": UNSEEN,
             "scale": SCALE,
@@ -95,11 +129,11 @@ class Meter:
 
     def to_bytes(self) -> bytes:
         head = json.dumps(self.header(), separators=(",", ":"), sort_keys=True).encode()
-        parts = [MAGIC, struct.pack("<I", len(head)), head, _pad4(8 + len(head))]
-        size = 0
-        for t in self.tables.tables:
-            parts.append(t.astype(np.uint8).tobytes())
-            size += t.size
+        parts = [MAGIC, struct.pack("<I", len(head)), head]
+        size = 8 + len(head)
+        for keys, costs in zip(self.tables.keys, self.tables.costs, strict=True):
+            parts += [varints(keys), costs.tobytes()]
+            size += len(parts[-2]) + costs.size
         parts.append(_pad4(size))
         for name in _FOREST:
             parts.append(getattr(self.forest, name).astype("<i4").tobytes())
@@ -114,21 +148,27 @@ class Meter:
         head = json.loads(raw[8 : 8 + n])
         if head.get("format") != FORMAT:
             raise ValueError(f"meter file format {head.get('format')}, this code reads {FORMAT}")
-        pos = 8 + n + (-(8 + n) % 4)
-        tables = []
-        for b in head["bits"]:
-            tables.append(np.frombuffer(raw, np.uint8, 1 << b, pos))
-            pos += 1 << b
+        keys_end = 8 + n + sum(head["key_bytes"]) + sum(head["entries"])
+        size = keys_end + (-keys_end % 4) + 4 * (5 * head["nodes"] + head["trees"])
+        if size != len(raw):
+            raise ValueError(
+                f"meter file is truncated or has trailing bytes ({len(raw)} of {size})"
+            )
+        pos = 8 + n
+        keys, costs = [], []
+        for entries, size in zip(head["entries"], head["key_bytes"], strict=True):
+            keys.append(from_varints(np.frombuffer(raw, np.uint8, size, pos), entries))
+            costs.append(np.frombuffer(raw, np.uint8, entries, pos + size))
+            pos += size + entries
         pos += -pos % 4
         arrays = {}
         for name in _FOREST:
             arrays[name] = np.frombuffer(raw, "<i4", head["nodes"], pos)
             pos += 4 * head["nodes"]
         roots = np.frombuffer(raw, "<i4", head["trees"], pos)
-        if pos + 4 * head["trees"] != len(raw):
-            raise ValueError("meter file is truncated or has trailing bytes")
         forest = Forest(**arrays, roots=roots, base=head["base"])
-        meter = cls(Tables(tables, head["backoff"]), forest, tuple(head["thresholds"]), 0, 0)
+        tables = Tables(keys, costs, head["backoff"], head["key_bits"])
+        meter = cls(tables, forest, tuple(head["thresholds"]), 0, 0, head["max_length"])
         meter.beyond_from_q = head["beyond_from_q"]
         meter.beyond_markov_from_q = head["beyond_markov_from_q"]
         meter.max_length = head["max_length"]

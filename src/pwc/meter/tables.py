@@ -1,11 +1,15 @@
-"""The browser meter's byte n-gram tables: hashed, pruned, 8-bit costs with backoff.
+"""The browser meter's byte n-gram tables: pruned, exact to a 32-bit hash, 8-bit costs with
+backoff.
 
-For each order n (1..K) a table of 2^bits bytes holds, per hashed n-gram (n-1 context bytes
-and the next byte), the cost of that byte after that context in half bits,
-round(2 * log2(count(context) / count(n-gram))), at least 1; 0 marks an n-gram pruned or never
-counted. A position's cost at order n is its table value, or when that is 0 the cost at order
-n-1 plus the order's backoff penalty (at order 1: `UNSEEN`). Every step is an integer table
-read or add, so Python (numpy) and JavaScript compute the same integers; meter.js repeats it.
+For each order n (1..K) the table keeps the n-grams (n-1 context bytes and the next byte)
+counted at least `min_count` times, as the sorted top `key_bits` bits of the 32-bit FNV-1a
+hashes of their bytes, and
+for each the cost of that byte after that context in half bits,
+round(2 * log2(count(context) / count(n-gram))), at least 1. A position's cost at order n is
+its n-gram's cost when the table has it, else the cost at order n-1 plus the order's backoff
+penalty (at order 1: `UNSEEN`). Every step is a hash, a search in sorted integers or an
+integer add, so Python (numpy) and JavaScript compute the same integers; meter.js repeats it.
+Hashes are kept whole (not bucketed) because collisions are what break small n-gram tables.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ FNV_OFFSET = np.uint32(2166136261)
 FNV_PRIME = np.uint32(16777619)
 UNSEEN = 64  # order 1's cost of a byte never counted: 32 bits
 MAX_COST = 255
+CHUNK_ROWS = 1 << 21  # counting works through the train split in chunks of rows: bounded memory
 
 
 def padded(passwords, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -41,87 +46,113 @@ def padded(passwords, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return out, rows, scored
 
 
-def gram_hashes(data: np.ndarray, at: np.ndarray, n: int, bits: int) -> np.ndarray:
-    """FNV-1a (32-bit) of the n bytes ending at each index of `at`, top `bits` bits. With the
-    order mixed into the offset basis, each order hashes apart."""
+def gram_keys(data: np.ndarray, at: np.ndarray, n: int, bits: int = 32) -> np.ndarray:
+    """The top `bits` bits of FNV-1a (32-bit) of the n bytes ending at each index of `at`,
+    the order mixed into the offset basis so each order hashes apart."""
     h = np.full(at.size, FNV_OFFSET ^ np.uint32(n), dtype=np.uint32)
     for k in range(n - 1, -1, -1):
         h ^= data[at - k].astype(np.uint32)
         h *= FNV_PRIME
-    return (h >> np.uint32(32 - bits)).astype(np.int64)
+    return h >> np.uint32(32 - bits)
 
 
 def _cost(context: np.ndarray, gram: np.ndarray) -> np.ndarray:
-    """Half bits, log2(context / gram), rounded, in [1, MAX_COST] (pwc.numerics:
-    the same bits on every CPU)."""
-    bits = (numerics.log(context.astype(np.float64)) - numerics.log(gram.astype(np.float64))) / (
-        numerics.log(np.float64(2.0))
-    )
+    """Half bits, log2(context / gram), rounded, in [1, MAX_COST] (pwc.numerics: the same bits
+    on every CPU)."""
+    ratio = numerics.log(context.astype(np.float64)) - numerics.log(gram.astype(np.float64))
+    bits = ratio / numerics.log(np.float64(2.0))
     return np.clip(np.rint(bits * 2.0), 1, MAX_COST).astype(np.uint8)
 
 
-def count(passwords, bits: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per order, over the 2^bits n-gram buckets: (n-gram counts, count of the bucket's
-    context). Each password counts once. A bucket two n-grams share keeps the larger context
-    count (np.maximum.at: the same whatever the order of the rows' positions)."""
-    order = len(bits)
-    data, _, scored = padded(passwords, order)
-    at = np.flatnonzero(scored)
-    out = []
-    for n, b in enumerate(bits, start=1):
-        h = gram_hashes(data, at, n, b)
-        grams = np.bincount(h, minlength=1 << b).astype(np.int64)
-        if n == 1:
-            context = np.full(1 << b, at.size, dtype=np.int64)  # the empty context
-        else:
-            hc = gram_hashes(data, at - 1, n - 1, b)
-            context = np.zeros(1 << b, dtype=np.int64)
-            np.maximum.at(context, h, np.bincount(hc, minlength=1 << b)[hc])
-        out.append((grams, context))
-    return out
+def _merge(keys: list[np.ndarray], counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys with their summed counts."""
+    key, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    return key, np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
 
 
-def position_costs(grams: np.ndarray, context: np.ndarray, min_count: int) -> np.ndarray:
-    """Per position, its table value from counts (0 when below `min_count`)."""
-    keep = grams >= min_count
-    out = np.zeros(grams.size, dtype=np.uint8)
-    out[keep] = _cost(context[keep], grams[keep])
-    return out
+def lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, missing=0) -> np.ndarray:
+    """values[i] where keys[i] == query (keys sorted), else `missing`."""
+    if keys.size == 0:
+        return np.full(query.size, missing, dtype=values.dtype)
+    i = np.minimum(np.searchsorted(keys, query), keys.size - 1)
+    return np.where(keys[i] == query, values[i], missing).astype(values.dtype)
 
 
-def own_counts(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """How often each position's key occurs in its own row: what leaving the row out
-    subtracts from a count."""
-    joint = rows * np.int64(1 << 32) + keys
-    _, inverse, counts = np.unique(joint, return_inverse=True, return_counts=True)
-    return counts[inverse]
+class Counts:
+    """Per order, every n-gram's and every context's count over the train split (each
+    password once), as sorted hash keys with counts."""
+
+    def __init__(self, grams: list, contexts: list, key_bits: int):
+        self.grams = grams  # per order (keys of key_bits bits, counts)
+        self.contexts = contexts  # per order (context keys, counts)
+        self.key_bits = key_bits
+
+    @classmethod
+    def of(cls, passwords, order: int, key_bits: int) -> Counts:
+        gram_parts = [([], []) for _ in range(order)]
+        context_parts = [([], []) for _ in range(order)]
+        for start in range(0, len(passwords), CHUNK_ROWS):
+            data, _, scored = padded(passwords[start : start + CHUNK_ROWS], order)
+            at = np.flatnonzero(scored)
+            for n in range(1, order + 1):
+                for parts, keys in (
+                    (gram_parts[n - 1], gram_keys(data, at, n, key_bits)),
+                    (context_parts[n - 1], gram_keys(data, at - 1, n - 1)),
+                ):
+                    key, count = np.unique(keys, return_counts=True)
+                    parts[0].append(key)
+                    parts[1].append(count)
+        grams = [_merge(*p) for p in gram_parts]
+        return cls(grams, [_merge(*p) for p in context_parts], key_bits)
+
+    def kept(self, min_counts: list[int]) -> list[np.ndarray]:
+        return [keys[counts >= m] for (keys, counts), m in zip(self.grams, min_counts, strict=True)]
+
+
+def build(passwords, counts: Counts, min_counts: list[int], backoff: list[int]) -> Tables:
+    """The shipped tables: each kept n-gram's cost against its context's count (the largest
+    over its positions, should two contexts share the n-gram's hash)."""
+    order = len(min_counts)
+    kept = counts.kept(min_counts)
+    context_of = [np.zeros(k.size, dtype=np.int64) for k in kept]
+    for start in range(0, len(passwords), CHUNK_ROWS):
+        data, _, scored = padded(passwords[start : start + CHUNK_ROWS], order)
+        at = np.flatnonzero(scored)
+        for n in range(1, order + 1):
+            keys = kept[n - 1]
+            if keys.size == 0:
+                continue
+            grams = gram_keys(data, at, n, counts.key_bits)
+            i = np.minimum(np.searchsorted(keys, grams), keys.size - 1)
+            hit = keys[i] == grams
+            ctx_keys, ctx_counts = counts.contexts[n - 1]
+            ctx = lookup(ctx_keys, ctx_counts, gram_keys(data, at[hit] - 1, n - 1))
+            np.maximum.at(context_of[n - 1], i[hit], ctx)
+    costs = []
+    for n in range(order):
+        gram_count = lookup(*counts.grams[n], kept[n])
+        costs.append(_cost(context_of[n], gram_count))
+    return Tables(kept, costs, backoff, counts.key_bits)
 
 
 class Tables:
-    """The shipped tables (uint8 per order) and backoff penalties; `values` reads them."""
+    """Per order, the kept n-grams' sorted hash keys and costs, and the backoff penalties."""
 
-    def __init__(self, tables: list[np.ndarray], backoff: list[int]):
-        self.tables = tables
-        self.backoff = backoff
+    def __init__(self, keys: list, costs: list, backoff: list[int], key_bits: int):
+        self.key_bits = key_bits
+        self.keys = [np.asarray(k, dtype=np.uint32) for k in keys]
+        self.costs = [np.asarray(c, dtype=np.uint8) for c in costs]
+        self.backoff = [int(b) for b in backoff]
 
     @property
     def order(self) -> int:
-        return len(self.tables)
-
-    @property
-    def bits(self) -> list[int]:
-        return [int(t.size).bit_length() - 1 for t in self.tables]
-
-    @classmethod
-    def from_counts(cls, counts, min_counts: list[int], backoff: list[int]) -> Tables:
-        tables = [position_costs(g, c, m) for (g, c), m in zip(counts, min_counts, strict=True)]
-        return cls(tables, backoff)
+        return len(self.keys)
 
     def values(self, data: np.ndarray, at: np.ndarray) -> list[np.ndarray]:
-        """Per order, each position's table value."""
+        """Per order, each position's cost in the table (0: not kept)."""
         return [
-            table[gram_hashes(data, at, n, self.bits[n - 1])]
-            for n, table in enumerate(self.tables, start=1)
+            lookup(self.keys[n - 1], self.costs[n - 1], gram_keys(data, at, n, self.key_bits))
+            for n in range(1, self.order + 1)
         ]
 
 

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.staticfiles import StaticFiles
 
 from pwc import __version__
 from pwc.config import Params, load_params
@@ -151,6 +152,9 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
     return await http_exception_handler(request, exc)
 
 
+METER_PATH = "/meter"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     params = load_params(settings.params)
@@ -247,6 +251,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={200: {"description": "Prometheus metrics", "content": {"text/plain": {}}}},
         summary="Prometheus metrics (no password, no hash: fixed labels only)",
     )
+    # The browser meter's bundle (the `meter` stage's output): pages import /meter/meter.js
+    # and score in the browser; its demo is /meter/demo.html. Static files, no password here.
+    if Path(params.paths.meter).is_dir():
+        app.mount(METER_PATH, StaticFiles(directory=params.paths.meter), name="meter")
     return app
 
 

@@ -49,7 +49,7 @@ class BodySizeLimit:
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                await self.app(scope, _replay([], message), send)
+                await self.app(scope, _replay([message], receive), send)
                 return
             chunks.append(message.get("body", b""))
             seen += len(chunks[-1])
@@ -59,18 +59,21 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([body], None), send)
+        await self.app(scope, _replay([body], receive), send)
 
 
-def _replay(messages: list[Message], final: Message | None) -> Receive:
+def _replay(messages: list[Message], then: Receive) -> Receive:
+    """`messages`, then the server's own receive: an app that waits for the client to go away
+    (Starlette's file and streaming responses do, while they send) must not be told at once
+    that it has."""
     queue = list(messages)
 
-    async def receive() -> Message:
+    async def replayed() -> Message:
         if queue:
             return queue.pop(0)
-        return final or {"type": "http.disconnect"}
+        return await then()
 
-    return receive
+    return replayed
 
 
 class InFlightLimit:

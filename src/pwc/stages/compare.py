@@ -1,4 +1,5 @@
-"""compare: constant, lecture baseline, zxcvbn and our scorer on the same test rows."""
+"""compare: constant, lecture baseline, zxcvbn, our scorer and the browser meter on the same
+test rows."""
 
 import numpy as np
 import pyarrow.compute as pc
@@ -8,6 +9,7 @@ from pwc import compare, frequency, model
 from pwc.config import Params
 from pwc.data.split import TEST_SETS
 from pwc.io import sha256_file, write_json
+from pwc.meter import bundle
 from pwc.sampling import take_uniform
 from pwc.scorer import Scorer
 from pwc.stages import log, run
@@ -28,12 +30,14 @@ def main(params: Params) -> None:
     baseline = model.fit(baseline_cfg, linear_rows, params.seed)
     cal = take_uniform(train, cfg.rows, params.seed + 1)
     zx = compare.ZxcvbnCalibrated(cal["password"].to_pylist(), cal["target"].to_numpy())
+    meter = bundle.read(paths.meter)
     peers = {
         "constant": lambda pw: np.full(len(pw), constant),
         "baseline": lambda pw: model.predict(baseline, pw),
         "zxcvbn": zx,
         "ours": lambda pw: served(pw)["guesses_log10"],
         "ours_model": lambda pw: model.predict(ours, pw),
+        "meter": lambda pw: meter.score(pw)["guesses_log10"],
     }
     counts = frequency.read_counts(paths.validated)
     results = {}

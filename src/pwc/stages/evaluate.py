@@ -1,5 +1,5 @@
-"""evaluate: the served scorer, the model alone and the constant baseline on the validation
-and test sets; the lookup end to end; plots of the test sets."""
+"""evaluate: the served scorer, the browser meter, the model alone and the constant baseline
+on the validation and test sets; the lookup end to end; plots of the test sets."""
 
 import numpy as np
 import pyarrow as pa
@@ -12,6 +12,7 @@ from pwc.config import Params
 from pwc.data.split import EVAL_SETS, TEST_SETS, validation_mask
 from pwc.errors import DataError
 from pwc.io import atomic_dir, sha256_file
+from pwc.meter import bundle
 from pwc.sampling import log_rank_sample
 from pwc.scorer import Scorer
 from pwc.stages import log, run
@@ -32,6 +33,7 @@ def main(params: Params) -> None:
     table = lookup.build(train["password"], train["guess_rank"].to_numpy(), None, key)
     del train
     scorer = Scorer.build(params, fitted, sha256_file(paths.model), table)
+    meter = bundle.read(paths.meter)  # the browser bundle's reference: what pages answer
     sets = {name: pq.read_table(paths.split(name)) for name in EVAL_SETS}
     counts = frequency.read_counts(paths.validated)
     served = {}
@@ -49,11 +51,13 @@ def main(params: Params) -> None:
             times_map,
             cap,
             frequency.row_weights(rows, counts),
+            {"meter": meter.score(rows["password"])["guesses_log10"]},
         )
         for name, rows in sets.items()
     }
     for name in EVAL_SETS:
         log.info("%s: served %s", name, results[name]["served"])
+        log.info("%s: meter %s", name, results[name]["meter"])
     results["lookup_end_to_end"] = lookup_figure(params, scorer, cap)
     log.info("lookup end to end: %s", results["lookup_end_to_end"])
 

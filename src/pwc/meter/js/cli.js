@@ -31,7 +31,7 @@ function fail(message) {
   process.exit(1);
 }
 if (bad.length) fail(`input line(s) [${bad.slice(0, 10).join(", ")}] are not valid UTF-8`);
-const long = passwords.findIndex((p) => [...p].length > maxLength);
+const long = passwords.findIndex((p) => Array.from(p).length > maxLength);
 if (long >= 0) fail(`input line ${long + 1}: over ${maxLength} characters`);
 
 const rows = passwords.map((p) => {

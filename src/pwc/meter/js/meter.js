@@ -50,11 +50,29 @@ export function createMeter(data, version = null) {
   const head = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headLength)));
   if (head.format !== 1) throw new Error(`meter file format ${head.format}, this code reads 1`);
   let pos = 8 + headLength;
-  pos += (4 - (pos % 4)) % 4;
-  const tables = head.bits.map((b) => {
-    const t = bytes.subarray(pos, pos + 2 ** b);
-    pos += 2 ** b;
-    return t;
+  // per order: sorted n-gram keys as varints of their differences, then their costs
+  const keys = [];
+  const costs = [];
+  head.entries.forEach((entries, n) => {
+    const k = new Uint32Array(entries);
+    let at = pos;
+    let key = 0;
+    for (let i = 0; i < entries; i++) {
+      let delta = 0;
+      let shift = 0;
+      let b;
+      do {
+        b = bytes[at++];
+        delta += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (b & 0x80);
+      key += delta;
+      k[i] = key;
+    }
+    if (at !== pos + head.key_bytes[n]) throw new Error("meter file: bad n-gram keys");
+    keys.push(k);
+    costs.push(bytes.subarray(at, at + entries));
+    pos = at + entries;
   });
   pos += (4 - (pos % 4)) % 4;
   // a copy whose offset is a multiple of 4, as Int32Array needs (little-endian, as written)
@@ -68,8 +86,20 @@ export function createMeter(data, version = null) {
   const value = ints(4 * nodes, nodes);
   const roots = ints(5 * nodes, head.trees);
 
-  const order = head.bits.length;
-  const shift = head.bits.map((b) => 32 - b);
+  const order = head.entries.length;
+  const keyShift = 32 - head.key_bits;
+  // the cost of key h at order n, 0 when the table does not keep it (binary search)
+  function lookup(n, h) {
+    const k = keys[n];
+    let lo = 0;
+    let hi = k.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (k[mid] < h) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < k.length && k[lo] === h ? costs[n][lo] : 0;
+  }
   const scale = head.scale;
   // guesses = steps[q % scale] * powers[q / scale]: repeated products and parsed powers of
   // ten, each rounded once, exactly as the Python reference builds them
@@ -82,7 +112,7 @@ export function createMeter(data, version = null) {
   const encoder = new TextEncoder();
   const x = new Float64Array(head.features.length);
   const known = new Int32Array(order);
-  const costs = new Float64Array(order);
+  const sums = new Float64Array(order);
   const v = new Int32Array(order);
 
   function features(password) {
@@ -92,20 +122,20 @@ export function createMeter(data, version = null) {
     buf.set(utf8, order - 1);
     buf[buf.length - 1] = END;
     x.fill(0);
-    costs.fill(0);
+    sums.fill(0);
     known.fill(0);
     let maxCost = 0;
     for (let p = order - 1; p < buf.length; p++) {
       for (let n = 1; n <= order; n++) {
         let h = (2166136261 ^ n) >>> 0;
         for (let k = n - 1; k >= 0; k--) h = Math.imul(h ^ buf[p - k], 16777619) >>> 0;
-        v[n - 1] = tables[n - 1][h >>> shift[n - 1]];
+        v[n - 1] = lookup(n - 1, h >>> keyShift);
       }
       let below = 0;
       for (let n = 0; n < order; n++) {
         const fallback = n === 0 ? head.unseen : below + head.backoff[n];
         below = v[n] > 0 ? v[n] : fallback;
-        costs[n] += below;
+        sums[n] += below;
         if (v[n] > 0) known[n] += 1;
       }
       if (below > maxCost) maxCost = below;
@@ -127,7 +157,7 @@ export function createMeter(data, version = null) {
     x[0] = utf8.length;
     x[9] = trailing;
     for (let n = 0; n < order; n++) {
-      x[SIMPLE + n] = costs[n];
+      x[SIMPLE + n] = sums[n];
       x[SIMPLE + order + n] = known[n];
     }
     x[SIMPLE + 2 * order] = maxCost;
@@ -152,9 +182,18 @@ export function createMeter(data, version = null) {
     if (typeof password !== "string") {
       throw new TypeError(`password must be a string, not ${password === null ? "null" : typeof password}`);
     }
-    if (!password.isWellFormed()) throw new RangeError("password must be valid Unicode (no lone surrogates)");
+    // characters as Python counts them (code points), and no lone surrogate (no UTF-8 for it)
     let chars = 0;
-    for (const _ of password) chars++;
+    for (let i = 0; i < password.length; i++, chars++) {
+      const unit = password.charCodeAt(i);
+      if (unit >= 0xd800 && unit <= 0xdfff) {
+        const next = password.charCodeAt(i + 1);
+        if (unit > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) {
+          throw new RangeError("password must be valid Unicode (no lone surrogates)");
+        }
+        i++;
+      }
+    }
     if (chars > head.max_length) throw new RangeError(`password over ${head.max_length} characters`);
   }
 

@@ -1,0 +1,59 @@
+"""The bundle in headless Chromium (puppeteer-core driving the system's Chromium): bit for bit
+the Python reference, the demo page following every keystroke, nothing fetched from afar."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from pwc.meter import bundle
+from tests.web.conftest import EDGES, REFUSED, chromium, records_equal
+
+# Scores every password of passwords.json in the page, as a page would import the bundle.
+SCORE_ALL = """(async () => {
+  const m = await import("./meter.js");
+  const passwords = await (await fetch("./passwords.json")).json();
+  return passwords.map((p) => {
+    try { return m.score(p); } catch (e) { return { error: e.constructor.name }; }
+  });
+})()"""
+
+
+def _serve_bundle(meter_dir, folder) -> None:
+    for path in meter_dir.iterdir():
+        shutil.copy(path, folder / path.name)
+
+
+def test_chromium_answers_the_python_reference_bit_for_bit(meter_dir, heldout, static_server):
+    url, folder = static_server
+    _serve_bundle(meter_dir, folder)
+    passwords = heldout + EDGES + REFUSED
+    (folder / "passwords.json").write_text(json.dumps(passwords))
+    (folder / "blank.html").write_text("<!doctype html><title>parity</title>")
+    out = chromium(f"{url}/blank.html", [{"eval": SCORE_ALL}], folder)
+    assert out["errors"] == []
+    js = out["results"][0]
+    scored = len(heldout) + len(EDGES)
+    py = bundle.read(meter_dir).score(passwords[:scored])
+    assert records_equal(js[:scored], py) == []
+    assert [r.get("error") for r in js[scored:]] == ["RangeError"] * len(REFUSED)
+
+
+def test_the_demo_page_follows_every_keystroke(meter_dir, static_server):
+    url, folder = static_server
+    _serve_bundle(meter_dir, folder)
+    typed = "correcthorse7!"
+    steps = [{"wait": "document.body.dataset.ready === '1'"}]
+    for ch in typed:
+        steps += [{"type": ch, "into": "#password"}, {"text": "#score"}, {"class": "#out"}]
+    steps.append({"text": "#time"})
+    out = chromium(f"{url}/demo.html", steps, folder)
+    assert out["errors"] == []  # no failed request: the page needs nothing beyond the bundle
+    shown = out["results"][1:-1]
+    prefixes = [typed[: i + 1] for i in range(len(typed))]
+    expected = bundle.read(meter_dir).score(prefixes)["score"].tolist()
+    assert [int(shown[3 * i + 1]) for i in range(len(typed))] == expected
+    assert [shown[3 * i + 2] for i in range(len(typed))] == [f"s{s}" for s in expected]
+    assert out["results"][-1]  # a crack time in words
+    page = (meter_dir / "demo.html").read_text()
+    assert "http://" not in page and "https://" not in page  # no CDN, nothing remote
