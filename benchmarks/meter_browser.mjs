@@ -4,7 +4,11 @@
 // start to the first score, each password's guesses_log10, and per-password times.
 //   node meter_browser.mjs BASE_URL CONFIG_JSON
 import { readFileSync } from "node:fs";
-import puppeteer from "puppeteer-core";
+import { createRequire } from "node:module";
+
+// the npm packages pinned for tests/web (make web-deps), resolved from there
+const require = createRequire(new URL("../tests/web/package.json", import.meta.url));
+const puppeteer = require("puppeteer-core");
 
 const [base, configPath] = process.argv.slice(2);
 const config = JSON.parse(readFileSync(configPath, "utf8"));
@@ -16,6 +20,7 @@ for (const page of config.pages) {
     const browser = await puppeteer.launch({
       executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
       headless: true,
+      protocolTimeout: 3_600_000, // zxcvbn-ts scores ~100k passwords in one call
       args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions"],
     });
     try {

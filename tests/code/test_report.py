@@ -35,13 +35,16 @@ def test_table_lists_every_peer_on_the_same_rows():
     assert "7 of test, 9 of test_head" in table
     assert table.count("| 0.100 / 0.600 / 0.500 |") == len(report.LABELS)
     assert "| 1,234 |" in table
-    assert "| ≤ 10^3 | 0 / 0 | – / – / – | – / – / – | – / – / – | – / – / – |" in table
-    assert "| 10^5 – 10^6.5 | 5 / 5 | 0.200 / 0.200 / 0.200 | 0.400 / 0.400 / 0.400 |" in table
+    none = " / ".join(["–"] * len(report.SLICE_PEERS))
+    assert f"| ≤ 10^3 | 0 / 0 | {none} | {none} | {none} | {none} |" in table
+    half = "0.200 / 0.200 / 0.200 / 0.200 | 0.400 / 0.400 / 0.400 / 0.400"
+    assert f"| 10^5 – 10^6.5 | 5 / 5 | {half} |" in table
     assert "| > 10^6.5 |" in table
-    assert "| all, Spearman weighted by count | | 0.300 / 0.250 / 0.300 |  |" in table
+    assert "| all, Spearman weighted by count | | 0.300 / 0.300 / 0.250 / 0.300 |  |" in table
 
 
 def test_summary_of_the_committed_run(params, monkeypatch):
     monkeypatch.chdir(ROOT)
     text = report.summary(params)
     assert "gate      passed" in text and "peers     test_head spearman: ours" in text
+    assert "meter     web/meter: meter-" in text

@@ -31,7 +31,7 @@ def left_out_values(passwords, counts: tb.Counts, min_counts: list[int]) -> list
         c = tb.lookup(*counts.contexts[n - 1], contexts) - own_counts(r, contexts)
         value = np.zeros(at.size, dtype=np.uint8)
         keep = g >= m
-        value[keep] = tb._cost(np.maximum(c[keep], g[keep]), g[keep])
+        value[keep] = tb.half_bits(np.maximum(c[keep], g[keep]), g[keep])
         out.append(value)
     return out
 

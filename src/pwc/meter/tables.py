@@ -56,7 +56,7 @@ def gram_keys(data: np.ndarray, at: np.ndarray, n: int, bits: int = 32) -> np.nd
     return h >> np.uint32(32 - bits)
 
 
-def _cost(context: np.ndarray, gram: np.ndarray) -> np.ndarray:
+def half_bits(context: np.ndarray, gram: np.ndarray) -> np.ndarray:
     """Half bits, log2(context / gram), rounded, in [1, MAX_COST] (pwc.numerics: the same bits
     on every CPU)."""
     ratio = numerics.log(context.astype(np.float64)) - numerics.log(gram.astype(np.float64))
@@ -131,7 +131,7 @@ def build(passwords, counts: Counts, min_counts: list[int], backoff: list[int]) 
     costs = []
     for n in range(order):
         gram_count = lookup(*counts.grams[n], kept[n])
-        costs.append(_cost(context_of[n], gram_count))
+        costs.append(half_bits(context_of[n], gram_count))
     return Tables(kept, costs, backoff, counts.key_bits)
 
 

@@ -23,6 +23,7 @@ LABELS = {
     "zxcvbn": "zxcvbn `guesses_log10`, monotone-calibrated",
     "ours": "ours, as served (`params.yaml` default)",
     "ours_model": "ours, the model alone (before the beyond-leak extension)",
+    "meter": "the browser meter (`web/meter/`, its Python reference: the same bits)",
 }
 
 
@@ -48,8 +49,14 @@ def summary(params: Params) -> str:
     lines.append(
         "peers     test_head spearman: "
         + ", ".join(
-            f"{name} {peers[name]['spearman']:.3f}" for name in ("ours", "zxcvbn", "baseline")
+            f"{name} {peers[name]['spearman']:.3f}"
+            for name in ("ours", "meter", "zxcvbn", "baseline")
         )
+    )
+    meter = json.loads(paths.meter_report.read_text())
+    lines.append(
+        f"meter     {paths.meter}: {meter['version']}, core {meter['core_gzip_bytes'] / 1e3:,.0f}"
+        " kB gzip"
     )
     lookup = json.loads(paths.lookup_report.read_text())
     lines.append(f"lookup    {lookup['entries']:,} passwords, {lookup['bytes'] / 1e6:.1f} MB")
@@ -98,7 +105,7 @@ def compare_table(results: dict, speed: dict) -> str:
 
 
 # The peers shown per slice of true guess rank, with their short names.
-SLICE_PEERS = {"ours": "ours", "zxcvbn": "zxcvbn", "baseline": "baseline"}
+SLICE_PEERS = {"ours": "ours", "meter": "meter", "zxcvbn": "zxcvbn", "baseline": "baseline"}
 
 
 def rank_slice_table(results: dict) -> list[str]:
