@@ -15,6 +15,7 @@ const config = JSON.parse(readFileSync(configPath, "utf8"));
 const out = {};
 for (const page of config.pages) {
   const loads = [];
+  const extendedMs = [];
   let scored = null;
   for (let run = 0; run < config.loads; run++) {
     const browser = await puppeteer.launch({
@@ -28,6 +29,10 @@ for (const page of config.pages) {
       await tab.goto(`${base}/${page.html}`, { waitUntil: "load" });
       await tab.waitForFunction("window.firstScoreMs !== undefined");
       loads.push(await tab.evaluate("window.firstScoreMs"));
+      if (page.extended === "true") {
+        await tab.waitForFunction("window.extendedMs !== undefined");
+        extendedMs.push(await tab.evaluate("window.extendedMs"));
+      }
       if (run === 0) {
         scored = await tab.evaluate(
           `window.run(${JSON.stringify(config.passwords)}, ${page.reps})`,
@@ -37,6 +42,6 @@ for (const page of config.pages) {
       await browser.close();
     }
   }
-  out[page.name] = { first_score_ms: loads, ...scored };
+  out[page.name] = { first_score_ms: loads, extended_ms: extendedMs, ...scored };
 }
 process.stdout.write(JSON.stringify(out));

@@ -3,12 +3,13 @@
     make web-bench            # after `make repro` (the bundle) and `make web-deps`
 
 For each scorer: the transfer size of what a page loads before its first score (gzip -9 and
-brotli), the time from navigation start to the first score (cold cache, median of 5 page
-loads), the time per password (p50 / p99 over the test rows, each timed over repeated calls)
-and Spearman / AUC on the same rows and rank slices as `compare`. zxcvbn-ts (npm, pinned in
-tests/web) is bundled and minified with esbuild, as a site would ship it. Writes the table into
-benchmarks/meter_browser.json, and a screenshot of the demo page after typing a password
-into docs/img/meter-demo.png.
+brotli; for the meter's extended model, its own file, loaded after), the time from
+navigation start to the first score (cold cache, median of 5 page loads; the extended
+model: also until it answers), the time per password (p50 / p99 over the test rows, each
+timed over repeated calls) and Spearman / AUC on the same rows and rank slices as
+`compare`. zxcvbn-ts (npm, pinned in tests/web) is bundled and minified with esbuild, as a
+site would ship it. Writes benchmarks/meter_browser.json, and a screenshot of the demo page
+after typing a password into docs/img/meter-demo.png.
 """
 
 from __future__ import annotations
@@ -39,9 +40,15 @@ LOADS = 5
 # {log10: [...], seconds: [...]} (each password timed over `reps` calls)
 PAGE = """<!doctype html><meta charset="utf-8"><title>{name}</title>
 <script type="module">
-import {{ score }} from "{module}";
+import * as scorer from "{module}";
+const score = (p) => scorer.score(p);
 score("warm-up");
 window.firstScoreMs = performance.now();
+if ({extended}) {{
+  await scorer.loadExtended();
+  score("warm-up");
+  window.extendedMs = performance.now();
+}}
 window.run = (passwords, reps) => {{
   const log10 = [], seconds = [];
   for (const p of passwords) {{
@@ -141,6 +148,32 @@ def screenshot(url: str, site: Path) -> None:
     )
 
 
+# Time per password by length, in Node: linear in the length is the contract (meter.js).
+LENGTHS = """
+const { score } = await import(process.argv[1]);
+const out = {};
+for (const length of [8, 32, 128]) {
+  const pw = Array.from({ length: 2000 }, (_, i) =>
+    Array.from({ length }, (_, j) => String.fromCharCode(33 + ((i * 31 + j * 17) % 94))).join(""));
+  for (const p of pw) score(p);  // warm
+  const t0 = process.hrtime.bigint();
+  for (let r = 0; r < 5; r++) for (const p of pw) score(p);
+  out[length] = Number(process.hrtime.bigint() - t0) / 1e3 / (5 * pw.length);
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def by_length(meter_dir: Path) -> dict:
+    """Microseconds per password of 8, 32 and 128 characters (Node, the pinned version)."""
+    proc = subprocess.run(
+        [NODE, "--input-type=module", "-e", LENGTHS, (meter_dir / "meter.js").as_uri()],
+        capture_output=True,
+        check=True,
+    )
+    return json.loads(proc.stdout)
+
+
 def main() -> None:
     params = load_params(ROOT / "params.yaml")
     tables = rows(params)
@@ -164,14 +197,18 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
+        meter = {"module": "./meter/meter.js", "reps": 20}
         pages = [
-            {"name": "meter", "html": "meter.html", "module": "./meter/meter.js", "reps": 20},
+            {"name": "meter", "html": "meter.html", "extended": "false", **meter},
+            {"name": "meter_extended", "html": "meterx.html", "extended": "true", **meter},
             {"name": "zxcvbn-ts", "html": "zx.html", "module": "./zx/zxcvbn.js", "reps": 1},
         ]
+        pages[2]["extended"] = "false"  # the page template's flag: no extended model there
         for page in pages:
             (site / page["html"]).write_text(PAGE.format(**page))
         transfer = {
             "meter": sizes([site / "meter/meter.js", site / "meter/model.js"]),
+            "meter_extended": sizes([site / "meter/model-extended.js"]),
             "zxcvbn-ts": sizes([site / "zx/zxcvbn.js"]),
         }
         config = {"pages": pages, "loads": LOADS, "passwords": passwords}
@@ -206,11 +243,17 @@ def main() -> None:
             **transfer[name],
             "first_score_ms": float(np.median(m["first_score_ms"])),
             "first_score_ms_runs": m["first_score_ms"],
+            **(
+                {"extended_ready_ms": float(np.median(m["extended_ms"]))}
+                if m.get("extended_ms")
+                else {}
+            ),
             "per_password_us_p50": float(np.percentile(seconds, 50) * 1e6),
             "per_password_us_p99": float(np.percentile(seconds, 99) * 1e6),
             "passwords_timed": int(seconds.size),
             **quality(tables, log10),
         }
+    result["meter"]["node_us_by_length"] = by_length(Path(params.paths.meter).resolve())
     (ROOT / "benchmarks/meter_browser.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 

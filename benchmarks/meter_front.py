@@ -33,20 +33,23 @@ POINTS = [
     (23, [1, 3, 30, 60, 80, 80]),
     (24, [1, 3, 24, 50, 60, 60]),
     (26, [1, 2, 8, 16, 20, 20]),
+    (27, [1, 2, 7, 12, 14, 14]),
+    (27, [1, 2, 6, 10, 12, 12]),
     (28, [1, 2, 3, 4, 4, 4]),
 ]
 
 
 def measure(params, key_bits: int, min_counts: list[int], sets: dict) -> dict:
-    cfg = with_changes(params.meter, key_bits=key_bits, min_counts=min_counts)
+    # one model at this size (no extended one)
+    cfg = with_changes(params.meter, key_bits=key_bits, min_counts=min_counts, extended=None)
     train = pq.read_table(params.paths.split("train"), columns=["password", "rank", "target"])
     start = time.perf_counter()
     meter = fit.fit(
         train, cfg, params.seed, params.strength.score_thresholds, params.validate_.max_length
-    )
+    )["core"]
     seconds = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as tmp:
-        bundle.write(meter, Path(tmp))
+        bundle.write({"core": meter}, Path(tmp))
         core = b"".join((Path(tmp) / n).read_bytes() for n in bundle.CORE)
     row = {
         "key_bits": key_bits,

@@ -110,11 +110,14 @@ def meter_dir(small_run_dir, params) -> Path:
     with FileLock(f"{folder}.lock"):
         if not (folder / "package.json").exists():
             train = pq.read_table(small_run_dir / "train.parquet", columns=METER_COLUMNS)
-            cfg = with_changes(params.meter, min_counts=[1, 2, 3, 4, 4, 4], rows=60_000)
+            extended = {"key_bits": 28, "min_counts": [1, 1, 2, 2, 2, 2]}
+            cfg = with_changes(
+                params.meter, min_counts=[1, 2, 3, 4, 4, 4], extended=extended, rows=60_000
+            )
             thresholds = params.strength.score_thresholds
-            meter = meter_fit(train, cfg, params.seed, thresholds, params.validate_.max_length)
+            meters = meter_fit(train, cfg, params.seed, thresholds, params.validate_.max_length)
             with atomic_dir(folder) as out:
-                meter_bundle.write(meter, out)
+                meter_bundle.write(meters, out)
     return folder
 
 

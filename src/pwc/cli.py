@@ -49,7 +49,10 @@ def _score(args: argparse.Namespace) -> int:
     if bad:
         raise PwcError(f"input line(s) {bad[:10]} are not valid UTF-8")
     if args.meter:
-        scorer = _meter(args.meter if args.meter != "-" else params.paths.meter, passwords)
+        folder = args.meter if args.meter != "-" else params.paths.meter
+        scorer = _meter(folder, passwords, "extended" if args.extended else "core")
+    elif args.extended:
+        raise PwcError("--extended is the browser meter's: use it with --meter")
     else:
         use_lookup = False if args.no_lookup else None
         scorer = Scorer.from_params(params, args.model, use_lookup=use_lookup)
@@ -68,12 +71,12 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _meter(folder, passwords: list[str]):
+def _meter(folder, passwords: list[str], kind: str):
     """The browser meter's reference as a scorer; the bundle's length rule first."""
     from pwc.meter import bundle
 
     try:
-        meter = bundle.read(folder)
+        meter = bundle.read(folder, kind)
     except FileNotFoundError:
         raise PwcError(f"{folder}: no meter bundle (run `make repro`)") from None
     for i, p in enumerate(passwords, 1):
@@ -191,6 +194,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="score with the browser meter's reference (DIR: its bundle; default paths.meter)",
     )
+    score.add_argument("--extended", action="store_true", help="with --meter: its extended model")
     _model_options(score)
     score.set_defaults(func=_score)
 

@@ -1,9 +1,6 @@
-"""Typed, validated view of params.yaml: the one place paths and parameters live.
-
-No field has a default: params.yaml gives every value, so a value written here could only
-disagree with the file. Code that needs a variant (tests, sweeps) changes a loaded section
-with `with_changes`, which validates like the file does.
-"""
+"""Typed, validated view of params.yaml, the one place paths and parameters live. No field has
+a default (a value here could only disagree with the file); a variant (tests, sweeps) is a
+loaded section changed by `with_changes`, which validates like the file does."""
 
 from __future__ import annotations
 
@@ -85,10 +82,7 @@ class SplitParams(_Section):
     @model_validator(mode="after")
     def _fraction(self) -> SplitParams:
         if self.heldout_buckets + self.validation_buckets >= self.buckets:
-            raise ValueError(
-                "split.heldout_buckets + split.validation_buckets must be smaller than "
-                "split.buckets (the rest is the train split)"
-            )
+            raise ValueError("split: heldout_buckets + validation_buckets must be < buckets")
         return self
 
 
@@ -214,11 +208,15 @@ class StrengthParams(_Section):
         return self
 
 
-class MeterParams(_Section):
-    """The browser meter (pwc.meter); params.yaml says what each value does."""
-
+class MeterTables(_Section):
     key_bits: int = Field(ge=16, le=32)
     min_counts: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=8)
+
+
+class MeterParams(MeterTables):
+    """The browser meter (pwc.meter); params.yaml says what each value does."""
+
+    extended: MeterTables | None  # larger tables, a model pages may load after the first
     backoff: list[Annotated[int, Field(ge=0, le=64)]]  # half bits, per order
     rows: int = Field(gt=0)
     sampling: Literal["uniform", "log_rank", "mixed"]
@@ -230,8 +228,9 @@ class MeterParams(_Section):
 
     @model_validator(mode="after")
     def _one_per_order(self) -> MeterParams:
-        if len(self.min_counts) != len(self.backoff):
-            raise ValueError("meter.min_counts and meter.backoff: one entry per n-gram order")
+        orders = {len(self.backoff), *(len(t.min_counts) for t in (self, self.extended) if t)}
+        if len(orders) > 1:
+            raise ValueError("meter: min_counts, backoff, extended.min_counts: one per order")
         return self
 
 

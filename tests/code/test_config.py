@@ -50,12 +50,14 @@ def test_missing_file(tmp_path):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"split.heldout_buckets": 60, "split.validation_buckets": 40}, "must be smaller than"),
+        ({"split.heldout_buckets": 60, "split.validation_buckets": 40}, "must be < buckets"),
         ({"lookup.key": "short"}, r"lookup\.key must be exactly 16 bytes"),
         ({"strength.score_thresholds": [3.0, 6.0, 6.0, 10.0]}, "strictly increasing"),
         ({"data.sample": 0}, r"data\.sample"),
         ({"strength.beyond_leak_width": 0.0}, r"strength\.beyond_leak_width"),
         ({"train.sampling": "sideways"}, r"train\.sampling"),
+        ({"meter.backoff": [0, 0]}, "one per order"),
+        ({"meter.extended": {"key_bits": 26, "min_counts": [1, 2]}}, "one per order"),
     ],
 )
 def test_each_validator_names_the_file_and_the_field(tmp_path, root, changes, message):

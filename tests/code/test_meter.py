@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -18,6 +19,7 @@ from pwc.meter.model import (
     COST_TO_Q,
     MAX_LOG10,
     POWERS,
+    STEP_RATIO,
     Meter,
     from_varints,
     step_table,
@@ -43,7 +45,9 @@ def _train(n: int = 3000) -> pa.Table:
 @pytest.fixture(scope="module")
 def meter(params) -> Meter:
     cfg = with_changes(params.meter, min_counts=[1, 2, 2, 2, 2, 2], rows=2000, trees=10)
-    return meter_fit.fit(_train(), cfg, params.seed, params.strength.score_thresholds, 128)
+    meters = meter_fit.fit(_train(), cfg, params.seed, params.strength.score_thresholds, 128)
+    assert set(meters) == {"core", "extended"}
+    return meters["core"]
 
 
 @pytest.mark.parametrize(
@@ -77,6 +81,15 @@ def test_table_costs_are_half_bits_of_the_counts():
     assert order2.tolist() == [max(1, e) for e in expected]
     pruned = tb.build(pa.array(passwords), counts, [1, 3], [0, 0])
     assert pruned.values(data, at)[1].tolist() == [1, 0, 1]  # "ab" seen twice: pruned at 3
+
+
+def test_fewer_key_bits_count_what_counting_at_them_counts():
+    passwords = pa.array(_train(500)["password"].to_pylist())
+    direct = tb.Counts.of(passwords, 3, 12)
+    truncated = tb.Counts.of(passwords, 3, 32).truncated(12)
+    for (k1, c1), (k2, c2) in zip(direct.grams, truncated.grams, strict=True):
+        assert (k1 == k2).all() and (c1 == c2).all()
+    assert truncated.key_bits == 12 and max(k.max() for k, _ in truncated.grams) < 1 << 12
 
 
 def test_a_row_left_out_reads_the_tables_of_the_other_rows():
@@ -138,7 +151,12 @@ def test_the_record_is_built_from_the_integer_answer(meter):
     assert (out["guesses_log10"] == q / SCALE).all()
     steps = step_table()
     assert out["guesses"].tolist() == [steps[v % SCALE] * POWERS[v // SCALE] for v in q]
-    assert abs(steps[SCALE - 1] * 10 - 10 ** (1 - 1 / SCALE) * 10) < 1e-9  # 10^(k/SCALE)
+    # 10^(k/SCALE): the ratio correctly rounded, the last step within 4,095 products' rounding
+    with mpmath.workprec(120):
+        ratio = float(mpmath.power(10, mpmath.mpf(1) / SCALE))
+        last = float(mpmath.power(10, 1 - mpmath.mpf(1) / SCALE))
+    assert ratio == STEP_RATIO
+    assert abs(steps[SCALE - 1] / last - 1) < 1e-12
     assert out["score"].tolist() == [sum(t <= v for t in meter.thresholds) for v in q / SCALE]
     assert set(out["source"]) == {"model"}
     assert q.min() >= 0 and q.max() <= MAX_LOG10 * SCALE

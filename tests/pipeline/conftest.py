@@ -50,7 +50,12 @@ SMALL = {
     # keep every path of the stage (slices, calibration) at a fraction of the time
     "compare": {"rows": 1_000, "slice_rows": 200},
     # the browser meter at sample size: pruning counts for 80k rows, fewer trees
-    "meter": {"min_counts": [1, 2, 2, 3, 3, 3], "rows": 20_000, "trees": 20},
+    "meter": {
+        "min_counts": [1, 2, 2, 3, 3, 3],
+        "extended": {"key_bits": 28, "min_counts": [1, 1, 2, 2, 2, 2]},
+        "rows": 20_000,
+        "trees": 20,
+    },
 }
 
 
@@ -114,9 +119,9 @@ def ran_stages(output: str) -> list[str]:
 
 
 def output_hashes(repo: Path) -> dict[str, str]:
-    """sha256 of every file the pipeline wrote (data, models, metrics)."""
+    """sha256 of every file the pipeline wrote (data, models, metrics, the meter's bundle)."""
     out = {}
-    for top in ("data", "models", "metrics"):
+    for top in ("data", "models", "metrics", "web"):
         for path in sorted((repo / top).rglob("*")):
             temp = any(part.endswith(".tmp") for part in path.parts)
             if temp or path.name == ".gitignore" or "raw" in path.parts:

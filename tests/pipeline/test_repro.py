@@ -30,9 +30,10 @@ def copy(first_run, tmp_path):
 def test_repro_runs_every_stage_and_leaves_status_clean(first_run):
     repo, stdout = first_run
     ran = ran_stages(stdout)
-    assert sorted(ran) == sorted([*CHAIN, "lookup", "compare"])
+    assert sorted(ran) == sorted([*CHAIN, "lookup", "compare", "meter"])
     assert [s for s in ran if s in CHAIN] == CHAIN
     assert ran.index("validate") < ran.index("lookup") < ran.index("predict")
+    assert ran.index("split") < ran.index("meter") < ran.index("evaluate")
     assert json.loads((repo / "metrics/gate.json").read_text())["passed"] is True
     report = json.loads((repo / "metrics/validate.json").read_text())
     assert report["rows_in"] == 100_000 == report["rows_kept"] + report["rows_quarantined"]
@@ -42,7 +43,10 @@ def test_repro_runs_every_stage_and_leaves_status_clean(first_run):
     assert set(predictions["source"].to_pylist()) == {"leak"}  # every test password leaked
     metrics = json.loads((repo / "metrics/evaluate/metrics.json").read_text())
     for name in EVAL_SETS:
-        assert {"served", "model", "constant", "slices"} <= set(metrics[name]), name
+        assert {"served", "meter", "model", "constant", "slices"} <= set(metrics[name]), name
+    assert (repo / "web/meter/meter.js").exists() and (repo / "web/meter/model.js").exists()
+    compared = json.loads((repo / "metrics/compare.json").read_text())
+    assert "meter" in compared["test_head"]["models"]
     e2e = metrics["lookup_end_to_end"]
     assert 0 < e2e["found_share"] < 1
     assert e2e["in_lookup"]["n"] + e2e["not_in_lookup"]["n"] == e2e["queries"]
@@ -67,6 +71,16 @@ def test_train_param_change_reruns_only_train_and_after(copy):
     proc = sh(copy, "dvc", "repro")
     assert sorted(ran_stages(proc.stdout)) == ["compare", "evaluate", "gate", "predict", "train"]
     assert ran_stages(sh(copy, "dvc", "repro").stdout) == []
+
+
+def test_meter_param_change_reruns_the_meter_and_what_reads_it(copy):
+    before = output_hashes(copy)
+    set_params(copy, {"meter": {"trees": 10}})
+    proc = sh(copy, "dvc", "repro")
+    assert sorted(ran_stages(proc.stdout)) == ["compare", "evaluate", "gate", "meter"]
+    after = output_hashes(copy)
+    assert after["web/meter/model.js"] != before["web/meter/model.js"]
+    assert after["models/model.skops"] == before["models/model.skops"]
 
 
 def test_failed_gate_stops_before_predict_with_a_clear_message(copy):

@@ -13,16 +13,18 @@ from pwc.meter import bundle
 from tests.web.conftest import EDGES, NODE_BIN, NODE_ENV, REFUSED, WEB, node, records_equal
 
 
-def _node_scores(folder, passwords: list) -> list[dict]:
-    proc = node("score_all.mjs", str(folder), stdin=json.dumps(passwords).encode())
+def _node_scores(folder, passwords: list, kind: str = "core") -> list[dict]:
+    flags = ["--extended"] if kind == "extended" else []
+    proc = node("score_all.mjs", str(folder), *flags, stdin=json.dumps(passwords).encode())
     return json.loads(proc.stdout)
 
 
-def test_node_answers_the_python_reference_bit_for_bit(meter_dir, heldout):
+@pytest.mark.parametrize("kind", ["core", "extended"])
+def test_node_answers_the_python_reference_bit_for_bit(meter_dir, heldout, kind):
     passwords = heldout + EDGES
     assert len(heldout) >= 10_000
-    js = _node_scores(meter_dir, passwords)
-    py = bundle.read(meter_dir).score(passwords)
+    js = _node_scores(meter_dir, passwords, kind)
+    py = bundle.read(meter_dir, kind).score(passwords)
     assert records_equal(js, py) == []
     # not all one answer: the comparison covers the model's range
     assert len(set(py["guesses_log10"].tolist())) > 1000
@@ -50,19 +52,21 @@ def test_a_non_string_is_a_type_error(meter_dir, value):
     assert out == "TypeError"
 
 
-def _python_cli(folder, stdin: bytes) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "pwc.cli", "score", "--json", "--meter", str(folder)]
+def _python_cli(folder, stdin: bytes, *flags: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "pwc.cli", "score", "--json", "--meter", str(folder), *flags]
     return subprocess.run(cmd, input=stdin, capture_output=True, timeout=120)
 
 
-def test_the_node_cli_prints_what_the_python_cli_prints(meter_dir, heldout):
+@pytest.mark.parametrize("kind", ["core", "extended"])
+def test_the_node_cli_prints_what_the_python_cli_prints(meter_dir, heldout, kind):
     lines = [*heldout[:500], "", "caf\u00e9", "\U0001f600" * 3, "e\u0301", "x" * 128]
     stdin = ("\n".join(lines) + "\r\n" + "last-without-newline").encode()
-    js = node(str(meter_dir / "cli.js"), stdin=stdin)
-    py = _python_cli(meter_dir, stdin)
+    flags = ["--extended"] if kind == "extended" else []
+    js = node(str(meter_dir / "cli.js"), *flags, stdin=stdin)
+    py = _python_cli(meter_dir, stdin, *flags)
     assert py.returncode == 0, py.stderr
     assert js.stdout == py.stdout
-    assert json.loads(js.stdout)["model_version"] == bundle.read(meter_dir).version
+    assert json.loads(js.stdout)["model_version"] == bundle.read(meter_dir, kind).version
     empty = node(str(meter_dir / "cli.js"), stdin=b"")
     assert empty.stdout == _python_cli(meter_dir, b"").stdout
 
@@ -77,6 +81,25 @@ def test_the_node_cli_refuses_what_the_python_cli_refuses(meter_dir, stdin):
     assert js.stdout == b""
     assert js.stderr == py.stderr
     assert b"x" * 20 not in js.stderr  # the password is never printed
+
+
+def test_the_extended_model_is_another_model(meter_dir, heldout):
+    core, extended = (bundle.read(meter_dir, kind) for kind in ("core", "extended"))
+    assert core.version != extended.version
+    assert sum(k.size for k in extended.tables.keys) > sum(k.size for k in core.tables.keys)
+    differ = core.score(heldout)["guesses_log10"] != extended.score(heldout)["guesses_log10"]
+    assert differ.mean() > 0.5
+
+
+def test_the_cli_flags_are_checked(meter_dir):
+    wrong = node(str(meter_dir / "cli.js"), "--extnded", stdin=b"a\n", check=False)
+    assert wrong.returncode == 2 and b"usage" in wrong.stderr
+    alone = subprocess.run(
+        [sys.executable, "-m", "pwc.cli", "score", "--json", "--extended"],
+        input=b"a\n",
+        capture_output=True,
+    )
+    assert alone.returncode == 1 and b"use it with --meter" in alone.stderr
 
 
 def test_npm_installs_the_bundle_and_its_types_check(meter_dir, tmp_path):

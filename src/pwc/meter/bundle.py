@@ -18,6 +18,9 @@ from pwc.meter.model import Meter
 JS_DIR = Path(__file__).parent / "js"
 STATIC = ("meter.js", "cli.js", "index.d.ts", "README.md", "demo.html")
 MODEL_JS = "model.js"
+# the larger model a page may import after its first score (meter.js: loadExtended)
+EXTENDED_JS = "model-extended.js"
+MODELS = {"core": MODEL_JS, "extended": EXTENDED_JS}
 # what a page loads before its first score: the scorer and its model
 CORE = ("meter.js", MODEL_JS)
 PACKAGE = "password-complexity-meter"
@@ -34,7 +37,7 @@ def package_json(version: str) -> str:
         "types": "./index.d.ts",
         "exports": {".": {"types": "./index.d.ts", "default": "./meter.js"}},
         "bin": {PACKAGE: "./cli.js"},
-        "files": [*STATIC, MODEL_JS],
+        "files": [*STATIC, MODEL_JS, EXTENDED_JS],
         "sideEffects": False,
         "engines": {"node": ">=20"},
         "license": "MIT",
@@ -48,25 +51,39 @@ def model_js(meter: Meter) -> str:
     return f'export const version = "{meter.version}";\nexport default "{data}";\n'
 
 
-def write(meter: Meter, out: Path) -> None:
-    """Every file of the bundle into the (empty, temporary) directory `out`."""
+def write(meters: dict[str, Meter], out: Path) -> None:
+    """Every file of the bundle into the (empty, temporary) directory `out`: the core model,
+    and the extended one when `meters` has it (else model-extended.js repeats the core, so
+    loadExtended always finds a model)."""
     for name in STATIC:
         (out / name).write_bytes((JS_DIR / name).read_bytes())
-    (out / MODEL_JS).write_text(model_js(meter), encoding="ascii")
-    (out / "package.json").write_text(package_json(meter.version), encoding="utf-8")
+    for kind, file in MODELS.items():
+        meter = meters.get(kind, meters["core"])
+        (out / file).write_text(model_js(meter), encoding="ascii")
+    (out / "package.json").write_text(package_json(meters["core"].version), encoding="utf-8")
 
 
-def read(folder: str | Path) -> Meter:
-    """The Python reference of the bundle in `folder` (its model.js)."""
-    path = Path(folder) / MODEL_JS
+def read(folder: str | Path, kind: str = "core") -> Meter:
+    """The Python reference of a model of the bundle in `folder`: "core" (model.js, what
+    `score` answers from the start) or "extended" (model-extended.js, after loadExtended)."""
+    path = Path(folder) / MODELS[kind]
     match = _MODEL_LINE.search(path.read_text(encoding="ascii"))
     if match is None:
         raise ValueError(f'{path}: no model (export default "...") in it')
     return Meter.from_bytes(base64.b64decode(match.group(1)))
 
 
+def _gzip(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), 9, mtime=0))
+
+
 def sizes(folder: str | Path) -> dict[str, int]:
-    """Bytes of the core (what a page loads to score) as written and gzip -9."""
-    raw = b"".join((Path(folder) / name).read_bytes() for name in CORE)
-    gz = sum(len(gzip.compress((Path(folder) / n).read_bytes(), 9, mtime=0)) for n in CORE)
-    return {"core_bytes": len(raw), "core_gzip_bytes": gz}
+    """Bytes of the core (what a page loads to score) and of the extended model, as written
+    and gzip -9."""
+    folder = Path(folder)
+    return {
+        "core_bytes": sum((folder / n).stat().st_size for n in CORE),
+        "core_gzip_bytes": sum(_gzip(folder / n) for n in CORE),
+        "extended_bytes": (folder / EXTENDED_JS).stat().st_size,
+        "extended_gzip_bytes": _gzip(folder / EXTENDED_JS),
+    }

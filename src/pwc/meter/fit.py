@@ -1,6 +1,7 @@
 """Fit the browser meter on the train split: n-gram tables counted on every train row, trees
 on a sample of them scored leave-one-out (each row's n-grams read as if it had not been
-counted, as a held-out password reads them)."""
+counted, as a held-out password reads them). The core model and the optional extended one
+(larger tables) share the counting and the tree rows."""
 
 from __future__ import annotations
 
@@ -44,21 +45,30 @@ def own_counts(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return counts[inverse]
 
 
-def fit(train: pa.Table, cfg, seed: int, thresholds, max_length: int) -> Meter:
-    """The meter from the train split (columns password, rank, target) and params.meter."""
-    mins = list(cfg.min_counts)
-    counts = tb.Counts.of(train["password"], len(mins), cfg.key_bits)
-    log.info("counted %s orders on %s rows", len(mins), f"{train.num_rows:,}")
-    tables = tb.build(train["password"], counts, mins, list(cfg.backoff))
-    log.info("kept %s n-grams per order", [int(k.size) for k in tables.keys])
+def fit(train: pa.Table, cfg, seed: int, thresholds, max_length: int) -> dict[str, Meter]:
+    """The meters from the train split (columns password, rank, target) and params.meter:
+    "core", and with `cfg.extended` "extended" (larger tables, trees of their own), both from
+    one count of the n-grams and the same tree rows."""
+    sizes = {"core": cfg}
+    if cfg.extended is not None:
+        sizes["extended"] = cfg.extended
+    order = len(cfg.min_counts)
+    whole = tb.Counts.of(train["password"], order, 32)
+    log.info("counted %s orders on %s rows", order, f"{train.num_rows:,}")
     picked = training_rows(train["rank"].to_numpy(), cfg.rows, cfg.sampling, seed)
     rows = train.take(picked)
-    values = left_out_values(rows["password"], counts, mins)
-    del counts
-    x = features(rows["password"], tables, values)
     y = rows["target"].to_numpy()
-    forest = Forest.fit(x, y, cfg.trees, cfg.leaves, cfg.learning_rate, seed)
-    log.info("fitted %s trees on %s rows", cfg.trees, f"{len(y):,}")
-    return Meter(
-        tables, forest, tuple(thresholds), cfg.beyond_from, cfg.beyond_markov_from, max_length
-    )
+    out = {}
+    for name, size in sizes.items():
+        mins = list(size.min_counts)
+        counts = whole.truncated(size.key_bits)
+        tables = tb.build(train["password"], counts, mins, list(cfg.backoff))
+        log.info("%s: kept %s n-grams per order", name, [int(k.size) for k in tables.keys])
+        x = features(rows["password"], tables, left_out_values(rows["password"], counts, mins))
+        del counts
+        forest = Forest.fit(x, y, cfg.trees, cfg.leaves, cfg.learning_rate, seed)
+        log.info("%s: fitted %s trees on %s rows", name, cfg.trees, f"{len(y):,}")
+        out[name] = Meter(
+            tables, forest, tuple(thresholds), cfg.beyond_from, cfg.beyond_markov_from, max_length
+        )
+    return out

@@ -32,8 +32,9 @@ MAX_LOG10 = 308
 # log10(2) / 2 (a table cost step: half a bit) in 1/SCALE log10 steps, as a ratio over 1024:
 # floor(cost * 631305 / 1024) (exact in float64 and in integers)
 COST_TO_Q = 631305
-# 10^(1/SCALE), the ratio of neighbouring guesses steps (JSON keeps its exact bits)
-STEP_RATIO = 10.0 ** (1.0 / SCALE)
+# 10^(1/SCALE), the ratio of neighbouring guesses steps, written out: `**` would call libm's
+# pow, whose last bit may depend on the CPU (the file's header keeps these exact bits)
+STEP_RATIO = 1.0005623126022087
 _FOREST = ("feature", "threshold", "left", "right", "value")
 
 

@@ -105,6 +105,13 @@ class Counts:
         grams = [_merge(*p) for p in gram_parts]
         return cls(grams, [_merge(*p) for p in context_parts], key_bits)
 
+    def truncated(self, key_bits: int) -> Counts:
+        """The same counts keyed by fewer bits (n-grams whose top bits agree are counted
+        together): what counting at `key_bits` gives."""
+        shift = np.uint32(self.key_bits - key_bits)
+        grams = [_merge([keys >> shift], [counts]) for keys, counts in self.grams]
+        return Counts(grams, self.contexts, key_bits)
+
     def kept(self, min_counts: list[int]) -> list[np.ndarray]:
         return [keys[counts >= m] for (keys, counts), m in zip(self.grams, min_counts, strict=True)]
 

@@ -23,7 +23,8 @@ LABELS = {
     "zxcvbn": "zxcvbn `guesses_log10`, monotone-calibrated",
     "ours": "ours, as served (`params.yaml` default)",
     "ours_model": "ours, the model alone (before the beyond-leak extension)",
-    "meter": "the browser meter (`web/meter/`, its Python reference: the same bits)",
+    "meter": "the browser meter (the `meter` stage's bundle; its Python reference, same bits)",
+    "meter_extended": "the browser meter after `loadExtended()` (model-extended.js)",
 }
 
 
@@ -55,8 +56,9 @@ def summary(params: Params) -> str:
     )
     meter = json.loads(paths.meter_report.read_text())
     lines.append(
-        f"meter     {paths.meter}: {meter['version']}, core {meter['core_gzip_bytes'] / 1e3:,.0f}"
-        " kB gzip"
+        f"meter     {paths.meter}: {meter['core']['version']}, core"
+        f" {meter['core_gzip_bytes'] / 1e3:,.0f} kB gzip, extended"
+        f" {meter['extended_gzip_bytes'] / 1e3:,.0f} kB"
     )
     lookup = json.loads(paths.lookup_report.read_text())
     lines.append(f"lookup    {lookup['entries']:,} passwords, {lookup['bytes'] / 1e6:.1f} MB")
@@ -105,7 +107,13 @@ def compare_table(results: dict, speed: dict) -> str:
 
 
 # The peers shown per slice of true guess rank, with their short names.
-SLICE_PEERS = {"ours": "ours", "meter": "meter", "zxcvbn": "zxcvbn", "baseline": "baseline"}
+SLICE_PEERS = {
+    "ours": "ours",
+    "meter": "meter",
+    "meter_extended": "meter extended",
+    "zxcvbn": "zxcvbn",
+    "baseline": "baseline",
+}
 
 
 def rank_slice_table(results: dict) -> list[str]:

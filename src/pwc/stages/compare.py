@@ -30,7 +30,7 @@ def main(params: Params) -> None:
     baseline = model.fit(baseline_cfg, linear_rows, params.seed)
     cal = take_uniform(train, cfg.rows, params.seed + 1)
     zx = compare.ZxcvbnCalibrated(cal["password"].to_pylist(), cal["target"].to_numpy())
-    meter = bundle.read(paths.meter)
+    meter, extended = (bundle.read(paths.meter, kind) for kind in ("core", "extended"))
     peers = {
         "constant": lambda pw: np.full(len(pw), constant),
         "baseline": lambda pw: model.predict(baseline, pw),
@@ -38,6 +38,7 @@ def main(params: Params) -> None:
         "ours": lambda pw: served(pw)["guesses_log10"],
         "ours_model": lambda pw: model.predict(ours, pw),
         "meter": lambda pw: meter.score(pw)["guesses_log10"],
+        "meter_extended": lambda pw: extended.score(pw)["guesses_log10"],
     }
     counts = frequency.read_counts(paths.validated)
     results = {}

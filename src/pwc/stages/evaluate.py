@@ -33,7 +33,11 @@ def main(params: Params) -> None:
     table = lookup.build(train["password"], train["guess_rank"].to_numpy(), None, key)
     del train
     scorer = Scorer.build(params, fitted, sha256_file(paths.model), table)
-    meter = bundle.read(paths.meter)  # the browser bundle's reference: what pages answer
+    # the browser bundle's references: what pages answer, before and after loadExtended()
+    meters = {
+        "meter": bundle.read(paths.meter),
+        "meter_extended": bundle.read(paths.meter, "extended"),
+    }
     sets = {name: pq.read_table(paths.split(name)) for name in EVAL_SETS}
     counts = frequency.read_counts(paths.validated)
     served = {}
@@ -51,13 +55,14 @@ def main(params: Params) -> None:
             times_map,
             cap,
             frequency.row_weights(rows, counts),
-            {"meter": meter.score(rows["password"])["guesses_log10"]},
+            {name: m.score(rows["password"])["guesses_log10"] for name, m in meters.items()},
         )
         for name, rows in sets.items()
     }
     for name in EVAL_SETS:
         log.info("%s: served %s", name, results[name]["served"])
         log.info("%s: meter %s", name, results[name]["meter"])
+        log.info("%s: meter_extended %s", name, results[name]["meter_extended"])
     results["lookup_end_to_end"] = lookup_figure(params, scorer, cap)
     log.info("lookup end to end: %s", results["lookup_end_to_end"])
 

@@ -12,16 +12,17 @@ def main(params: Params) -> None:
     paths, cfg = params.paths, params.meter
     train = pq.read_table(paths.split("train"), columns=["password", "rank", "target"])
     thresholds = params.strength.score_thresholds
-    meter = fit.fit(train, cfg, params.seed, thresholds, params.validate_.max_length)
+    meters = fit.fit(train, cfg, params.seed, thresholds, params.validate_.max_length)
     with atomic_dir(paths.meter) as out:
-        bundle.write(meter, out)
-    report = {
-        "version": meter.version,
-        **bundle.sizes(paths.meter),
-        "trees": int(meter.forest.roots.size),
-        "nodes": int(meter.forest.left.size),
-        "table_entries": [int(k.size) for k in meter.tables.keys],
-    }
+        bundle.write(meters, out)
+    report = {**bundle.sizes(paths.meter)}
+    for kind, meter in meters.items():
+        report[kind] = {
+            "version": meter.version,
+            "trees": int(meter.forest.roots.size),
+            "nodes": int(meter.forest.left.size),
+            "table_entries": [int(k.size) for k in meter.tables.keys],
+        }
     write_json(paths.meter_report, report)
     log.info("meter: %s", report)
 

@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 // Passwords one per line on stdin -> the JSON `password-complexity score --json --meter`
-// prints, byte for byte (the project's tests compare them). Exit 1 with one line on stderr
-// for input that is not UTF-8 or a password over the length limit; no password is printed.
-import { formatFloat, maxLength, score, version } from "./meter.js";
+// prints, byte for byte (the project's tests compare them); --extended: the extended model,
+// as `--meter --extended`. Exit 1 with one line on stderr for input that is not UTF-8 or a
+// password over the length limit; no password is printed.
+import * as meter from "./meter.js";
+
+const { formatFloat, maxLength, score } = meter;
+const args = process.argv.slice(2);
+if (args.some((a) => a !== "--extended")) {
+  process.stderr.write("usage: password-complexity-meter [--extended] < passwords\n");
+  process.exit(2);
+}
+if (args.includes("--extended")) await meter.loadExtended();
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
@@ -46,4 +55,4 @@ const rows = passwords.map((p) => {
   ].join("\n");
 });
 const results = rows.length ? `[\n${rows.join(",\n")}\n  ]` : "[]";
-process.stdout.write(`{\n  "model_version": "${version}",\n  "results": ${results}\n}\n`);
+process.stdout.write(`{\n  "model_version": "${meter.version}",\n  "results": ${results}\n}\n`);

@@ -17,8 +17,19 @@ export interface Result {
  */
 export function score(password: string): Result;
 
-/** The model's version, "meter-" and 12 hex digits of its file's SHA-256. */
-export const version: string;
+/** The model's version, "meter-" and 12 hex digits of its file's SHA-256 (the extended
+ * model's once loadExtended() has resolved). */
+export let version: string;
+
+/** The extended model's version once loadExtended() has swapped it in, else null. */
+export let extended: string | null;
+
+/**
+ * Import the extended model (model-extended.js: larger n-gram tables, a separate download)
+ * and score with it from then on. Resolves to its version; calling again returns the same
+ * promise.
+ */
+export function loadExtended(): Promise<string>;
 
 /** The longest password scored, in characters (code points); the API's limit. */
 export const maxLength: number;

@@ -211,9 +211,27 @@ export function createMeter(data, version = null) {
   return { score, version, maxLength: head.max_length, thresholds: head.thresholds };
 }
 
-const meter = createMeter(MODEL, VERSION);
+// The core model scores from the first keystroke; loadExtended() swaps in the larger one
+// (model-extended.js, a separate download) once it has arrived.
+let meter = createMeter(MODEL, VERSION);
 /** Score one password (a string of at most `maxLength` characters). */
-export const score = meter.score;
+export function score(password) {
+  return meter.score(password);
+}
 /** The model's version, as `password-complexity score --json --meter` prints it. */
-export const version = meter.version;
+export let version = meter.version;
 export const maxLength = meter.maxLength;
+/** The extended model's name once loadExtended() has swapped it in, else null. */
+export let extended = null;
+let loading = null;
+
+/** Import the extended model and score with it from then on; resolves to its version. */
+export function loadExtended() {
+  loading ??= import("./model-extended.js").then((m) => {
+    meter = createMeter(m.default, m.version);
+    version = meter.version;
+    extended = meter.version;
+    return meter.version;
+  });
+  return loading;
+}
