@@ -104,15 +104,19 @@ def small_run_dir(params) -> Path:
 @pytest.fixture(scope="session")
 def meter_dir(small_run_dir, params) -> Path:
     """The browser meter's bundle, fitted by the pipeline's code on the sample run's train
-    split (n-gram pruning counts scaled to a sample) and written as the `meter` stage writes
+    split (n-gram pruning bounds scaled to a sample) and written as the `meter` stage writes
     it; cached with the sample model."""
     folder = small_run_dir / "meter"
     with FileLock(f"{folder}.lock"):
         if not (folder / "package.json").exists():
             train = pq.read_table(small_run_dir / "train.parquet", columns=METER_COLUMNS)
-            extended = {"key_bits": 28, "min_counts": [1, 1, 2, 2, 2, 2]}
+            extended = {"key_bits": 28, "min_counts": [1] * 6, "min_gains": [0, 1, 2, 2, 2, 2]}
             cfg = with_changes(
-                params.meter, min_counts=[1, 2, 3, 4, 4, 4], extended=extended, rows=60_000
+                params.meter,
+                min_counts=[1, 2, 2, 2, 2, 2],
+                min_gains=[0, 2, 5, 5, 5, 5],
+                extended=extended,
+                rows=60_000,
             )
             thresholds = params.strength.score_thresholds
             meters = meter_fit(train, cfg, params.seed, thresholds, params.validate_.max_length)

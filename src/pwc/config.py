@@ -211,6 +211,7 @@ class StrengthParams(_Section):
 class MeterTables(_Section):
     key_bits: int = Field(ge=16, le=32)
     min_counts: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=8)
+    min_gains: list[Annotated[int, Field(ge=0)]]  # half bits over the train split, per order
 
 
 class MeterParams(MeterTables):
@@ -228,9 +229,9 @@ class MeterParams(MeterTables):
 
     @model_validator(mode="after")
     def _one_per_order(self) -> MeterParams:
-        orders = {len(self.backoff), *(len(t.min_counts) for t in (self, self.extended) if t)}
-        if len(orders) > 1:
-            raise ValueError("meter: min_counts, backoff, extended.min_counts: one per order")
+        per_order = [(t.min_counts, t.min_gains) for t in (self, self.extended) if t]
+        if len({len(self.backoff), *(len(v) for pair in per_order for v in pair)}) > 1:
+            raise ValueError("meter: backoff, min_counts, min_gains: one per order, extended's too")
         return self
 
 

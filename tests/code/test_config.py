@@ -57,7 +57,8 @@ def test_missing_file(tmp_path):
         ({"strength.beyond_leak_width": 0.0}, r"strength\.beyond_leak_width"),
         ({"train.sampling": "sideways"}, r"train\.sampling"),
         ({"meter.backoff": [0, 0]}, "one per order"),
-        ({"meter.extended": {"key_bits": 26, "min_counts": [1, 2]}}, "one per order"),
+        ({"meter.min_gains": [0, 0]}, "one per order"),
+        ({"meter.extended": {"key_bits": 26, "min_counts": [1], "min_gains": [0]}}, "one per"),
     ],
 )
 def test_each_validator_names_the_file_and_the_field(tmp_path, root, changes, message):

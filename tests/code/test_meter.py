@@ -92,10 +92,48 @@ def test_fewer_key_bits_count_what_counting_at_them_counts():
     assert truncated.key_bits == 12 and max(k.max() for k, _ in truncated.grams) < 1 << 12
 
 
+def _half_bits(context: int, gram: int) -> int:
+    return min(max(round(2 * math.log2(context / gram)), 1), tb.MAX_COST)
+
+
+def test_the_gain_of_an_ngram_is_what_backing_off_would_cost():
+    """Order 2 over order 1, counted by hand: an n-gram's gain is |count x (its order-1
+    fallback - its own cost)|; min_gains keeps exactly those that reach it."""
+    words = ["aaaa", "abab", "abba", "ba", "bb", "b", "aab", "baba", "abab"]
+    seqs = [[tb.START, *w.encode(), tb.END] for w in words]
+    order1 = {}  # byte -> count over the predicted positions
+    pairs = {}  # (previous, byte) -> count
+    for s in seqs:
+        for prev, b in zip(s, s[1:], strict=False):
+            order1[b] = order1.get(b, 0) + 1
+            pairs[(prev, b)] = pairs.get((prev, b), 0) + 1
+    total = sum(order1.values())
+    context = {}
+    for (prev, _), c in pairs.items():
+        context[prev] = context.get(prev, 0) + c
+    gain = {
+        (prev, b): c * abs(_half_bits(total, order1[b]) - _half_bits(context[prev], c))
+        for (prev, b), c in pairs.items()
+    }
+    counts = tb.Counts.of(pa.array(words), 2, 32)
+    everything = tb.build(pa.array(words), counts, [1, 1], [0, 0])
+    assert sorted(everything.gains[1].tolist()) == sorted(gain.values())
+    least = sorted(gain.values())[len(gain) // 2]
+    assert 0 < least < max(gain.values())
+    pruned = tb.build(pa.array(words), counts, [1, 1], [0, 0], [0, least])
+    for (prev, b), g in gain.items():
+        data = np.array([prev, b], dtype=np.uint8)
+        kept = pruned.values(data, np.array([1]))[1][0] > 0
+        assert kept == (g >= least), (chr(prev), chr(b), g)
+
+
 def test_a_row_left_out_reads_the_tables_of_the_other_rows():
     passwords = ["dragon1", "dragon2", "dragon1x", "monkey", "dragon1"]
     counts = tb.Counts.of(pa.array(passwords), 4, 32)
-    left_out = meter_fit.left_out_values(pa.array(["dragon1x"]), counts, [1, 1, 2, 2])
+    tables = tb.build(pa.array(passwords), counts, [1, 1, 2, 2], [0] * 4)
+    left_out = meter_fit.left_out_values(
+        pa.array(["dragon1x"]), counts, tables, [1, 1, 2, 2], [0] * 4
+    )
     others = [p for p in passwords if p != "dragon1x"]
     rebuilt = tb.build(
         pa.array(others), tb.Counts.of(pa.array(others), 4, 32), [1, 1, 2, 2], [0] * 4
@@ -103,6 +141,23 @@ def test_a_row_left_out_reads_the_tables_of_the_other_rows():
     data, _, scored = tb.padded(["dragon1x"], 4)
     direct = rebuilt.values(data, np.flatnonzero(scored))
     assert [v.tolist() for v in left_out] == [v.tolist() for v in direct]
+
+
+def test_a_row_left_out_takes_its_share_of_the_gain():
+    """With min_gains, a row's n-gram stays when its gain scaled to the count left reaches the
+    bound: "dragon" seen 3 times keeps 2/3 of its gain when one of them is left out."""
+    passwords = ["dragon", "dragon", "dragon", "drag", "monkey"]
+    counts = tb.Counts.of(pa.array(passwords), 2, 32)
+    tables = tb.build(pa.array(passwords), counts, [1, 1], [0, 0])
+    data, _, scored = tb.padded(["dragon"], 2)
+    at = np.flatnonzero(scored)
+    key = tb.gram_keys(data, at, 2, 32)[4]  # "go": in the three "dragon" only
+    gain = float(tb.lookup(tables.keys[1], tables.gains[1], key[None], 0.0)[0])
+    assert gain > 0
+    for least, kept in ((math.floor(gain * 2 / 3), True), (math.floor(gain * 2 / 3) + 1, False)):
+        pruned = tb.build(pa.array(passwords), counts, [1, 1], [0, 0], [0, least])
+        value = meter_fit.left_out_values(pa.array(["dragon"]), counts, pruned, [1, 1], [0, least])
+        assert (value[1][4] > 0) == kept, least
 
 
 @pytest.mark.parametrize(

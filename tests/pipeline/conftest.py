@@ -49,10 +49,11 @@ SMALL = {
     # zxcvbn (pure Python, ~1,500 pw/s) scores every compared row: a few per rank slice
     # keep every path of the stage (slices, calibration) at a fraction of the time
     "compare": {"rows": 1_000, "slice_rows": 200},
-    # the browser meter at sample size: pruning counts for 80k rows, fewer trees
+    # the browser meter at sample size: pruning bounds for 80k rows, fewer trees
     "meter": {
-        "min_counts": [1, 2, 2, 3, 3, 3],
-        "extended": {"key_bits": 28, "min_counts": [1, 1, 2, 2, 2, 2]},
+        "min_counts": [1, 2, 2, 2, 2, 2],
+        "min_gains": [0, 2, 4, 4, 4, 4],
+        "extended": {"key_bits": 28, "min_counts": [1, 1, 2, 2, 2, 2], "min_gains": [0] + [1] * 5},
         "rows": 20_000,
         "trees": 20,
     },

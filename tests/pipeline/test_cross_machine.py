@@ -70,8 +70,9 @@ SAMPLE = {
     "compare": {"rows": 800, "slice_rows": 200},
     # the browser meter: every table order and the trees, at sample size
     "meter": {
-        "min_counts": [1, 2, 2, 3, 3, 3],
-        "extended": {"key_bits": 28, "min_counts": [1, 1, 2, 2, 2, 2]},
+        "min_counts": [1, 2, 2, 2, 2, 2],
+        "min_gains": [0, 2, 4, 4, 4, 4],
+        "extended": {"key_bits": 28, "min_counts": [1, 1, 2, 2, 2, 2], "min_gains": [0] + [1] * 5},
         "rows": 30_000,
         "trees": 15,
     },

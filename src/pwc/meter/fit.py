@@ -19,19 +19,27 @@ from pwc.sampling import training_rows
 log = logging.getLogger(__name__)
 
 
-def left_out_values(passwords, counts: tb.Counts, min_counts: list[int]) -> list:
-    """Per order, each position's table value with the row's own n-grams uncounted."""
+def left_out_values(
+    passwords, counts: tb.Counts, tables: tb.Tables, min_counts: list[int], min_gains: list[int]
+) -> list:
+    """Per order, each position's table value with the row's own n-grams uncounted: kept when
+    the count left reaches min_counts and the n-gram's gain, scaled to the count left (the
+    row's share taken out), reaches min_gains."""
     data, rows, scored = tb.padded(passwords, len(min_counts))
     at = np.flatnonzero(scored)
     r = rows[at]
     out = []
-    for n, m in enumerate(min_counts, start=1):
+    for n, (m, least) in enumerate(zip(min_counts, min_gains, strict=True), start=1):
         grams = tb.gram_keys(data, at, n, counts.key_bits)
         contexts = tb.gram_keys(data, at - 1, n - 1)
-        g = tb.lookup(*counts.grams[n - 1], grams) - own_counts(r, grams)
+        whole = tb.lookup(*counts.grams[n - 1], grams)
+        g = whole - own_counts(r, grams)
         c = tb.lookup(*counts.contexts[n - 1], contexts) - own_counts(r, contexts)
         value = np.zeros(at.size, dtype=np.uint8)
         keep = g >= m
+        if least > 0:  # gain * g / whole >= least, without the division
+            gain = tb.lookup(tables.keys[n - 1], tables.gains[n - 1], grams, missing=0.0)
+            keep &= gain * g >= least * whole.astype(np.float64)
         value[keep] = tb.half_bits(np.maximum(c[keep], g[keep]), g[keep])
         out.append(value)
     return out
@@ -60,11 +68,12 @@ def fit(train: pa.Table, cfg, seed: int, thresholds, max_length: int) -> dict[st
     y = rows["target"].to_numpy()
     out = {}
     for name, size in sizes.items():
-        mins = list(size.min_counts)
+        mins, gains = list(size.min_counts), list(size.min_gains)
         counts = whole.truncated(size.key_bits)
-        tables = tb.build(train["password"], counts, mins, list(cfg.backoff))
+        tables = tb.build(train["password"], counts, mins, list(cfg.backoff), gains)
         log.info("%s: kept %s n-grams per order", name, [int(k.size) for k in tables.keys])
-        x = features(rows["password"], tables, left_out_values(rows["password"], counts, mins))
+        values = left_out_values(rows["password"], counts, tables, mins, gains)
+        x = features(rows["password"], tables, values)
         del counts
         forest = Forest.fit(x, y, cfg.trees, cfg.leaves, cfg.learning_rate, seed)
         log.info("%s: fitted %s trees on %s rows", name, cfg.trees, f"{len(y):,}")

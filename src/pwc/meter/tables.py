@@ -1,9 +1,9 @@
-"""The browser meter's byte n-gram tables: pruned, exact to a 32-bit hash, 8-bit costs with
-backoff.
+"""The browser meter's byte n-gram tables: entropy-pruned, exact to a 32-bit hash, 8-bit
+costs with backoff.
 
-For each order n (1..K) the table keeps the n-grams (n-1 context bytes and the next byte)
-counted at least `min_count` times, as the sorted top `key_bits` bits of the 32-bit FNV-1a
-hashes of their bytes, and
+For each order n (1..K) the table keeps the n-grams worth their bytes (`build`: counted
+`min_count` times and saving `min_gain` half bits over the train split against backing off),
+as the sorted top `key_bits` bits of the 32-bit FNV-1a hashes of their bytes, and
 for each the cost of that byte after that context in half bits,
 round(2 * log2(count(context) / count(n-gram))), at least 1. A position's cost at order n is
 its n-gram's cost when the table has it, else the cost at order n-1 plus the order's backoff
@@ -23,7 +23,7 @@ FNV_OFFSET = np.uint32(2166136261)
 FNV_PRIME = np.uint32(16777619)
 UNSEEN = 64  # order 1's cost of a byte never counted: 32 bits
 MAX_COST = 255
-CHUNK_ROWS = 1 << 21  # counting works through the train split in chunks of rows: bounded memory
+CHUNK_ROWS = 1 << 20  # counting works through the train split in chunks of rows: bounded memory
 
 
 def padded(passwords, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -112,41 +112,68 @@ class Counts:
         grams = [_merge([keys >> shift], [counts]) for keys, counts in self.grams]
         return Counts(grams, self.contexts, key_bits)
 
-    def kept(self, min_counts: list[int]) -> list[np.ndarray]:
-        return [keys[counts >= m] for (keys, counts), m in zip(self.grams, min_counts, strict=True)]
 
-
-def build(passwords, counts: Counts, min_counts: list[int], backoff: list[int]) -> Tables:
-    """The shipped tables: each kept n-gram's cost against its context's count (the largest
+def build(
+    passwords, counts: Counts, min_counts: list[int], backoff: list[int], min_gains=None
+) -> Tables:
+    """The shipped tables, order by order. An n-gram is kept when counted min_counts[n-1]
+    times and its gain reaches min_gains[n-1] half bits: at each of its positions in the train
+    split, what the tables without it give (the kept lower orders plus the backoff penalty)
+    minus its cost there, summed, |sum(fallback - cost)| (Stolcke's entropy pruning in
+    integers: n-grams the lower orders already predict are dropped, however common). Costs
+    are per position, against that position's context: a hash two n-grams share gains only
+    what they have in common. The stored cost is against the context's count (the largest
     over its positions, should two contexts share the n-gram's hash)."""
     order = len(min_counts)
-    kept = counts.kept(min_counts)
-    context_of = [np.zeros(k.size, dtype=np.int64) for k in kept]
-    for start in range(0, len(passwords), CHUNK_ROWS):
-        data, _, scored = padded(passwords[start : start + CHUNK_ROWS], order)
-        at = np.flatnonzero(scored)
-        for n in range(1, order + 1):
-            keys = kept[n - 1]
-            if keys.size == 0:
+    gains_min = list(min_gains) if min_gains is not None else [0] * order
+    keys, costs, gains = [], [], []
+    below = {}  # per chunk of rows: each position's cost from the orders kept so far
+    for n in range(1, order + 1):
+        grams, gram_counts = counts.grams[n - 1]
+        counted = gram_counts >= min_counts[n - 1]  # the candidates: only they are looked up
+        grams, gram_counts = grams[counted], gram_counts[counted]
+        context = np.zeros(grams.size, dtype=np.int64)
+        gain = np.zeros(grams.size, dtype=np.float64)  # integer sums, exact below 2^53
+        for start in range(0, len(passwords), CHUNK_ROWS):
+            data, _, scored = padded(passwords[start : start + CHUNK_ROWS], order)
+            at = np.flatnonzero(scored)
+            if n > 1:
+                value = lookup(keys[-1], costs[-1], gram_keys(data, at, n - 1, counts.key_bits))
+                below[start] = _backed_off(value, below.get(start), backoff[n - 2])
+            if grams.size == 0:
                 continue
-            grams = gram_keys(data, at, n, counts.key_bits)
-            i = np.minimum(np.searchsorted(keys, grams), keys.size - 1)
-            hit = keys[i] == grams
+            query = gram_keys(data, at, n, counts.key_bits)
+            i = np.minimum(np.searchsorted(grams, query), grams.size - 1)
+            hit = grams[i] == query
+            i = i[hit]
             ctx_keys, ctx_counts = counts.contexts[n - 1]
             ctx = lookup(ctx_keys, ctx_counts, gram_keys(data, at[hit] - 1, n - 1))
-            np.maximum.at(context_of[n - 1], i[hit], ctx)
-    costs = []
-    for n in range(order):
-        gram_count = lookup(*counts.grams[n], kept[n])
-        costs.append(half_bits(context_of[n], gram_count))
-    return Tables(kept, costs, backoff, counts.key_bits)
+            np.maximum.at(context, i, ctx)
+            # order 1 falls back to UNSEEN, as `chain` does
+            fallback = UNSEEN if n == 1 else below[start][hit] + np.int16(backoff[n - 1])
+            saved = fallback - half_bits(ctx, gram_counts[i]).astype(np.int16)
+            gain += np.bincount(i, weights=saved, minlength=grams.size)
+        gain = np.abs(gain)
+        keep = gain >= gains_min[n - 1]
+        keys.append(grams[keep])
+        costs.append(half_bits(context[keep], gram_counts[keep]))
+        gains.append(gain[keep])
+    return Tables(keys, costs, backoff, counts.key_bits, gains)
+
+
+def _backed_off(value: np.ndarray, below: np.ndarray | None, penalty: int) -> np.ndarray:
+    """One step of `chain`: the table value, else the cost below plus the penalty (int16)."""
+    fallback = np.int16(UNSEEN) if below is None else below + np.int16(penalty)
+    return np.where(value > 0, value.astype(np.int16), fallback).astype(np.int16)
 
 
 class Tables:
     """Per order, the kept n-grams' sorted hash keys and costs, and the backoff penalties."""
 
-    def __init__(self, keys: list, costs: list, backoff: list[int], key_bits: int):
+    def __init__(self, keys: list, costs: list, backoff: list[int], key_bits: int, gains=None):
         self.key_bits = key_bits
+        # each kept n-gram's gain (build; not in the model file): what leaving a row out scales
+        self.gains = gains
         self.keys = [np.asarray(k, dtype=np.uint32) for k in keys]
         self.costs = [np.asarray(c, dtype=np.uint8) for c in costs]
         self.backoff = [int(b) for b in backoff]
