@@ -1,8 +1,8 @@
 """The browser meter's size-quality front: the meter fitted at several table sizes (the
-pruning counts and the hash-key width of params.yaml `meter`), each one's core bundle size
+pruning bounds and the hash-key width of params.yaml `meter`), each one's core bundle size
 (gzip -9) and its quality on the validation sets, where sizes are chosen.
 
-    python benchmarks/meter_front.py [--out benchmarks/meter_front.json]
+    python benchmarks/meter_front.py [--out benchmarks/meter_front.json] [--only I ...]
 
 Each point refits the meter on the train split (~2-3 min on 2 cores; needs `make repro`'s
 split). The test sets are left out: they report the chosen bundle (evaluate, compare).
@@ -11,7 +11,6 @@ split). The test sets are left out: they report the chosen bundle (evaluate, com
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import tempfile
 import time
@@ -25,23 +24,28 @@ from pwc.data.split import VALIDATION_SETS
 from pwc.meter import bundle, fit
 
 ROOT = Path(__file__).resolve().parents[1]
-# (key_bits, min_counts per order), smallest bundle first
+# (key_bits, min_counts, min_gains per order), smallest bundle first
 POINTS = [
-    (20, [1, 30, 600, 1500, 2000, 2000]),
-    (22, [1, 8, 150, 400, 600, 600]),
-    (22, [1, 4, 50, 100, 150, 150]),
-    (23, [1, 3, 30, 60, 80, 80]),
-    (24, [1, 3, 24, 50, 60, 60]),
-    (26, [1, 2, 8, 16, 20, 20]),
-    (27, [1, 2, 7, 12, 14, 14]),
-    (27, [1, 2, 6, 10, 12, 12]),
-    (28, [1, 2, 3, 4, 4, 4]),
+    (21, [1, 2, 2, 2, 2, 2], [0, 300, 1000, 1000, 1000, 1000]),
+    (23, [1, 2, 2, 2, 2, 2], [0, 100, 300, 300, 300, 300]),
+    (23, [1, 2, 2, 2, 2, 2], [0, 60, 150, 150, 150, 150]),
+    (24, [1, 2, 2, 2, 2, 2], [0, 50, 100, 100, 100, 100]),
+    (25, [1, 2, 2, 2, 2, 2], [0, 30, 50, 50, 50, 50]),
+    (27, [1, 2, 2, 2, 2, 2], [0, 10, 20, 20, 20, 20]),
+    (28, [1, 2, 2, 2, 2, 2], [0, 6, 10, 10, 10, 10]),
 ]
 
 
-def measure(params, key_bits: int, min_counts: list[int], sets: dict) -> dict:
+def measure(params, point: tuple, sets: dict) -> dict:
     # one model at this size (no extended one)
-    cfg = with_changes(params.meter, key_bits=key_bits, min_counts=min_counts, extended=None)
+    key_bits, min_counts, min_gains = point
+    cfg = with_changes(
+        params.meter,
+        key_bits=key_bits,
+        min_counts=min_counts,
+        min_gains=min_gains,
+        extended=None,
+    )
     train = pq.read_table(params.paths.split("train"), columns=["password", "rank", "target"])
     start = time.perf_counter()
     meter = fit.fit(
@@ -50,12 +54,13 @@ def measure(params, key_bits: int, min_counts: list[int], sets: dict) -> dict:
     seconds = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as tmp:
         bundle.write({"core": meter}, Path(tmp))
-        core = b"".join((Path(tmp) / n).read_bytes() for n in bundle.CORE)
+        core_gzip = bundle.sizes(tmp)["core_gzip_bytes"]  # as the meter stage reports it
     row = {
         "key_bits": key_bits,
         "min_counts": min_counts,
+        "min_gains": min_gains,
         "entries": sum(int(k.size) for k in meter.tables.keys),
-        "gzip_bytes": len(gzip.compress(core, 9, mtime=0)),
+        "gzip_bytes": core_gzip,
         "fit_seconds": round(seconds, 1),
     }
     for name, rows in sets.items():
@@ -70,12 +75,15 @@ def measure(params, key_bits: int, min_counts: list[int], sets: dict) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/meter_front.json")
+    ap.add_argument("--only", type=int, nargs="*", help="these points (indices) alone")
     args = ap.parse_args()
     params = load_params(ROOT / "params.yaml")
     sets = {name: pq.read_table(params.paths.split(name)) for name in VALIDATION_SETS}
     rows = []
-    for key_bits, min_counts in POINTS:
-        rows.append(measure(params, key_bits, min_counts, sets))
+    for i, point in enumerate(POINTS):
+        if args.only is not None and i not in args.only:
+            continue
+        rows.append(measure(params, point, sets))
         print(json.dumps(rows[-1]), flush=True)
         args.out.write_text(json.dumps(rows, indent=2) + "\n")
 
