@@ -110,7 +110,7 @@ serve: setup  ## the API on http://127.0.0.1:8000 with the trained model
 openapi: setup  ## regenerate docs/openapi.json
 	$(BIN)/python -m pwc.serve.openapi > docs/openapi.json
 
-# Data and models to / from the default DVC remote (.dvc/config; README "Remote storage").
+# Data and models to / from the default DVC remote (.dvc/config; docs/experiments.md).
 push: setup  ## data and models to the DVC remote
 	$(BIN)/dvc push
 pull: setup  ## data and models from the DVC remote
