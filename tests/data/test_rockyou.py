@@ -1,4 +1,4 @@
-"""Facts about the real RockYou file (../shared/GUIDE.md section 1), checked on every run."""
+"""Facts about the real RockYou file (docs/data.md), checked on every run."""
 
 import numpy as np
 import pyarrow.compute as pc
