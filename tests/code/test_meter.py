@@ -96,9 +96,11 @@ def _half_bits(context: int, gram: int) -> int:
     return min(max(round(2 * math.log2(context / gram)), 1), tb.MAX_COST)
 
 
-def test_the_gain_of_an_ngram_is_what_backing_off_would_cost():
+@pytest.mark.parametrize("penalty", [0, 6])
+def test_the_gain_of_an_ngram_is_what_backing_off_would_cost(penalty):
     """Order 2 over order 1, counted by hand: an n-gram's gain is |count x (its order-1
-    fallback - its own cost)|; min_gains keeps exactly those that reach it."""
+    cost + order 2's backoff penalty - its own cost)|; min_gains keeps exactly those that
+    reach it."""
     words = ["aaaa", "abab", "abba", "ba", "bb", "b", "aab", "baba", "abab"]
     seqs = [[tb.START, *w.encode(), tb.END] for w in words]
     order1 = {}  # byte -> count over the predicted positions
@@ -112,15 +114,15 @@ def test_the_gain_of_an_ngram_is_what_backing_off_would_cost():
     for (prev, _), c in pairs.items():
         context[prev] = context.get(prev, 0) + c
     gain = {
-        (prev, b): c * abs(_half_bits(total, order1[b]) - _half_bits(context[prev], c))
+        (prev, b): c * abs(_half_bits(total, order1[b]) + penalty - _half_bits(context[prev], c))
         for (prev, b), c in pairs.items()
     }
     counts = tb.Counts.of(pa.array(words), 2, 32)
-    everything = tb.build(pa.array(words), counts, [1, 1], [0, 0])
+    everything = tb.build(pa.array(words), counts, [1, 1], [0, penalty])
     assert sorted(everything.gains[1].tolist()) == sorted(gain.values())
     least = sorted(gain.values())[len(gain) // 2]
     assert 0 < least < max(gain.values())
-    pruned = tb.build(pa.array(words), counts, [1, 1], [0, 0], [0, least])
+    pruned = tb.build(pa.array(words), counts, [1, 1], [0, penalty], [0, least])
     for (prev, b), g in gain.items():
         data = np.array([prev, b], dtype=np.uint8)
         kept = pruned.values(data, np.array([1]))[1][0] > 0
