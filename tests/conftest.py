@@ -62,7 +62,7 @@ def _train_small_run(params, folder: Path) -> None:
     # whether P@ssw0rd read as a word or a random string (6.82 or 6.89 after 305 or 283
     # iterations, random ones 6.86-6.92); at 1e-5, 6.79 (the full-data model: 4.36)
     small["ridge_tol"] = 1e-5
-    cfg = params.train.model_copy(update={"rows": 150_000, **small})
+    cfg = with_changes(params.train, rows=150_000, **small)
     model_lib.save(model_lib.train(parts["train"], cfg, params.seed), folder / "model.skops")
     for name, part in parts.items():
         pq.write_table(part, folder / f"{name}.parquet")

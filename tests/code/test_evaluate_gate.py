@@ -3,7 +3,7 @@ import pyarrow as pa
 import pytest
 
 from pwc import evaluate
-from pwc.config import GateParams
+from pwc.config import GateParams, with_changes
 from pwc.data.split import VALIDATION_SETS
 from pwc.gate import decide, failures
 
@@ -109,7 +109,7 @@ def test_a_value_exactly_at_each_threshold_passes_and_just_below_fails():
     at = decide(_results(0.6, 1.0, 2.0), params)
     assert at["passed"] and all(c["passed"] for c in at["checks"]), failures(at)
     for field, threshold in params.model_dump().items():
-        below = params.model_copy(update={field: np.nextafter(threshold, np.inf)})
+        below = with_changes(params, **{field: np.nextafter(threshold, np.inf)})
         decision = decide(_results(0.6, 1.0, 2.0), below)
         assert not decision["passed"], field
         assert [c["rule"] for c in decision["checks"] if not c["passed"]] == [">="], field

@@ -12,6 +12,7 @@ import skops.io as sio
 from sklearn.linear_model import LinearRegression
 
 from pwc import model as model_lib
+from pwc.config import with_changes
 from pwc.errors import ModelError
 from pwc.hashing import password_hash
 from tests.project import section
@@ -169,7 +170,7 @@ def test_learners_get_disjoint_parts_of_the_split_in_the_shares_proportions():
     big = {"rows": n, "markov_rows": n, "booster_rows": n, "sampling": "uniform"}
 
     def parts(counts_on="part", **shares):
-        shared = section("train").shares.model_copy(update=shares)
+        shared = with_changes(section("train").shares, **shares)
         cfg = section("train", **big, shares=shared, counts_on=counts_on)
         drawn = model_lib.draw_rows(table, cfg, seed=1)
         got = [drawn.linear, drawn.markov["log_rank"], drawn.booster]

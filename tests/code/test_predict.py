@@ -6,6 +6,7 @@ import pytest
 from pwc import lookup as lookup_lib
 from pwc import model as model_lib
 from pwc import numerics
+from pwc.config import with_changes
 from pwc.errors import DataError
 from pwc.predict import predict_file
 from pwc.scorer import (
@@ -228,10 +229,10 @@ def test_from_params_loads_the_model_the_lookup_and_the_strength_settings(model,
     model_lib.save(model.model, tmp_path / "model.skops")
     table = lookup_lib.build(["leaked"], np.array([10.0]), None, PARAMS.lookup.key)
     lookup_lib.write(table, tmp_path / "lookup.bin")
-    paths = PARAMS.paths.model_copy(
-        update={"model": tmp_path / "model.skops", "lookup": tmp_path / "lookup.bin"}
+    paths = with_changes(
+        PARAMS.paths, model=tmp_path / "model.skops", lookup=tmp_path / "lookup.bin"
     )
-    params = PARAMS.model_copy(update={"paths": paths})
+    params = with_changes(PARAMS, paths=paths)
     names = ("model.skops", "lookup.bin")
     digest = {n: hashlib.sha256((tmp_path / n).read_bytes()).hexdigest() for n in names}
     scorer = Scorer.from_params(params)
@@ -251,16 +252,12 @@ def test_from_params_loads_the_model_the_lookup_and_the_strength_settings(model,
     off = Scorer.from_params(params, use_lookup=False)
     assert off.lookup is None and off.lookup_sha256 is None
     assert off(["leaked"])["source"].tolist() == ["model"]
-    disabled = params.model_copy(
-        update={"lookup": params.lookup.model_copy(update={"enabled": False})}
-    )
+    disabled = with_changes(params, lookup=with_changes(params.lookup, enabled=False))
     assert Scorer.from_params(disabled).lookup is None
     assert Scorer.from_params(disabled, use_lookup=True).lookup.entries == 1
     # another model file than params.yaml's
     (tmp_path / "other.skops").write_bytes((tmp_path / "model.skops").read_bytes())
-    moved = params.model_copy(
-        update={"paths": paths.model_copy(update={"model": tmp_path / "gone"})}
-    )
+    moved = with_changes(params, paths=with_changes(paths, model=tmp_path / "gone"))
     assert Scorer.from_params(moved, tmp_path / "other.skops").model_sha256 == digest["model.skops"]
 
 
