@@ -39,6 +39,8 @@ class Paths(_Section):
     predictions_dir: Path
     meter: Path
     meter_report: Path
+    range_dir: Path
+    range_report: Path
 
     def split(self, name: str) -> Path:
         return self.split_dir / f"{name}.parquet"
@@ -51,6 +53,9 @@ class Paths(_Section):
     @property
     def evaluate_plots(self) -> Path:
         return self.evaluate_dir / "plots"
+
+    def range_index(self, mode: str) -> Path:
+        return self.range_dir / f"{mode}.idx"
 
 
 class DataParams(_Section):
@@ -96,45 +101,32 @@ class LearnerShares(_Section):
 
 
 class TrainParams(_Section):
+    """The served model (pwc.model); params.yaml says what each value does."""
+
     model: Literal["baseline", "ngram_ridge"]
     rows: int | None = Field(gt=0)
     sampling: Literal["uniform", "log_rank", "mixed"]
-    # Map predictions back to the natural mix (isotonic, inverse-draw-probability weights).
     calibrate: bool
     ngram_max: int = Field(ge=1, le=6)
     hash_bits: int = Field(ge=10, le=24)
     vocabulary_size: int = Field(gt=0)
-    # ngram_ridge: byte Markov features (0 = off), counted as `counts_on` says (params.yaml)
     markov_order: int = Field(ge=0, le=8)
-    # 2^bits hashed buckets per order: one number for every order, or a list, one per order
     markov_bits: TableBits | list[TableBits]
     markov_rows: int = Field(gt=0)
     counts_on: Literal["part", "all"]
     shares: LearnerShares
-    # one Markov model per sampling of its rows (count: weighted by the estimated count)
     markov_samplings: list[Literal["uniform", "log_rank", "mixed", "count"]] = Field(min_length=1)
-    # ngram_ridge: a PCFG (pwc.pcfg) counted on the Markov model's rows, 2^bits segment
-    # buckets (0 = off)
     pcfg_bits: int = Field(ge=0, le=26)
-    # ngram_ridge: dictionary words and names, keyboard walks, dates, repeats (pwc.knowledge)
     knowledge: bool
-    # ngram_ridge: whole-string neighbours among the counted rows (pwc.neighbours; 0 = off)
     neighbour_bits: int = Field(ge=0, le=26)
-    # with it, strings one edit away: suffixes, last-byte siblings, one-byte insertions,
-    # digit variants
     neighbour_edits: bool
-    # with it, strings differing in one byte (its position's byte read as any byte)
     neighbour_substitutions: bool
-    # ngram_ridge: boosted trees over the linear score + dense features (0 iterations = off),
-    # fitted on `booster_rows` train rows disjoint from the others.
     booster_iter: int = Field(ge=0)
     booster_rows: int = Field(gt=0)
-    # how the trees' rows are drawn (the linear model's: `sampling`)
     booster_sampling: Literal["uniform", "log_rank", "mixed"]
     booster_leaves: int = Field(ge=2)
     booster_learning_rate: float = Field(gt=0)
     alpha: float = Field(gt=0)
-    # ngram_ridge: the Ridge's LSQR stopping tolerance (scipy's atol = btol)
     ridge_tol: float = Field(gt=0, lt=1)
     sgd_alpha: float = Field(gt=0)
     sgd_max_iter: int = Field(gt=0)
@@ -194,8 +186,7 @@ class PredictParams(_Section):
 
 class StrengthParams(_Section):
     score_thresholds: tuple[float, float, float, float]
-    # Beyond the leak (pwc.scorer.beyond_leak): model answers near the top of the leak's
-    # range rise by the Markov model's log10(1 / P(password)) above beyond_leak_markov_from.
+    # Beyond the leak: pwc.scorer.beyond_leak says how (params.yaml too).
     beyond_leak_from: float
     beyond_leak_width: float = Field(gt=0)
     beyond_leak_markov_from: float
@@ -235,6 +226,14 @@ class MeterParams(MeterTables):
         return self
 
 
+class RangeParams(_Section):  # the range index (pwc.breach); params.yaml says what each does
+    modes: list[Literal["sha1", "ntlm"]] = Field(min_length=1)
+    corpus: dict[Literal["sha1", "ntlm"], Path | None]
+    engine: Literal["local", "dask"]
+    memory_mb: int = Field(gt=0)
+    threads: int = Field(gt=0)
+
+
 class Params(_Section):
     seed: int
     paths: Paths
@@ -249,6 +248,7 @@ class Params(_Section):
     predict: PredictParams
     strength: StrengthParams
     meter: MeterParams
+    range: RangeParams
 
 
 def with_changes(section: S, **changes) -> S:
@@ -290,8 +290,7 @@ def lookup_key(params: Params, dotted: str):
 
 
 if __name__ == "__main__":
-    # `python -m pwc.config paths.raw_dir`: a value for shell scripts (CI), so paths are
-    # written only in params.yaml
+    # `python -m pwc.config paths.raw_dir`: a value for shell scripts (paths only here)
     import sys
 
     try:

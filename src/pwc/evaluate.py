@@ -1,4 +1,4 @@
-"""Metrics of predicted vs true log10 guess rank (definitions: README "Evaluation").
+"""Metrics of predicted vs true log10 guess rank (definitions: docs/evaluation.md).
 
 "served" is what users get: the Scorer (lookup, model, beyond-leak extension) as batch
 predict, the API and the CLI run it; "model" is the model's estimate alone, beside it.

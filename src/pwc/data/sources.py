@@ -5,7 +5,7 @@ Sources (params `data.source`):
 - wordlist: any frequency-ordered text file, one password a line (the same format).
 - csv: the course competition's `Password,Times`.
 
-Decoding rule (documented in README): a line that is valid UTF-8 is decoded as UTF-8; any
+Decoding rule (documented in docs/data.md): a line that is valid UTF-8 is decoded as UTF-8; any
 other line is decoded as Latin-1 and flagged `latin1=True`. Nothing is merged here: when a
 Latin-1 decoding collides with another row's password, validate quarantines the Latin-1 row
 (reason `decode_collision`) and counts it.

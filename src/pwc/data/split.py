@@ -1,6 +1,6 @@
 """Held-out membership by a stable hash: the train split, the validation and test sets.
 
-See ../shared/GUIDE.md section 2 (README "Evaluation") for the definitions.
+docs/evaluation.md has the definitions.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ EVAL_SETS = VALIDATION_SETS + TEST_SETS
 def _eval_sets(held: pa.Table, size: int, head_size: int, rng) -> tuple[pa.Table, pa.Table]:
     """(uniform draw, log-rank draw) from held-out rows sorted by rank."""
     uniform = held.take(uniform_sample(held.num_rows, size, rng))
-    # On small data the head set is capped at half of the held-out rows (GUIDE section 2).
+    # On small data the head set is capped at half of the held-out rows (docs/evaluation.md).
     head_size = min(head_size, held.num_rows // 2)
     head_idx = np.sort(log_rank_sample(held["rank"].to_numpy(), head_size, rng))
     return uniform, held.take(head_idx)

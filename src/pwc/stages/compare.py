@@ -6,7 +6,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pwc import compare, frequency, model
-from pwc.config import Params
+from pwc.config import Params, with_changes
 from pwc.data.split import TEST_SETS
 from pwc.io import sha256_file, write_json
 from pwc.meter import bundle
@@ -26,7 +26,7 @@ def main(params: Params) -> None:
     cap = float(pc.max(train["target"]).as_py())  # the leak's rarest class (evaluate.metrics)
     # The lecture baseline, fitted on exactly our linear learner's rows and weights.
     linear_rows = model.draw_rows(train, params.train, params.seed).linear
-    baseline_cfg = params.train.model_copy(update={"model": "baseline"})
+    baseline_cfg = with_changes(params.train, model="baseline")
     baseline = model.fit(baseline_cfg, linear_rows, params.seed)
     cal = take_uniform(train, cfg.rows, params.seed + 1)
     zx = compare.ZxcvbnCalibrated(cal["password"].to_pylist(), cal["target"].to_numpy())

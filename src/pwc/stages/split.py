@@ -1,4 +1,5 @@
-"""split: train / test / test_head by a stable hash of each password."""
+"""split: the train split, the validation sets and the test sets (test, test_head), by a
+stable hash of each password."""
 
 import pyarrow.parquet as pq
 
