@@ -1,4 +1,4 @@
-"""Command line: `password-complexity score | serve | predict | predict-dask`."""
+"""Command line: `password-complexity score | pwned | serve | predict | predict-dask`."""
 
 from __future__ import annotations
 
@@ -56,6 +56,10 @@ def _score(args: argparse.Namespace) -> int:
     else:
         use_lookup = False if args.no_lookup else None
         scorer = Scorer.from_params(params, args.model, use_lookup=use_lookup)
+        if args.breach_index:
+            from pwc.breach.lookup import with_breach_index
+
+            scorer = with_breach_index(scorer, args.breach_index)
     columns = scorer(passwords)
     if args.json:
         sys.stdout.write(response_json(scorer.version, columns, indent=2).decode() + "\n")
@@ -68,6 +72,22 @@ def _score(args: argparse.Namespace) -> int:
                 f"  {r['source']}"
             )
         print(f"model {scorer.version}", file=sys.stderr)
+    return 0
+
+
+def _pwned(args: argparse.Namespace) -> int:
+    from pwc.breach import client
+
+    passwords = _read_stdin()
+    bad = [i + 1 for i, p in enumerate(passwords) if not is_utf8(p)]
+    if bad:
+        raise PwcError(f"input line(s) {bad[:10]} are not valid UTF-8")
+    found = client.counts(passwords, args.url, args.mode, pad=not args.no_padding)
+    if args.json:
+        print(json.dumps([{"line": i, "count": n} for i, n in enumerate(found, 1)]))
+    else:
+        for i, n in enumerate(found, 1):
+            print(f"{i}\t{n}")
     return 0
 
 
@@ -195,8 +215,32 @@ def parser() -> argparse.ArgumentParser:
         help="score with the browser meter's reference (DIR: its bundle; default paths.meter)",
     )
     score.add_argument("--extended", action="store_true", help="with --meter: its extended model")
+    score.add_argument(
+        "--breach-index",
+        type=Path,
+        metavar="IDX",
+        help="a breach corpus's sha1 range index: passwords in it answer as leaked",
+    )
     _model_options(score)
     score.set_defaults(func=_score)
+
+    pwned = sub.add_parser(
+        "pwned",
+        help="breach counts from an HIBP-compatible range server (sends 5-character prefixes)",
+        description="Reads passwords on stdin, one a line; prints each line's number and its "
+        "count in the server's corpus (0: not found). Only the first 5 hex characters of each "
+        "digest leave this process, and answers are padded.",
+    )
+    pwned.add_argument(
+        "--url",
+        default=os.environ.get("PWC_PWNED_URL", "http://127.0.0.1:8000"),
+        help="the server (default: $PWC_PWNED_URL or this project's API on 127.0.0.1:8000; "
+        "HIBP's is https://api.pwnedpasswords.com)",
+    )
+    pwned.add_argument("--mode", choices=["sha1", "ntlm"], default="sha1")
+    pwned.add_argument("--no-padding", action="store_true", help="do not ask for Add-Padding")
+    pwned.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    pwned.set_defaults(func=_pwned)
 
     predict = sub.add_parser(
         "predict", help="score a file (Parquet `password` column or text) into Parquet or CSV"

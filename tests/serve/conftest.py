@@ -17,6 +17,8 @@ import pytest
 import yaml
 
 from pwc import lookup
+from pwc.breach import build
+from pwc.breach.hashes import MODES
 
 from ..conftest import ROOT
 
@@ -38,6 +40,11 @@ def served(small_run, small_run_dir, meter_dir, tmp_path_factory) -> Path:
         train["password"], train["guess_rank"].to_numpy(), None, raw["lookup"]["key"]
     )
     lookup.write(table, base / "lookup.bin")
+    # the range indexes as the range_index stage builds them, of the training split too
+    counts = build.leak_counts(train["times"], train["block"])
+    (base / "range").mkdir()
+    for mode in raw["range"]["modes"]:
+        build.from_leak(train["password"], counts, MODES[mode], base / "range" / f"{mode}.idx")
     (base / "metrics/evaluate").mkdir(parents=True)
     metrics = {"test": {"served": {"spearman": 0.3}}, "test_head": {"served": {"spearman": 0.5}}}
     (base / "metrics/evaluate/metrics.json").write_text(json.dumps(metrics))
@@ -48,6 +55,7 @@ def served(small_run, small_run_dir, meter_dir, tmp_path_factory) -> Path:
         evaluate_dir=str(base / "metrics/evaluate"),
         gate=str(base / "metrics/gate.json"),
         meter=str(meter_dir),
+        range_dir=str(base / "range"),
     )
     (base / "params.yaml").write_text(yaml.safe_dump(raw))
     return base / "params.yaml"

@@ -63,7 +63,7 @@ def line_problem(line: str, hex_chars: int) -> str | None:
     digest, count = parts
     if len(digest) != hex_chars or not _HEX.fullmatch(digest):
         return f"not {hex_chars} hexadecimal characters"
-    if not count.isdigit() or int(count) < 1:
+    if not count.isascii() or not count.isdigit() or not 1 <= int(count) < 2**63:
         return "count not an integer >= 1"
     return None
 
@@ -110,11 +110,12 @@ def _connect(limits: Limits) -> duckdb.DuckDBPyConnection:
 def _lines_sql(files: list[str], digest_expr: str, hex_chars: int) -> str:
     """Every line of the files as (file, digest hex, count, valid)."""
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    # the count is read as text: DuckDB's BIGINT reader would round "1.5" to 2
     return f"""
-        SELECT filename AS file, upper({digest_expr}) AS hex, count,
-               coalesce(regexp_full_match(hex, '[0-9A-F]{{{hex_chars}}}') AND count >= 1, false)
-                   AS valid
-        FROM read_csv([{listed}], columns={{'digest': 'VARCHAR', 'count': 'BIGINT'}},
+        SELECT filename AS file, upper({digest_expr}) AS hex, try_cast(n AS BIGINT) AS count,
+               coalesce(regexp_full_match(hex, '[0-9A-F]{{{hex_chars}}}')
+                        AND regexp_full_match(n, '[0-9]+') AND count >= 1, false) AS valid
+        FROM read_csv([{listed}], columns={{'digest': 'VARCHAR', 'n': 'VARCHAR'}},
                       delim=':', header=false, quote='', escape='', filename=true,
                       store_rejects=true, auto_detect=false)
     """

@@ -5,7 +5,9 @@ A digest's first 20 bits are its prefix and are not stored: the prefix is the po
 offsets table. A record is the rest of the digest (35 hex characters for SHA-1, 27 for NTLM)
 and one 4-bit count code, so 18 bytes for SHA-1 and 14 for NTLM: the code is the count when
 it is 1-15 and 0 when the count is in the bucket's escape bytes (LEB128, in record order).
-Records are sorted, so a bucket is already an HIBP answer in HIBP's order.
+Records are sorted, so a bucket is already an HIBP answer in HIBP's order. The file ends with
+the count histogram (each distinct count and how many digests have it), which gives a count
+its guess rank: the mid-rank of its tie, as the leak's targets are.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ VERSION = 1
 PREFIX_BITS = 20
 PREFIXES = 1 << PREFIX_BITS
 MAX_CODE = 15  # counts above it go to the escape bytes
-# magic, version, mode, record bytes, records, escape bytes
-_HEADER = struct.Struct("<8sI8sIQQ")
+# magic, version, mode, record bytes, records, escape bytes, distinct counts
+_HEADER = struct.Struct("<8sI8sIQQQ")
 HEADER_BYTES = 64
 # HIBP's Add-Padding: every answer holds a random 800-1,000 lines, the extra ones count 0
 PAD_MIN, PAD_MAX = 800, 1000
@@ -120,6 +122,7 @@ class IndexWriter:
         self.last: np.ndarray | None = None
         self.total = 0
         self.count_sum = 0
+        self.histogram: dict[int, int] = {}
         self._stack = ExitStack()
 
     def __enter__(self) -> IndexWriter:
@@ -151,6 +154,8 @@ class IndexWriter:
         self.last = digests[-1].copy()
         self.total += len(digests)
         self.count_sum += int(counts.sum())
+        for value, n in zip(*np.unique(counts, return_counts=True), strict=True):
+            self.histogram[int(value)] = self.histogram.get(int(value), 0) + int(n)
 
     def __exit__(self, kind, value, tb) -> None:
         try:
@@ -167,9 +172,13 @@ class IndexWriter:
         while block := self.esc.read(1 << 24):
             self.out.write(block)
         escapes = int(self.escapes_per_prefix.sum())
+        self.out.write(bytes(_align(escapes)))
+        pairs = sorted(self.histogram.items(), reverse=True)  # most common first, as ranks go
+        self.out.write(np.array(pairs, "<u8").reshape(-1, 2).tobytes())
         self.out.seek(0)
         mode = self.mode.name.encode("ascii")
-        self.out.write(_HEADER.pack(MAGIC, VERSION, mode, self.record_bytes, self.total, escapes))
+        header = (MAGIC, VERSION, mode, self.record_bytes, self.total, escapes, len(pairs))
+        self.out.write(_HEADER.pack(*header))
 
 
 def write(path: str | Path, mode: Mode, digests: np.ndarray, counts: np.ndarray) -> None:
@@ -192,7 +201,8 @@ class RangeIndex:
         data = np.memmap(self.path, np.uint8, mode="r")
         if len(data) < HEADER_BYTES:
             raise DataError(f"{self.path}: not a range index (too short)")
-        magic, version, mode, rec, n, esc = _HEADER.unpack_from(data[: _HEADER.size].tobytes())
+        header = _HEADER.unpack_from(data[: _HEADER.size].tobytes())
+        magic, version, mode, rec, n, esc, distinct = header
         name = mode.rstrip(b"\0").decode("ascii", "replace")
         if magic != MAGIC or version != VERSION or name not in MODES:
             raise DataError(f"{self.path}: not a version-{VERSION} range index")
@@ -200,13 +210,20 @@ class RangeIndex:
         if rec != self.mode.digest_bytes - 2:
             raise DataError(f"{self.path}: {rec}-byte records for {name}")
         at = HEADER_BYTES + n * rec + _align(n * rec)
-        size = at + 2 * 8 * (PREFIXES + 1) + esc
+        esc_at = at + 2 * 8 * (PREFIXES + 1)
+        hist_at = esc_at + esc + _align(esc)
+        size = hist_at + 16 * distinct
         if len(data) != size:
             raise DataError(f"{self.path}: {len(data)} bytes, the header says {size}")
         self.records = data[HEADER_BYTES : HEADER_BYTES + n * rec].reshape(n, rec)
         offsets = data[at : at + 2 * 8 * (PREFIXES + 1)].view("<u8").reshape(2, PREFIXES + 1)
         self.offsets, self.escape_offsets = offsets[0], offsets[1]
-        self.escapes = data[size - esc : size]
+        self.escapes = data[esc_at : esc_at + esc]
+        hist = data[hist_at:size].view("<u8").reshape(-1, 2).astype(np.int64)
+        self.rank_counts = hist[:, 0]  # distinct counts, descending
+        # the mid-rank of each count's tie: those before it, plus (its size + 1) / 2
+        before = np.cumsum(hist[:, 1]) - hist[:, 1]
+        self.rank_of_count = before + (hist[:, 1] + 1) / 2
         self.entries = int(n)
         self.bytes = int(size)
 
@@ -231,6 +248,11 @@ class RangeIndex:
                         break
             out.append(Entry(text[i : i + width - 1], count))
         return out
+
+    def guess_rank(self, count: int) -> float:
+        """The guess rank of a digest seen `count` times (>= 1): its tie's mid-rank."""
+        pos = int(np.searchsorted(-self.rank_counts, -count))
+        return float(self.rank_of_count[pos])
 
     def count(self, digest: bytes) -> int:
         """How often the digest is in the corpus (0: not in it)."""

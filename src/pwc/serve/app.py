@@ -23,9 +23,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
 from pwc import __version__
+from pwc.breach.lookup import with_breach_index
 from pwc.config import Params, load_params
 from pwc.data.split import TEST_SETS
 from pwc.scorer import Scorer, ScoreResponse, response_json
+from pwc.serve import range as range_api
 from pwc.serve.limits import BodySizeLimit, InFlightLimit
 from pwc.serve.metrics import SCORED, RequestMetrics, metrics_response
 from pwc.text import check_utf8
@@ -49,6 +51,8 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(default=12, gt=0)
     git_commit: str | None = None
     lookup: bool | None = None  # default: lookup.enabled from params
+    # a breach corpus's SHA-1 range index answering "leak" after the lookup (docs/breach.md)
+    breach_index: Path | None = None
 
 
 def _request_model(max_batch: int, max_length: int) -> type[BaseModel]:
@@ -166,6 +170,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A model that cannot be loaded safely stops start-up: never serve garbage.
         scorer = Scorer.from_params(params, model_path, use_lookup=settings.lookup)
+        if settings.breach_index:
+            scorer = with_breach_index(scorer, settings.breach_index)
         # one password through every path first: what the first call builds (the trees'
         # single-row tables, ~60 ms) is built before the server says it is ready
         scorer(["warm-up", "warm-up-2"])
@@ -191,7 +197,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scorer = None
     # the last added runs first: metrics see every answer, shed ones included
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight, paths=("/v1/score",))
+    shed = ("/v1/score", range_api.PATH)
+    app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight, paths=shed)
     app.add_middleware(RequestMetrics)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -251,6 +258,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={200: {"description": "Prometheus metrics", "content": {"text/plain": {}}}},
         summary="Prometheus metrics (no password, no hash: fixed labels only)",
     )
+    # HIBP's range API over the range_index stage's memory-mapped files (docs/breach.md)
+    app.include_router(range_api.router(range_api.load_indexes(params.paths, params.range.modes)))
+    logging.getLogger("uvicorn.access").addFilter(range_api.RedactRangePaths())
     # The browser meter's bundle (the `meter` stage's output): pages import /meter/meter.js
     # and score in the browser; its demo is /meter/demo.html. Static files, no password here.
     if Path(params.paths.meter).is_dir():

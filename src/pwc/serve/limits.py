@@ -76,6 +76,11 @@ def _replay(messages: list[Message], then: Receive) -> Receive:
     return replayed
 
 
+def covered(path: str, paths: tuple[str, ...]) -> bool:
+    """Whether a path is one of `paths`; one ending in "/" covers what lies under it."""
+    return path in paths or any(p.endswith("/") and path.startswith(p) for p in paths)
+
+
 class InFlightLimit:
     """Load shedding: at most `max_in_flight` score requests handled at once by this worker.
 
@@ -105,7 +110,7 @@ class InFlightLimit:
         await send({"type": "http.response.body", "body": self.body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") not in self.paths:
+        if scope["type"] != "http" or not covered(scope.get("path", ""), self.paths):
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.max_in_flight:

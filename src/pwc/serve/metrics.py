@@ -38,9 +38,15 @@ IN_FLIGHT = Gauge(
 SCORED = Counter("pwc_passwords_scored", "Passwords scored, by answer source", ["source"])
 
 
+RANGE_ROUTE = "/range/{prefix}"
+RANGE_ANSWERS = Counter("pwc_range_answers", "Range API answers, by digest mode", ["mode"])
+
+
 def route_of(scope: Scope) -> str:
     """The route template a request is counted under: a known route or "other"."""
     path = scope.get("path", "")
+    if path.startswith("/range/"):
+        return RANGE_ROUTE
     return path if path in ROUTES else "other"
 
 
