@@ -1,6 +1,7 @@
 """The range index's core: digests, the file, HIBP's answer format, hash-only corpora."""
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -147,8 +148,9 @@ def _read_corpus(root: Path, kind: hashes.Mode) -> tuple[np.ndarray, np.ndarray]
     for path in sorted(root.glob("*.txt")):
         prefix = path.stem if corpus.PREFIX_FILE.fullmatch(path.name) else ""
         for line in path.read_text().splitlines():
-            if line.strip() and corpus.line_problem(line, kind.hex_chars - len(prefix)) is None:
-                h, c = line.split(":")
+            h, _, c = line.partition(":")
+            hexadecimal = all(ch in "0123456789abcdefABCDEF" for ch in h)
+            if len(prefix + h) == kind.hex_chars and hexadecimal and c.isdigit() and int(c) > 0:
                 digests.append(bytes.fromhex(prefix + h))
                 counts.append(int(c))
     d = np.frombuffer(b"".join(digests), np.uint8).reshape(-1, kind.digest_bytes)
@@ -241,3 +243,27 @@ def test_a_breach_index_answers_after_the_lookup(tmp_path):
     index.write(tmp_path / "n.idx", NTLM, NTLM.digests(["a"]), np.array([1]))
     with pytest.raises(ValueError, match="needs a sha1 index"):
         BreachLookup(index.RangeIndex(tmp_path / "n.idx"))
+
+
+def test_the_stage_indexes_a_corpus_and_writes_its_quarantine(params, tmp_path):
+    from pwc.config import with_changes
+    from pwc.stages import range_index
+
+    synthetic.generate(tmp_path / "corpus", 500, SHA1, seed=5)
+    (tmp_path / "corpus" / "bad.txt").write_text("nothex:1\n")
+    paths = with_changes(params.paths, range_dir=tmp_path / "out", range_report=tmp_path / "r.json")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "md5.idx").write_text("an old mode's file")  # gone after the stage
+    settings = with_changes(params.range, modes=["sha1"], corpus={"sha1": tmp_path / "corpus"})
+    range_index.main(with_changes(params, paths=paths, range=settings))
+    report = json.loads((tmp_path / "r.json").read_text())["sha1"]
+    assert report["source"] == "corpus" and report["hashes"] == 500 and report["quarantined"] == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "sha1.idx",
+        "sha1.quarantine.csv",
+    ]
+    rows = (tmp_path / "out" / "sha1.quarantine.csv").read_text().splitlines()
+    assert rows == [
+        "file,line,reason",
+        f"{tmp_path / 'corpus' / 'bad.txt'},1,not 40 hexadecimal characters",
+    ]

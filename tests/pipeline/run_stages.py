@@ -23,6 +23,7 @@ STAGES = (
     "ingest",
     "validate",
     "lookup",
+    "range_index",
     "split",
     "train",
     "meter",

@@ -30,13 +30,16 @@ def copy(first_run, tmp_path):
 def test_repro_runs_every_stage_and_leaves_status_clean(first_run):
     repo, stdout = first_run
     ran = ran_stages(stdout)
-    assert sorted(ran) == sorted([*CHAIN, "lookup", "compare", "meter"])
+    assert sorted(ran) == sorted([*CHAIN, "lookup", "range_index", "compare", "meter"])
     assert [s for s in ran if s in CHAIN] == CHAIN
     assert ran.index("validate") < ran.index("lookup") < ran.index("predict")
+    assert ran.index("validate") < ran.index("range_index")
     assert ran.index("split") < ran.index("meter") < ran.index("evaluate")
     assert json.loads((repo / "metrics/gate.json").read_text())["passed"] is True
     report = json.loads((repo / "metrics/validate.json").read_text())
     assert report["rows_in"] == 100_000 == report["rows_kept"] + report["rows_quarantined"]
+    ranged = json.loads((repo / "metrics/range.json").read_text())
+    assert ranged["sha1"]["hashes"] == ranged["ntlm"]["hashes"] == report["rows_kept"]
     predictions = pq.read_table(repo / "data/predictions/test.parquet")
     assert predictions.num_rows == pq.read_metadata(repo / "data/split/test.parquet").num_rows
     assert (repo / "models/model.skops").stat().st_size > 0

@@ -3,13 +3,16 @@
 A corpus is a directory of text files as the HIBP downloader writes them: `XXXXX.txt` (a
 5-hex-character prefix) holding `SUFFIX:COUNT` lines, or any other `*.txt` holding
 `HASH:COUNT` lines (full digests, any order). The work is cut into 256 partitions by the
-digest's first byte; each partition is read, checked, summed (the same digest in two files or
-lines counts once, with the counts added) and sorted by DuckDB under a memory limit, spilling
-to disk past it. Partitions run one after another here or as tasks on a Dask cluster
-(`Engine`); either way they reach the writer in order, so the index bytes are the same.
+digest's first byte. Lines are read here in chunks (file and line number kept) and handed to
+DuckDB, which checks them, spreads full-digest files into Parquet partitions, and sums (the
+same digest in two files or lines counts once, with the counts added) and sorts each
+partition under a memory limit, spilling to disk past it. Partitions run one after another
+here or as tasks on a Dask cluster (`Engine`); either way they reach the writer in order, so
+the index bytes are the same.
 
 Lines that are not `HEX:COUNT` with the mode's hex length and a count >= 1 are quarantined:
 counted, with file and line number and reason, never their text (a digest is a secret too).
+Blank lines are skipped.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from pwc.breach.hashes import Mode
 from pwc.breach.index import IndexWriter
@@ -29,7 +33,8 @@ from pwc.errors import DataError
 
 PARTITIONS = 256
 PREFIX_FILE = re.compile(r"[0-9A-Fa-f]{5}\.txt")
-_HEX = re.compile(r"[0-9A-Fa-f]+")
+CHUNK_LINES = 1 << 20  # lines handed to DuckDB at once
+READ_BYTES = 1 << 26  # a large file is read this much at a time
 
 
 @dataclass(frozen=True)
@@ -54,29 +59,6 @@ class Quarantine:
         return dict(sorted(out.items()))
 
 
-def line_problem(line: str, hex_chars: int) -> str | None:
-    """Why one corpus line is rejected (None: it is fine). The SQL filter applies the same
-    rule (tests check they agree)."""
-    parts = line.rstrip("\r\n").split(":")
-    if len(parts) != 2:
-        return "not HEX:COUNT"
-    digest, count = parts
-    if len(digest) != hex_chars or not _HEX.fullmatch(digest):
-        return f"not {hex_chars} hexadecimal characters"
-    if not count.isascii() or not count.isdigit() or not 1 <= int(count) < 2**63:
-        return "count not an integer >= 1"
-    return None
-
-
-def _problems(path: Path, mode: Mode) -> Iterator[tuple[int, str]]:
-    # a prefix file's lines hold the digest without its 5 prefix characters
-    hex_chars = mode.hex_chars - 5 if PREFIX_FILE.fullmatch(path.name) else mode.hex_chars
-    with path.open(encoding="ascii", errors="replace", newline="") as lines:
-        for number, line in enumerate(lines, 1):
-            if line.strip() and (reason := line_problem(line, hex_chars)) is not None:
-                yield number, reason
-
-
 @dataclass(frozen=True)
 class Corpus:
     """The files of one corpus directory, by partition."""
@@ -99,66 +81,117 @@ class Corpus:
         return by_part, full
 
 
+def _blocks(path: str) -> Iterator[str]:
+    """A file's text in pieces that end at a line end (ASCII; other bytes become U+FFFD)."""
+    with open(path, "rb") as f:
+        rest = b""
+        while block := f.read(READ_BYTES):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            rest = block[cut:]
+            yield block[:cut].decode("ascii", "replace")
+        if rest:
+            yield rest.decode("ascii", "replace")
+
+
+def read_lines(files: list[str]) -> Iterator[pa.RecordBatch]:
+    """Every line of the files as (file index, line number, text), CHUNK_LINES at a time."""
+    texts: list[str] = []
+    numbers: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+
+    def batch() -> pa.RecordBatch:
+        out = pa.record_batch(
+            [
+                pa.array(np.concatenate(owners)),
+                pa.array(np.concatenate(numbers)),
+                pa.array(texts, pa.string()),
+            ],
+            names=["file", "line", "text"],
+        )
+        texts.clear(), numbers.clear(), owners.clear()
+        return out
+
+    for i, path in enumerate(files):
+        line = 1
+        for block in _blocks(path):
+            lines = block.replace("\r\n", "\n").split("\n")
+            if lines[-1] == "":
+                lines.pop()
+            texts.extend(lines)
+            numbers.append(np.arange(line, line + len(lines), dtype=np.int64))
+            owners.append(np.full(len(lines), i, np.int32))
+            line += len(lines)
+            if len(texts) >= CHUNK_LINES:
+                yield batch()
+    if texts:
+        yield batch()
+
+
 def _connect(limits: Limits) -> duckdb.DuckDBPyConnection:
     db = duckdb.connect(config={"threads": limits.threads, "memory_limit": f"{limits.memory_mb}MB"})
     if limits.spill_dir:
         db.execute(f"SET temp_directory = '{limits.spill_dir}'")
-    db.execute("SET preserve_insertion_order = false")
     return db
 
 
-def _lines_sql(files: list[str], digest_expr: str, hex_chars: int) -> str:
-    """Every line of the files as (file, digest hex, count, valid)."""
-    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-    # the count is read as text: DuckDB's BIGINT reader would round "1.5" to 2
+def _checked(hex_chars: int) -> str:
+    """The lines of `batch` (joined to `files` for their prefix) with their digest, count and
+    what is wrong with them (NULL: nothing)."""
     return f"""
-        SELECT filename AS file, upper({digest_expr}) AS hex, try_cast(n AS BIGINT) AS count,
-               coalesce(regexp_full_match(hex, '[0-9A-F]{{{hex_chars}}}')
-                        AND regexp_full_match(n, '[0-9]+') AND count >= 1, false) AS valid
-        FROM read_csv([{listed}], columns={{'digest': 'VARCHAR', 'n': 'VARCHAR'}},
-                      delim=':', header=false, quote='', escape='', filename=true,
-                      store_rejects=true, auto_detect=false)
+        WITH parsed AS (
+            SELECT file, line, prefix, string_split(text, ':') AS parts,
+                   {hex_chars} - len(prefix) AS want
+            FROM batch JOIN files USING (file) WHERE trim(text) <> ''
+        )
+        SELECT file, line, upper(prefix || parts[1]) AS hex, try_cast(parts[2] AS BIGINT) AS count,
+            CASE WHEN len(parts) <> 2 THEN 'not HEX:COUNT'
+                 WHEN len(parts[1]) <> want OR NOT regexp_full_match(parts[1], '[0-9A-Fa-f]+')
+                     THEN 'not ' || want || ' hexadecimal characters'
+                 WHEN NOT regexp_full_match(parts[2], '[0-9]+') OR count IS NULL OR count < 1
+                     THEN 'count not an integer >= 1'
+            END AS problem
+        FROM parsed
     """
 
 
-def _check(db: duckdb.DuckDBPyConnection, sql: str, mode: Mode, quarantine: Quarantine) -> None:
-    """Quarantine the lines the SQL rule rejects and those the reader could not parse, with
-    their line numbers from a rescan of just those files (the two rules must agree)."""
-    bad = db.sql(f"SELECT file, count(*) FROM ({sql}) WHERE NOT valid GROUP BY file").fetchall()
-    unparsed = db.sql(
-        "SELECT file_path, count(DISTINCT line) FROM reject_errors "
-        "JOIN reject_scans USING (scan_id, file_id) GROUP BY file_path"
-    ).fetchall()
-    expected: dict[str, int] = {}
-    for name, n in [*bad, *unparsed]:
-        expected[name] = expected.get(name, 0) + n
-    for name in sorted(expected):
-        found = list(_problems(Path(name), mode))
-        if len(found) != expected[name]:
-            raise DataError(f"{name}: {expected[name]} lines rejected, {len(found)} found again")
-        quarantine.entries += [(name, number, reason) for number, reason in found]
+def _files_table(files: list[str]) -> pa.Table:
+    names = [Path(f).name for f in files]
+    prefixes = [n[:5].upper() if PREFIX_FILE.fullmatch(n) else "" for n in names]
+    return pa.table({"file": pa.array(range(len(files)), pa.int32()), "prefix": prefixes})
 
 
-def _full_digest_sql(files: list[str], mode: Mode) -> str:
-    return _lines_sql(files, "digest", mode.hex_chars)
-
-
-def _prefix_digest_sql(files: list[str], mode: Mode) -> str:
-    prefixed = r"regexp_extract(filename, '([0-9A-Fa-f]{5})\.txt$', 1) || digest"
-    return _lines_sql(files, prefixed, mode.hex_chars)
+def _load(db, files: list[str], hex_chars: int, each_batch) -> list[tuple[str, int, str]]:
+    """Stream the files' lines through DuckDB: `each_batch(db)` takes the checked lines of one
+    chunk (view `checked`); returns the rejected lines."""
+    db.register("files", _files_table(files))
+    rejected = []
+    for batch in read_lines(files):
+        db.register("batch", batch)
+        db.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {_checked(hex_chars)}")
+        bad = db.sql("SELECT file, line, problem FROM checked WHERE problem IS NOT NULL").fetchall()
+        rejected += [(files[f], line, problem) for f, line, problem in bad]
+        each_batch(db)
+        db.unregister("batch")
+    return rejected
 
 
 def bucket_full_files(
     files: list[str], mode: Mode, into: Path, limits: Limits, quarantine: Quarantine
 ) -> None:
-    """Spread `HASH:COUNT` files into Parquet partitions by first byte (DuckDB, out of core)."""
+    """Spread `HASH:COUNT` files into Parquet partitions by first byte (DuckDB, streaming)."""
     db = _connect(limits)
-    sql = _full_digest_sql(files, mode)
-    _check(db, sql, mode, quarantine)
-    db.execute(
-        f"""COPY (SELECT hex, count, substr(hex, 1, 2) AS part FROM ({sql}) WHERE valid)
-            TO '{into}' (FORMAT parquet, PARTITION_BY (part), OVERWRITE_OR_IGNORE)"""
-    )
+    written = iter(range(1 << 62))
+
+    def copy(db) -> None:
+        db.execute(
+            f"""COPY (SELECT hex, count, substr(hex, 1, 2) AS part
+                  FROM checked WHERE problem IS NULL)
+                TO '{into}' (FORMAT parquet, PARTITION_BY (part), OVERWRITE_OR_IGNORE true,
+                             FILENAME_PATTERN 'chunk{next(written)}_{{i}}')"""
+        )
+
+    quarantine.entries += _load(db, files, mode.hex_chars, copy)
     db.close()
 
 
@@ -167,24 +200,25 @@ def partition(
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, str]]]:
     """One partition's digests, summed and sorted, with its rejected lines."""
     db = _connect(limits)
-    quarantine = Quarantine()
-    parts = []
-    if prefix_files:
-        sql = _prefix_digest_sql(prefix_files, mode)
-        _check(db, sql, mode, quarantine)
-        parts.append(f"SELECT hex, count FROM ({sql}) WHERE valid")
+    db.execute("CREATE TEMP TABLE rows (hex VARCHAR, count BIGINT)")
+    rejected = _load(
+        db,
+        prefix_files,
+        mode.hex_chars,
+        lambda db: db.execute(
+            "INSERT INTO rows SELECT hex, count FROM checked WHERE problem IS NULL"
+        ),
+    )
     if bucket:
-        parts.append(f"SELECT hex, count FROM read_parquet('{bucket}/*.parquet')")
-    if not parts:
-        return np.zeros((0, mode.digest_bytes), np.uint8), np.zeros(0, np.int64), []
+        db.execute(f"INSERT INTO rows SELECT hex, count FROM read_parquet('{bucket}/*.parquet')")
     table = db.sql(
-        f"""SELECT unhex(hex) AS digest, sum(count)::BIGINT AS count
-            FROM ({" UNION ALL ".join(parts)}) GROUP BY hex ORDER BY hex"""
+        """SELECT unhex(hex) AS digest, sum(count)::BIGINT AS count
+           FROM rows GROUP BY hex ORDER BY hex"""
     ).to_arrow_table()
     db.close()
     digests = table["digest"].combine_chunks()
     raw = np.frombuffer(digests.buffers()[2], np.uint8)[: len(digests) * mode.digest_bytes]
-    return raw.reshape(-1, mode.digest_bytes).copy(), table["count"].to_numpy(), quarantine.entries
+    return raw.reshape(-1, mode.digest_bytes).copy(), table["count"].to_numpy(), rejected
 
 
 class Engine:

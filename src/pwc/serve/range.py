@@ -48,7 +48,7 @@ def router(indexes: dict[str, index.RangeIndex]) -> APIRouter:
         },
         summary="HIBP-compatible range search: digests under a 5-hex-character prefix",
     )
-    def range_search(
+    async def range_search(
         prefix: str,
         mode: Annotated[str, Query(description=MODE_RULE)] = "sha1",
         add_padding: Annotated[str | None, Header(alias="Add-Padding")] = None,
