@@ -65,7 +65,7 @@ def timed(label: str, rows: int, work) -> dict:
         "peak_rss_mb": rss.peak / 2**20,
     }
     rate, peak = row["rows_per_s"], row["peak_rss_mb"]
-    print(f"{label:28} {wall:8.1f} s  {rate:12,.0f} rows/s  peak RSS {peak:,.0f} MB", flush=True)
+    print(f"{label:28} {wall:8.1f} s  {rate:12,.0f} rows/s  peak RSS {peak:,.0f} MiB", flush=True)
     return row
 
 
@@ -83,15 +83,20 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, required=True, help="scratch directory (disk)")
     parser.add_argument("--memory-mb", type=int, default=1024, help="DuckDB's limit")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--layout", choices=["prefix", "full"], default="prefix")
     parser.add_argument("--keep", action="store_true", help="reuse a corpus already generated")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    mode, root = MODES["sha1"], args.dir / f"corpus-{args.rows}"
+    mode, root = MODES["sha1"], args.dir / f"corpus-{args.layout}-{args.rows}"
     rows = []
     if not (args.keep and root.is_dir()):
         shutil.rmtree(root, ignore_errors=True)
         rows.append(
-            timed("generate", args.rows, lambda: synthetic.generate(root, args.rows, mode, 0))
+            timed(
+                "generate",
+                args.rows,
+                lambda: synthetic.generate(root, args.rows, mode, 0, args.layout),
+            )
         )
     files = sum(1 for _ in root.iterdir())
     corpus_bytes = sum(p.stat().st_size for p in root.iterdir())
@@ -121,11 +126,12 @@ def write_results(args, files, corpus_bytes, rows, size, same) -> None:
         [
             "<!-- range-ingest:start -->",
             f"`python benchmarks/range_ingest.py --rows {args.rows} --memory-mb {args.memory_mb} "
-            f"--threads {args.threads}`: {args.rows:,} SHA-1 rows in {files:,} prefix files "
+            f"--threads {args.threads} --layout {args.layout}`: {args.rows:,} SHA-1 rows in "
+            f"{files:,} {args.layout} files "
             f"({corpus_bytes / 2**30:.2f} GiB); index {size:,} bytes ({size / args.rows:.2f} "
             f"bytes/hash); the two engines' indexes {'are the same bytes' if same else 'DIFFER'}.",
             "",
-            "| step | wall s | rows/s | peak RSS MB (process tree) |",
+            "| step | wall s | rows/s | peak RSS MiB (process tree) |",
             "|---|---|---|---|",
             *(
                 f"| {r['step']} | {r['wall_s']:,.1f} | {r['rows_per_s']:,.0f} "
@@ -136,17 +142,15 @@ def write_results(args, files, corpus_bytes, rows, size, same) -> None:
         ]
     )
     text = RESULTS.read_text()
-    if "<!-- range-ingest:start -->" in text:
-        text = re.sub(
-            r"<!-- range-ingest:start -->.*<!-- range-ingest:end -->", block, text, flags=re.S
-        )
-    else:
-        text = (
-            text.rstrip("\n")
-            + "\n\n## Breach corpus ingest (hash-only, out of core)\n\n"
-            + block
-            + "\n"
-        )
+    marker = f"<!-- range-ingest-{args.layout}:start -->"
+    block = block.replace("range-ingest:", f"range-ingest-{args.layout}:")
+    if marker in text:
+        pattern = f"{marker}.*<!-- range-ingest-{args.layout}:end -->"
+        text = re.sub(pattern, block, text, flags=re.S)
+    else:  # the section ends the file: a new layout's block goes at its end
+        heading = "## Breach corpus ingest (hash-only, out of core)"
+        head = "" if heading in text else f"{heading}\n\n"
+        text = text.rstrip("\n") + "\n\n" + head + block + "\n"
     RESULTS.write_text(text)
 
 

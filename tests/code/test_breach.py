@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 from Crypto.Hash import MD4
 
-from pwc.breach import build, corpus, engines, hashes, index, synthetic
+from pwc.breach import answer, build, corpus, engines, hashes, index, synthetic
 from pwc.errors import DataError
 
 SHA1, NTLM = hashes.MODES["sha1"], hashes.MODES["ntlm"]
@@ -59,10 +59,10 @@ def test_answers_are_hibps_lines_for_every_prefix(tmp_path, mode):
     want = _hibp_lines(words, counts.tolist(), hex_of)
     assert ix.entries == sum(map(len, want.values()))
     for prefix, lines in want.items():
-        text = index.answer(ix, int(prefix, 16))
+        text = answer.answer(ix, int(prefix, 16))
         assert text == "\r\n".join(f"{s}:{c}" for s, c in sorted(lines.items()))
     empty = next(p for p in range(index.PREFIXES) if f"{p:05X}" not in want)
-    assert index.answer(ix, empty) == ""
+    assert answer.answer(ix, empty) == ""
     assert ix.count(bytes.fromhex(hex_of("pw1"))) == 2 + 2**40
     assert ix.count(bytes.fromhex(hex_of("not in it"))) == 0
 
@@ -87,9 +87,9 @@ def test_padding_follows_hibp(tmp_path):
     prefix = int(hashlib.sha1(b"password").hexdigest()[:5], 16)
     sizes = set()
     for _ in range(20):
-        lines = index.answer(ix, prefix, pad=True).split("\r\n")
+        lines = answer.answer(ix, prefix, pad=True).split("\r\n")
         sizes.add(len(lines))
-        assert index.PAD_MIN <= len(lines) <= index.PAD_MAX
+        assert answer.PAD_MIN <= len(lines) <= answer.PAD_MAX
         assert lines == sorted(lines)
         real = [x for x in lines if not x.endswith(":0")]
         assert real == [hashlib.sha1(b"password").hexdigest().upper()[5:] + ":5"]
@@ -100,11 +100,11 @@ def test_padding_follows_hibp(tmp_path):
 @pytest.mark.parametrize("text", ["ABCD", "ABCDEF", "ABCDG", "12 45", "", "abcd\n"])
 def test_a_prefix_is_five_hex_characters(text):
     with pytest.raises(ValueError, match="5 hexadecimal characters"):
-        index.parse_prefix(text)
+        answer.parse_prefix(text)
 
 
 def test_prefixes_in_either_case():
-    assert index.parse_prefix("abcDE") == index.parse_prefix("ABCDE") == 0xABCDE
+    assert answer.parse_prefix("abcDE") == answer.parse_prefix("ABCDE") == 0xABCDE
 
 
 def test_the_writer_refuses_what_would_make_a_wrong_index(tmp_path):
@@ -254,6 +254,7 @@ def test_the_stage_indexes_a_corpus_and_writes_its_quarantine(params, tmp_path):
     paths = with_changes(params.paths, range_dir=tmp_path / "out", range_report=tmp_path / "r.json")
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "md5.idx").write_text("an old mode's file")  # gone after the stage
+    (tmp_path / "out" / "tmpspill").mkdir()  # a killed run's spill directory: gone too
     settings = with_changes(params.range, modes=["sha1"], corpus={"sha1": tmp_path / "corpus"})
     range_index.main(with_changes(params, paths=paths, range=settings))
     report = json.loads((tmp_path / "r.json").read_text())["sha1"]

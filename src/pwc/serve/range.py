@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from pwc.breach import index
+from pwc.breach import answer, index
 from pwc.breach.hashes import MODES
 from pwc.serve.metrics import RANGE_ANSWERS
 
@@ -54,7 +54,7 @@ def router(indexes: dict[str, index.RangeIndex]) -> APIRouter:
         add_padding: Annotated[str | None, Header(alias="Add-Padding")] = None,
     ) -> Response:
         try:
-            start = index.parse_prefix(prefix)
+            start = answer.parse_prefix(prefix)
         except ValueError as exc:
             return _problem(400, str(exc))  # the rule, never the text sent
         if mode not in MODES:
@@ -63,7 +63,7 @@ def router(indexes: dict[str, index.RangeIndex]) -> APIRouter:
             return _problem(404, f"no {mode} range index on this server")
         pad = (add_padding or "").strip().lower() == "true"
         RANGE_ANSWERS.labels(mode).inc()
-        return PlainTextResponse(index.answer(indexes[mode], start, pad))
+        return PlainTextResponse(answer.answer(indexes[mode], start, pad))
 
     return routes
 
@@ -82,7 +82,7 @@ class RedactRangePaths(logging.Filter):
 
 def _is_prefix(text: str) -> bool:
     try:
-        index.parse_prefix(text)
+        answer.parse_prefix(text)
     except ValueError:
         return False
     return True

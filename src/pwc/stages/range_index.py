@@ -1,6 +1,7 @@
 """range_index: the HIBP-format range index per digest mode (SHA-1, NTLM), from the validated
 leak or a hash-only corpus (params.yaml `range`), served at /range/{prefix}."""
 
+import shutil
 import time
 
 import pyarrow.parquet as pq
@@ -15,8 +16,11 @@ from pwc.stages import log, run
 def main(params: Params) -> None:
     paths, settings = params.paths, params.range
     paths.range_dir.mkdir(parents=True, exist_ok=True)
-    for stale in paths.range_dir.iterdir():  # the directory is the stage's output: only ours
-        if stale.name.split(".")[0] not in settings.modes:
+    # the directory is the stage's output: only this run's files (a killed run's spill too)
+    for stale in paths.range_dir.iterdir():
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.name.split(".")[0] not in settings.modes:
             stale.unlink()
     leak = None
     report = {}
