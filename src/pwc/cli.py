@@ -237,7 +237,7 @@ def parser() -> argparse.ArgumentParser:
         help="the server (default: $PWC_PWNED_URL or this project's API on 127.0.0.1:8000; "
         "HIBP's is https://api.pwnedpasswords.com)",
     )
-    pwned.add_argument("--mode", choices=["sha1", "ntlm"], default="sha1")
+    pwned.add_argument("--mode", default="sha1", help="sha1 (default) or ntlm")
     pwned.add_argument("--no-padding", action="store_true", help="do not ask for Add-Padding")
     pwned.add_argument("--json", action="store_true", help="print JSON instead of lines")
     pwned.set_defaults(func=_pwned)

@@ -175,8 +175,9 @@ def test_a_corpus_indexes_as_its_lines_say(tmp_path, layout):
         "",
     ]
     (root / "more.txt").write_text("\n".join([extra.lower(), *bad]) + "\n")
-    limits = corpus.Limits(256, 1, str(tmp_path))
-    report = corpus.ingest(root, SHA1, tmp_path / "c.idx", limits)
+    spill = tmp_path / "sp'ill"  # quotes in paths stay quotes in DuckDB's SQL
+    spill.mkdir()
+    report = corpus.ingest(root, SHA1, tmp_path / "c.idx", corpus.Limits(256, 1, str(spill)))
     reasons = [(Path(f).name, n, r) for f, n, r in report["quarantine"].entries]
     assert reasons == [
         ("more.txt", 2, "not 40 hexadecimal characters"),
@@ -192,7 +193,7 @@ def test_a_corpus_indexes_as_its_lines_say(tmp_path, layout):
 
 
 def test_the_dask_engine_writes_the_same_bytes(tmp_path):
-    root = tmp_path / "corpus"
+    root = tmp_path / "it's a corpus"  # a quote in a path stays a quote in DuckDB's SQL
     synthetic.generate(root, 2000, NTLM, seed=4)
     limits = corpus.Limits(256, 1, str(tmp_path))
     corpus.ingest(root, NTLM, tmp_path / "local.idx", limits)

@@ -116,6 +116,10 @@ def test_the_access_log_keeps_a_prefix_and_redacts_anything_else():
         return record.getMessage()
 
     assert "/range/ABCDE?mode=ntlm" in logged("/range/ABCDE?mode=ntlm")
+    range_api.redact_access_log()
+    range_api.redact_access_log()
+    installed = logging.getLogger("uvicorn.access").filters
+    assert sum(isinstance(f, range_api.RedactRangePaths) for f in installed) == 1
     assert "hunter2" not in logged("/range/hunter2") and "(not a prefix)" in logged(
         "/range/hunter2"
     )
@@ -183,6 +187,11 @@ def test_pwned_cli_and_npm_hibp_find_leaked_passwords_and_only_prefixes_reach_th
         full = [HEX[m](password) for m in HEX]
         for text in (log, metrics):
             assert password not in text and not [h for h in full if h in text or h.lower() in text]
+
+
+def test_the_pwned_cli_refuses_an_unknown_mode_in_one_line():
+    out = run_pwned("http://127.0.0.1:9", "--mode", "md5", stdin=b"hunter2\n")
+    assert out.returncode == 1 and out.stderr == b"error: mode must be one of ntlm, sha1\n"
 
 
 def test_the_client_says_which_server_failed_never_the_password():

@@ -33,6 +33,8 @@ def counts(
     client: httpx.Client | None = None,
 ) -> list[int]:
     """Each password's count on the server (0: not in its corpus); one request per prefix."""
+    if mode not in MODES:
+        raise PwcError(f"mode must be one of {', '.join(sorted(MODES))}")
     kind = MODES[mode]
     hexes = [bytes(d).hex().upper() for d in kind.digests(list(passwords))]
     answers: dict[str, dict[str, int]] = {}

@@ -128,10 +128,15 @@ def read_lines(files: list[str]) -> Iterator[pa.RecordBatch]:
         yield batch()
 
 
+def _literal(path) -> str:
+    """A path as an SQL string literal (a quote in a directory name stays a quote)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _connect(limits: Limits) -> duckdb.DuckDBPyConnection:
     db = duckdb.connect(config={"threads": limits.threads, "memory_limit": f"{limits.memory_mb}MB"})
     if limits.spill_dir:
-        db.execute(f"SET temp_directory = '{limits.spill_dir}'")
+        db.execute(f"SET temp_directory = {_literal(limits.spill_dir)}")
     return db
 
 
@@ -187,7 +192,7 @@ def bucket_full_files(
         db.execute(
             f"""COPY (SELECT hex, count, substr(hex, 1, 2) AS part
                   FROM checked WHERE problem IS NULL)
-                TO '{into}' (FORMAT parquet, PARTITION_BY (part), OVERWRITE_OR_IGNORE true,
+                TO {_literal(into)} (FORMAT parquet, PARTITION_BY (part), OVERWRITE_OR_IGNORE true,
                              FILENAME_PATTERN 'chunk{next(written)}_{{i}}')"""
         )
 
@@ -210,7 +215,8 @@ def partition(
         ),
     )
     if bucket:
-        db.execute(f"INSERT INTO rows SELECT hex, count FROM read_parquet('{bucket}/*.parquet')")
+        parts = _literal(f"{bucket}/*.parquet")
+        db.execute(f"INSERT INTO rows SELECT hex, count FROM read_parquet({parts})")
     table = db.sql(
         """SELECT unhex(hex) AS digest, sum(count)::BIGINT AS count
            FROM rows GROUP BY hex ORDER BY hex"""

@@ -260,7 +260,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # HIBP's range API over the range_index stage's memory-mapped files (docs/breach.md)
     app.include_router(range_api.router(range_api.load_indexes(params.paths, params.range.modes)))
-    logging.getLogger("uvicorn.access").addFilter(range_api.RedactRangePaths())
+    range_api.redact_access_log()
     # The browser meter's bundle (the `meter` stage's output): pages import /meter/meter.js
     # and score in the browser; its demo is /meter/demo.html. Static files, no password here.
     if Path(params.paths.meter).is_dir():

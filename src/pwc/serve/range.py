@@ -68,6 +68,13 @@ def router(indexes: dict[str, index.RangeIndex]) -> APIRouter:
     return routes
 
 
+def redact_access_log() -> None:
+    """Install the filter on uvicorn's access log once (apps are created more than once)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactRangePaths) for f in access.filters):
+        access.addFilter(RedactRangePaths())
+
+
 class RedactRangePaths(logging.Filter):
     """uvicorn's access log names the path: keep a /range/ path only when it is a prefix."""
 
