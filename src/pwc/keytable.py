@@ -29,8 +29,8 @@ def target_levels(target: np.ndarray, rarest: float) -> np.ndarray:
 
 def count_levels(counts: np.ndarray, chunk: int = 1 << 22) -> np.ndarray:
     """1 + floor(log2(count)) for counts >= 1, capped: integer steps, no float log. A slice
-    at a time: one call's uint64 copy and int64 positions of ~95M counts were 1.5 GB at once,
-    the train stage's peak."""
+    at a time: one call's uint64 copy and int64 positions of every count were alive at once
+    (benchmarks/RESULTS.md, "What each chunked step saved in the train stage")."""
     steps = np.uint64(1) << np.arange(LEVELS, dtype=np.uint64)  # 1, 2, 4, ...
     out = np.empty(counts.size, dtype=np.uint16)
     for start in range(0, counts.size, chunk):

@@ -62,8 +62,8 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None, chunk: int = 250_000):  # noqa: N803 - sklearn's signature
         # document frequency: each (row, column) pair once, a chunk of rows at a time (rows
-        # are whole in a chunk, so the sum is the same; one pass over 1M rows was the train
-        # stage's peak). Sort + compare: numpy 2's np.unique is ~100x slower here.
+        # are whole in a chunk, so the sum is the same; one pass over every row held all
+        # their pairs at once). Sort + compare: numpy 2's np.unique is ~100x slower here.
         df = np.zeros(1 << self.bits, dtype=np.int64)
         for start in range(0, len(X), chunk):
             columns, indptr = ngram_hashes(X[start : start + chunk], self.n_max, self.bits)

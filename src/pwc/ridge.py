@@ -66,7 +66,7 @@ class _Centered:
         self.threads = threads
         sums = np.zeros(d)
         # np.bincount's sums (each entry added in row order, in float64) a chunk at a time:
-        # one call made int64 and float64 copies of every entry (the train stage's peak)
+        # one call made int64 and float64 copies of every entry at once
         for start in range(0, self.X.nnz, _CHUNK):
             end = start + _CHUNK
             np.add.at(sums, self.X.indices[start:end], self.X.data[start:end].astype(np.float64))

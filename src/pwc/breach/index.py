@@ -101,7 +101,7 @@ def strictly_increasing(digests: np.ndarray, previous: np.ndarray | None = None)
 
 def sort_unique(digests: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Digests in byte order with the counts of equal digests summed (in memory: one chunk).
-    One sort key lives at a time after the sort (RockYou's 14.3M SHA-1s: 2.1 GB peak)."""
+    One sort key lives at a time after the sort (the stage's peak it bounds: docs/breach.md)."""
     keys = _sort_keys(digests)
     order = np.lexsort(keys[::-1])
     del keys

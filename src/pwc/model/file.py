@@ -79,9 +79,10 @@ def to_bytes(model: Pipeline) -> bytes:
 
 def _write(model: Pipeline, file) -> None:
     """`to_bytes`'s bytes into `file`, one zip member in memory at a time. skops builds its
-    zip in memory: stored, with its copy as bytes, 2 GB for 0.9 GB of tables (the train
-    stage's peak, 4.4 GB); deflated fast it is a quarter of that, spooled to a temporary file
-    and read back a member at a time (the members' bytes, so the file, are the same)."""
+    zip in memory: stored, with its copy as bytes, twice the tables (benchmarks/RESULTS.md,
+    "What each chunked step saved in the train stage"); deflated fast it is a quarter of
+    that, spooled to a temporary file and read back a member at a time (the members' bytes,
+    so the file, are the same)."""
     with tempfile.TemporaryFile() as spool:
         sio.dump(model, spool, compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         spool.seek(0)

@@ -25,7 +25,8 @@ from pwc.threads import pool_map, usable
 log = logging.getLogger(__name__)
 
 # Rows per features.transform call for the learners' rows: one call over all of them held
-# every row's intermediate arrays at once (the train stage's peak: 4.15 GB at 1M rows).
+# every row's intermediate arrays at once (what it cost: benchmarks/RESULTS.md, "What each
+# chunked step saved in the train stage"; the same for the chunked steps below).
 TRANSFORM_ROWS = 250_000
 
 
@@ -145,7 +146,7 @@ def _chunked(work, inputs, rows: int) -> list:
 def fit_features(features: Pipeline, inputs, y, rows: int = TRANSFORM_ROWS) -> Pipeline:
     """`features.fit(inputs, y)` for ours (n-grams + dense columns into a scaler), the same
     fitted state, with the scaler's dense columns computed `rows` inputs at a time: one call
-    held every row's intermediate arrays at once (the train stage's peak, 4.1 GB)."""
+    held every row's intermediate arrays at once."""
     for _, step in features.named_steps["features"].transformer_list:
         if not (isinstance(step, Pipeline) and "scale" in step.named_steps):
             step.fit(inputs, y)
@@ -162,7 +163,7 @@ def transform_in_chunks(features, inputs, rows: int = TRANSFORM_ROWS):
     a chunk's intermediate arrays in memory instead of every row's."""
     parts = _chunked(features.transform, inputs, rows)
     # CSR fields joined one at a time, each chunk's arrays let go once copied: sp.vstack held
-    # every chunk and the whole result at once (the train stage's peak, 4.02 GB)
+    # every chunk and the whole result at once
     shape = (sum(p.shape[0] for p in parts), parts[0].shape[1])
     ends = np.cumsum([p.nnz for p in parts])
     shifted = [p.indptr[1:] + (end - p.nnz) for p, end in zip(parts, ends, strict=True)]
@@ -177,8 +178,8 @@ def transform_in_chunks(features, inputs, rows: int = TRANSFORM_ROWS):
 def stack_in_chunks(features, stacker, inputs, rows: int = TRANSFORM_ROWS) -> np.ndarray:
     """`stacker.stack(features.transform(inputs))`, `rows` inputs at a time into one array:
     the same rows (tested), without every row's CSR matrix, its dense slice and that as an
-    array alive at once (the train stage's peak, 4.2 GB). In float64, the trees' dtype (the
-    same values): given float32, the trees' fit copied it (the peak again, 4.06 GB)."""
+    array alive at once. In float64, the trees' dtype (the same values): given float32, the
+    trees' fit copied it."""
     out, at = None, 0
     for first in range(0, max(len(inputs), 1), rows):
         chunk = inputs[first : first + rows]
