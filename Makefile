@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help docs docs-serve setup repro verify test test-other-cpu test-fast mutate lint format lock bench serve openapi load-bench push pull sweep \
-	best report clean-venv web web-deps web-bench
+	best report plots clean-venv web web-deps web-bench
 
 help:  ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -135,6 +135,14 @@ best: setup  ## apply the best experiment of the sweep (dvc exp apply)
 
 report: setup  ## the offline HTML dashboard (reports/dashboard.html; SWEEP=name ranks by its metric)
 	$(BIN)/python -m pwc.ops.dashboard --out reports/dashboard.html $(if $(SWEEP),--sweep $(SWEEP))
+
+# DVC's plots page loads Vega from a CDN (blank offline): render it through a template with
+# Vega, Vega-Lite and vega-embed inlined from tests/web's pinned npm packages.
+# REVS=...: the revisions to compare (default: the workspace against HEAD).
+REVS ?=
+plots: setup web-deps  ## dvc plots diff as one offline page (reports/plots/index.html; REVS=a b)
+	$(BIN)/python -m pwc.ops.offline_plots reports/plots-template.html
+	$(BIN)/dvc plots diff $(REVS) --html-template reports/plots-template.html -o reports/plots
 
 load-bench: setup  ## the API load benchmark
 	$(BIN)/python benchmarks/load.py --write
