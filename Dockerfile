@@ -12,6 +12,9 @@ RUN python -m venv /venv \
 
 FROM python:3.11.7-slim-bookworm
 ARG GIT_COMMIT=unknown
+# the registry version and stages of the model baked in (pwc.ops.registry; no Git here)
+ARG REGISTRY_VERSION=""
+ARG REGISTRY_STAGES=""
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 COPY --from=build /venv /venv
@@ -27,6 +30,8 @@ ENV PATH=/venv/bin:$PATH \
     PWC_HOST=0.0.0.0 \
     PWC_PORT=8000 \
     PWC_GIT_COMMIT=$GIT_COMMIT \
+    PWC_REGISTRY_VERSION=$REGISTRY_VERSION \
+    PWC_REGISTRY_STAGES=$REGISTRY_STAGES \
     OMP_NUM_THREADS=1
 USER 10001
 EXPOSE 8000

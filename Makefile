@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help docs docs-serve setup repro verify test test-other-cpu test-fast mutate lint format lock bench serve openapi load-bench push pull sweep \
-	best report plots clean-venv web web-deps web-bench
+	best report plots release promote clean-venv web web-deps web-bench
 
 help:  ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -143,6 +143,17 @@ REVS ?=
 plots: setup web-deps  ## dvc plots diff as one offline page (reports/plots/index.html; REVS=a b)
 	$(BIN)/python -m pwc.ops.offline_plots reports/plots-template.html
 	$(BIN)/dvc plots diff $(REVS) --html-template reports/plots-template.html -o reports/plots
+
+# The registry (GTO tags in Git; pwc.ops.registry): a new version of ARTIFACT at HEAD (VERSION=
+# vX.Y.Z, or the next patch), and a stage for a version (the latest unless VERSION=).
+ARTIFACT ?= model
+VERSION ?=
+release: setup  ## register a version of ARTIFACT (default model) at HEAD: a GTO tag (then git push --tags)
+	$(BIN)/gto register $(ARTIFACT) $(if $(VERSION),--version $(VERSION))
+
+promote: setup  ## assign STAGE (dev, staging, prod: .gto) to a version of ARTIFACT (VERSION=, default the latest)
+	@test -n "$(STAGE)" || { echo "STAGE= is required: dev, staging or prod" >&2; exit 1; }
+	$(BIN)/gto assign $(ARTIFACT) $(if $(VERSION),--version $(VERSION)) --stage $(STAGE)
 
 load-bench: setup  ## the API load benchmark
 	$(BIN)/python benchmarks/load.py --write

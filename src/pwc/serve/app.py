@@ -26,6 +26,7 @@ from pwc import __version__
 from pwc.breach.lookup import with_breach_index
 from pwc.config import Params, load_params
 from pwc.data.split import TEST_SETS
+from pwc.ops import registry
 from pwc.scorer import Scorer, ScoreResponse, response_json
 from pwc.serve import range as range_api
 from pwc.serve.limits import BodySizeLimit, InFlightLimit
@@ -102,6 +103,7 @@ def version_info(params: Params, scorer: Scorer, commit: str) -> dict:
         },
         "metrics": headline,
         "gate": _read_json(params.paths.gate),
+        "registry": registry.served(commit),
         "lookup": {
             "enabled": scorer.lookup is not None,
             "sha256": scorer.lookup_sha256,

@@ -1,0 +1,94 @@
+"""The model registry in Git: `make release` and `make promote` write GTO tags, a stage not
+in .gto is refused, and /version reports the version and stages of the commit it serves
+(from the tags, or in the image from PWC_REGISTRY_VERSION / PWC_REGISTRY_STAGES)."""
+
+import shutil
+import subprocess
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pwc.ops import registry
+from pwc.serve.app import Settings, create_app
+from tests.project import ROOT
+
+BIN = ROOT / ".venv" / "bin"
+STAMP = ROOT / ".venv" / ".installed"
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+
+
+def make(repo, *args, check=True):
+    # the project's venv, not made again for the scratch repository (-o: treat as made)
+    cmd = ["make", "-s", "-o", str(STAMP), f"STAMP={STAMP}", f"BIN={BIN}", *args]
+    return subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=check, timeout=120)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    for name in (
+        "Makefile",
+        ".gto",
+        "dvc.yaml",
+        "params.yaml",
+        "requirements.txt",
+        "pyproject.toml",
+    ):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*GIT, "add", "."], cwd=tmp_path, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "first"], cwd=tmp_path, check=True)
+    return tmp_path
+
+
+def head(repo) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_release_and_promote_write_gto_tags_that_version_reports(repo, monkeypatch):
+    monkeypatch.delenv("PWC_REGISTRY_VERSION", raising=False)
+    assert registry.served(head(repo), str(repo))["version"] is None
+    make(repo, "release")
+    make(repo, "promote", "STAGE=staging")
+    make(repo, "promote", "STAGE=prod")
+    tags = subprocess.run(["git", "tag"], cwd=repo, capture_output=True, text=True).stdout.split()
+    assert sorted(tags) == ["model#prod#2", "model#staging#1", "model@v0.0.1"]
+    assert registry.served(head(repo), str(repo)) == {
+        "artifact": "model",
+        "version": "v0.0.1",
+        "stages": ["prod", "staging"],
+    }
+    make(repo, "release", "ARTIFACT=lookup", "VERSION=v1.0.0")
+    assert (
+        "lookup@v1.0.0"
+        in subprocess.run(["git", "tag"], cwd=repo, capture_output=True, text=True).stdout
+    )
+    (repo / "next.txt").write_text("a later commit serves an unregistered model\n")
+    subprocess.run([*GIT, "add", "."], cwd=repo, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "next"], cwd=repo, check=True)
+    assert registry.served(head(repo), str(repo))["version"] is None
+
+
+def test_a_stage_outside_gto_is_refused(repo):
+    make(repo, "release")
+    refused = make(repo, "promote", "STAGE=qa", check=False)
+    assert refused.returncode != 0 and "Allowed stages are" in refused.stderr
+    missing = make(repo, "promote", check=False)
+    assert missing.returncode != 0 and "STAGE= is required" in missing.stderr
+    assert (
+        "model#qa"
+        not in subprocess.run(["git", "tag"], cwd=repo, capture_output=True, text=True).stdout
+    )
+
+
+def test_version_reports_the_registry(served, monkeypatch):
+    monkeypatch.setenv("PWC_REGISTRY_VERSION", "v1.4.0")
+    monkeypatch.setenv("PWC_REGISTRY_STAGES", "staging,prod")
+    with TestClient(create_app(Settings(params=served))) as client:
+        got = client.get("/version").json()["registry"]
+    assert got == {"artifact": "model", "version": "v1.4.0", "stages": ["staging", "prod"]}
+    monkeypatch.delenv("PWC_REGISTRY_VERSION")
+    with TestClient(create_app(Settings(params=served, git_commit="0" * 40))) as client:
+        got = client.get("/version").json()["registry"]
+    assert got == {"artifact": "model", "version": None, "stages": []}
