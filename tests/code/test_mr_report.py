@@ -35,15 +35,17 @@ def test_only_changed_plots_are_rendered_to_png():
 
 
 def test_report_is_posted_as_a_note_with_uploaded_plots(gitlab_api, monkeypatch, capsys):
+    served = {"validation_head.served.spearman": {"old": 0.6, "new": 0.7, "diff": 0.1}}
     outputs = {
         # the shape of DVC's --md tables: header, separator, rows
-        "params": "| Path | Param | main | workspace |\n|--|--|--|--|\n"
+        ("params", False): "| Path | Param | main | workspace |\n|--|--|--|--|\n"
         "| p.yaml | train.alpha | 3 | 30 |",
-        "metrics": "| Path | Metric | main | workspace |\n|--|--|--|--|\n"
+        ("metrics", False): "| Path | Metric | main | workspace |\n|--|--|--|--|\n"
         "| m.json | spearman | 0.6 | 0.7 |",
-        "plots": json.dumps(plots(0.8)),
+        ("metrics", True): json.dumps({"metrics/evaluate/metrics.json": served}),
+        ("plots", True): json.dumps(plots(0.8)),
     }
-    monkeypatch.setattr(mr_report, "dvc", lambda *args: outputs[args[0]])
+    monkeypatch.setattr(mr_report, "dvc", lambda *args: outputs[args[0], "--json" in args])
     assert mr_report.main(["--base", "main", "--post"]) == 0
     upload, note = gitlab_api
     assert upload["path"] == "/api/v4/projects/42/uploads"
@@ -51,11 +53,13 @@ def test_report_is_posted_as_a_note_with_uploaded_plots(gitlab_api, monkeypatch,
     assert note["path"] == "/api/v4/projects/42/merge_requests/7/notes"
     assert {upload["token"], note["token"]} == {"glpat-test-token"}
     body = json.loads(note["body"])["body"]
-    sections = dict(part.split("\n", 1) for part in body.split("### ")[1:])
+    lead, *folded = body.split("<details><summary>")
+    assert "| validation_head | 0.7000 (+0.1000) | n/a |" in lead
+    sections = {part.split(":", 1)[0]: part for part in folded}
     assert list(sections) == ["Params", "Metrics", "Plots"]
     # each of DVC's tables whole, in its own section; the uploaded plot where GitLab put it
-    assert outputs["params"] in sections["Params"] and "spearman" not in sections["Params"]
-    assert outputs["metrics"] in sections["Metrics"] and "alpha" not in sections["Metrics"]
+    assert outputs["params", False] in sections["Params"] and "spearman" not in sections["Params"]
+    assert outputs["metrics", False] in sections["Metrics"] and "alpha" not in sections["Metrics"]
     assert "![plot](/uploads/abc/plot-0.png)" in sections["Plots"]
     assert "glpat-test-token" not in capsys.readouterr().out
 
@@ -85,3 +89,44 @@ def test_missing_ci_variables_are_named(monkeypatch, capsys):
     monkeypatch.setattr(mr_report, "dvc", lambda *args: "{}" if args[0] == "plots" else "")
     assert mr_report.main(["--post"]) == 1
     assert "set CI_API_V4_URL, CI_PROJECT_ID" in capsys.readouterr().err
+
+
+def test_the_note_leads_with_the_answer_in_at_most_fifteen_lines():
+    served = {
+        f"{name}.served.{metric}": {"old": 0.5, "new": 0.55}
+        for name in ("validation", "validation_head")
+        for metric in ("spearman", "auc_seen_twice")
+    }
+    gate = {
+        "passed": False,
+        "checks": [
+            {
+                "check": "validation_head.served.spearman",
+                "passed": True,
+                "rule": ">=",
+                "threshold": 0.55,
+                "value": 0.7,
+            },
+            {
+                "check": "validation.served.spearman",
+                "passed": False,
+                "rule": ">=",
+                "threshold": 0.6,
+                "value": 0.55,
+            },
+        ],
+    }
+    lead = mr_report.headline("main", served, gate, "v0.0.3")
+    rows = "\n".join(f"| m.json | metric_{i} | 0.1 | 0.2 |" for i in range(70))
+    table = "| Path | Metric | main | workspace |\n|--|--|--|--|\n" + rows
+    body = mr_report.markdown("main", "", table, [], lead)
+    first_screen = body.split("<details>")[0].strip().splitlines()
+    assert len(first_screen) <= 15
+    assert "| validation | 0.5500 (+0.0500) | 0.5500 (+0.0500) |" in first_screen
+    assert "**Gate: failed** (" in body and "0.55 >= 0.6 **(failed)**" in body
+    assert "would replace `model` v0.0.3 in prod" in body
+    assert all(f"metric_{i} " in body for i in range(70))  # every changed metric still there
+    assert "<summary>Metrics: 70 changed</summary>" in body
+    none = mr_report.headline("main", {}, None, None)
+    assert "no `model` version in prod yet" in none[-1] and "n/a" in none[2]
+    assert none[4] == "" and none[5].startswith("**Gate:**")  # the table ends before

@@ -53,6 +53,9 @@ def test_report_from_real_dvc_diffs_is_posted(changed_project, gitlab_api, capsy
     # DVC's own markdown tables, with the values before and after
     assert "train.alpha" in body and "| 3 " in body and "| 7 " in body
     assert "validation.served.spearman" in body and "0.53" in body and "0.57" in body
+    # the answer first: the served metric and its change, in at most 15 lines
+    first_screen = body.split("<details>")[0].strip().splitlines()
+    assert len(first_screen) <= 15 and "| validation | 0.5700 (+0.0400) | n/a |" in first_screen
     assert "![plot](/uploads/abc/plot-0.png)" in body and "metrics/roc.json" in body
     assert "glpat-test-token" not in capsys.readouterr().out
 

@@ -59,6 +59,8 @@ def test_release_and_promote_write_gto_tags_that_version_reports(repo, monkeypat
         "version": "v0.0.1",
         "stages": ["prod", "staging"],
     }
+    assert registry.version_in("prod", str(repo)) == "v0.0.1"
+    assert registry.version_in("dev", str(repo)) is None
     make(repo, "release", "ARTIFACT=lookup", "VERSION=v1.0.0")
     assert (
         "lookup@v1.0.0"

@@ -1,5 +1,8 @@
-"""Merge-request report: params and metrics diff against the target branch, changed plots as
-PNG (rendered offline by vl-convert), posted as one note through the GitLab REST API.
+"""Merge-request report, posted as one note through the GitLab REST API. It opens with the
+answer (the served scorer's validation metrics and their change against the target branch,
+the gate's decision with its thresholds, the registry version in prod it would replace) and
+folds the rest: every changed param and metric, and the changed plots as PNG (rendered
+offline by vl-convert), in collapsible sections.
 
     python -m pwc.ops.mr_report --base origin/main            # print the markdown only
     python -m pwc.ops.mr_report --base origin/main --post     # upload plots, post the note
@@ -19,7 +22,9 @@ from dataclasses import dataclass
 
 import httpx
 
+from pwc.config import load_params
 from pwc.errors import PwcError
+from pwc.ops import registry
 from pwc.ops.tools import dvc, entry
 
 
@@ -63,12 +68,78 @@ def _table_or_none(table_md: str) -> str | None:
     return table_md.strip() if len(lines) > 2 else None
 
 
-def markdown(base: str, params_md: str, metrics_md: str, plot_links: list[str]) -> str:
-    parts = [f"## Pipeline report against `{base}`"]
-    parts += ["### Params", _table_or_none(params_md) or "No params changed."]
-    parts += ["### Metrics", _table_or_none(metrics_md) or "No metrics changed."]
-    parts += ["### Plots", "\n\n".join(plot_links) if plot_links else "No plot changed."]
-    return "\n\n".join(parts) + "\n"
+# The headline: the served scorer's figures the gate and the retrain decide on
+HEADLINE_SETS = ("validation", "validation_head")
+HEADLINE_METRICS = (("spearman", "Spearman"), ("auc_seen_twice", "AUC seen twice"))
+
+
+def _cell(change: dict) -> str:
+    new, old = change.get("new"), change.get("old")
+    if not isinstance(new, int | float):
+        return "n/a"
+    if not isinstance(old, int | float):
+        return f"{new:.4f} (new)"
+    return f"{new:.4f} ({new - old:+.4f})"
+
+
+def headline(base: str, served: dict, gate: dict | None, prod: str | None) -> list[str]:
+    """At most ten lines: `served` maps `set.served.metric` to DVC's {old, new} (`dvc metrics
+    diff --all --json` of the evaluate metrics), `gate` is the gate's report, `prod` the
+    registry version in prod (None: none yet)."""
+    names = [label for _, label in HEADLINE_METRICS]
+    lines = [f"| served, against `{base}` | {' | '.join(names)} |", "|---" * (len(names) + 1) + "|"]
+    for name in HEADLINE_SETS:
+        cells = [_cell(served.get(f"{name}.served.{key}", {})) for key, _ in HEADLINE_METRICS]
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    lines.append("")  # a table ends at a blank line (GitLab would read on as rows)
+    if gate is None:
+        lines.append("**Gate:** no decision (metrics/gate.json missing).")
+    else:
+        checks = "; ".join(
+            f"{c['check']} {c['value']:.4g} {c['rule']} {c['threshold']:.4g}"
+            + ("" if c["passed"] else " **(failed)**")
+            for c in gate.get("checks", [])
+        )
+        lines.append(f"**Gate: {'passed' if gate.get('passed') else 'failed'}** ({checks}).")
+    replaced = f"would replace `model` {prod} in prod" if prod else "no `model` version in prod yet"
+    lines.append("")
+    lines.append(f"**Registry:** {replaced}.")
+    return lines
+
+
+def _folded(summary: str, body: str) -> str:
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def _rows(table_md: str | None) -> int:
+    return (
+        0 if table_md is None else sum(line.startswith("|") for line in table_md.splitlines()) - 2
+    )
+
+
+def markdown(
+    base: str, params_md: str, metrics_md: str, plot_links: list[str], lead: list[str] | None = None
+) -> str:
+    """The note: the headline (`lead`), then every table and plot folded."""
+    params, metrics = _table_or_none(params_md), _table_or_none(metrics_md)
+    parts = [f"## Pipeline report against `{base}`", "\n".join(lead or [])]
+    parts.append(_folded(f"Params: {_rows(params)} changed", params or "No params changed."))
+    parts.append(_folded(f"Metrics: {_rows(metrics)} changed", metrics or "No metrics changed."))
+    plots = "\n\n".join(plot_links) if plot_links else "No plot changed."
+    parts.append(_folded(f"Plots: {len(plot_links)} changed", plots))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+_SERVED = ".served."  # what marks the evaluate stage's metrics file (set.served.metric)
+
+
+def _gate() -> dict | None:
+    """The gate's report of this workspace (params.yaml's paths.gate), if there is one."""
+    try:
+        path = load_params().paths.gate
+    except PwcError:
+        return None  # not this project's params.yaml (a scratch project in the tests)
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 class GitLab:
@@ -128,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
             links.append(
                 f"**{plot.title}**\n\n" + (gitlab.upload(name, plot.png) if gitlab else f"({name})")
             )
-        body = markdown(opts.base, params_md, metrics_md, links)
+        every = json.loads(dvc("metrics", "diff", opts.base, "--all", "--json") or "{}")
+        served = next((m for m in every.values() if any(_SERVED in k for k in m)), {})
+        lead = headline(opts.base, served, _gate(), registry.version_in("prod"))
+        body = markdown(opts.base, params_md, metrics_md, links, lead)
         print(body)
         if gitlab is not None:
             gitlab.note(os.environ["CI_MERGE_REQUEST_IID"], body)

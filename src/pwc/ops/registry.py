@@ -14,21 +14,35 @@ import os
 ARTIFACT = "model"
 
 
+def _versions(repo: str, artifact: str) -> list[dict]:
+    """GTO's versions of `artifact` ([] outside a Git checkout or without gto, as in the
+    image)."""
+    try:
+        from gto import api
+        from gto.exceptions import GTOException
+    except ImportError:  # the image installs no gto: PWC_REGISTRY_* say it there
+        return []
+    try:
+        return api.show(repo, artifact)
+    except (GTOException, OSError, ValueError):  # not a Git checkout, say
+        return []
+
+
+def version_in(stage: str, repo: str = ".", artifact: str = ARTIFACT) -> str | None:
+    """The version of `artifact` assigned `stage` now (None: none)."""
+    for v in _versions(repo, artifact):
+        if any(s["stage"] == stage and s["is_active"] for s in v["stages"]):
+            return v["version"]
+    return None
+
+
 def served(commit: str, repo: str = ".", artifact: str = ARTIFACT) -> dict:
     """{"artifact", "version" (None: not registered at `commit`), "stages"}."""
     if version := os.environ.get("PWC_REGISTRY_VERSION"):
         stages = [s for s in os.environ.get("PWC_REGISTRY_STAGES", "").split(",") if s]
         return {"artifact": artifact, "version": version, "stages": stages}
-    none = {"artifact": artifact, "version": None, "stages": []}
-    try:
-        from gto import api
-        from gto.exceptions import GTOException
-
-        versions = api.show(repo, artifact)
-    except (ImportError, GTOException, OSError, ValueError):
-        return none  # not a Git checkout, or no registry: nothing registered here
-    for v in versions:
+    for v in _versions(repo, artifact):
         if v["commit_hexsha"] == commit and v["is_active"]:
             stages = sorted(s["stage"] for s in v["stages"] if s["is_active"])
             return {"artifact": artifact, "version": v["version"], "stages": stages}
-    return none
+    return {"artifact": artifact, "version": None, "stages": []}
