@@ -1,6 +1,6 @@
 """The model registry in Git: `make release` and `make promote` write GTO tags, a stage not
-in .gto is refused, and /version reports the version and stages of the commit it serves
-(from the tags, or in the image from PWC_REGISTRY_VERSION / PWC_REGISTRY_STAGES)."""
+in .gto is refused, the version in a stage is read back, and /version reports the image's
+registry version and stages (PWC_REGISTRY_VERSION / PWC_REGISTRY_STAGES)."""
 
 import shutil
 import subprocess
@@ -40,25 +40,14 @@ def repo(tmp_path):
     return tmp_path
 
 
-def head(repo) -> str:
-    return subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
-def test_release_and_promote_write_gto_tags_that_version_reports(repo, monkeypatch):
+def test_release_and_promote_write_gto_tags(repo, monkeypatch):
     monkeypatch.delenv("PWC_REGISTRY_VERSION", raising=False)
-    assert registry.served(head(repo), str(repo))["version"] is None
+    assert registry.version_in("prod", str(repo)) is None
     make(repo, "release")
     make(repo, "promote", "STAGE=staging")
     make(repo, "promote", "STAGE=prod")
     tags = subprocess.run(["git", "tag"], cwd=repo, capture_output=True, text=True).stdout.split()
     assert sorted(tags) == ["model#prod#2", "model#staging#1", "model@v0.0.1"]
-    assert registry.served(head(repo), str(repo)) == {
-        "artifact": "model",
-        "version": "v0.0.1",
-        "stages": ["prod", "staging"],
-    }
     assert registry.version_in("prod", str(repo)) == "v0.0.1"
     assert registry.version_in("dev", str(repo)) is None
     make(repo, "release", "ARTIFACT=lookup", "VERSION=v1.0.0")
@@ -66,10 +55,13 @@ def test_release_and_promote_write_gto_tags_that_version_reports(repo, monkeypat
         "lookup@v1.0.0"
         in subprocess.run(["git", "tag"], cwd=repo, capture_output=True, text=True).stdout
     )
-    (repo / "next.txt").write_text("a later commit serves an unregistered model\n")
+    (repo / "next.txt").write_text("a later commit, a later model\n")
     subprocess.run([*GIT, "add", "."], cwd=repo, check=True)
     subprocess.run([*GIT, "commit", "-qm", "next"], cwd=repo, check=True)
-    assert registry.served(head(repo), str(repo))["version"] is None
+    make(repo, "release")
+    make(repo, "promote", "STAGE=prod")  # the newer version takes prod over
+    assert registry.version_in("prod", str(repo)) == "v0.0.2"
+    assert registry.version_in("prod", str(repo / "no-such-dir")) is None  # not a checkout
 
 
 def test_a_stage_outside_gto_is_refused(repo):
@@ -84,13 +76,14 @@ def test_a_stage_outside_gto_is_refused(repo):
     )
 
 
-def test_version_reports_the_registry(served, monkeypatch):
+def test_version_reports_the_images_registry_version(served, monkeypatch):
     monkeypatch.setenv("PWC_REGISTRY_VERSION", "v1.4.0")
     monkeypatch.setenv("PWC_REGISTRY_STAGES", "staging,prod")
     with TestClient(create_app(Settings(params=served))) as client:
         got = client.get("/version").json()["registry"]
-    assert got == {"artifact": "model", "version": "v1.4.0", "stages": ["staging", "prod"]}
+    assert got == {"version": "v1.4.0", "stages": ["staging", "prod"]}
     monkeypatch.delenv("PWC_REGISTRY_VERSION")
-    with TestClient(create_app(Settings(params=served, git_commit="0" * 40))) as client:
+    monkeypatch.delenv("PWC_REGISTRY_STAGES")
+    with TestClient(create_app(Settings(params=served))) as client:
         got = client.get("/version").json()["registry"]
-    assert got == {"artifact": "model", "version": None, "stages": []}
+    assert got == {"version": None, "stages": []}

@@ -93,7 +93,7 @@ def headline(base: str, served: dict, gate: dict | None, prod: str | None) -> li
         lines.append(f"| {name} | {' | '.join(cells)} |")
     lines.append("")  # a table ends at a blank line (GitLab would read on as rows)
     if gate is None:
-        lines.append("**Gate:** no decision (metrics/gate.json missing).")
+        lines.append("**Gate:** no decision (no gate report in this workspace).")
     else:
         checks = "; ".join(
             f"{c['check']} {c['value']:.4g} {c['rule']} {c['threshold']:.4g}"

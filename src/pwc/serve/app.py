@@ -26,7 +26,6 @@ from pwc import __version__
 from pwc.breach.lookup import with_breach_index
 from pwc.config import Params, load_params
 from pwc.data.split import TEST_SETS
-from pwc.ops import registry
 from pwc.scorer import Scorer, ScoreResponse, response_json
 from pwc.serve import range as range_api
 from pwc.serve.limits import BodySizeLimit, InFlightLimit
@@ -54,6 +53,10 @@ class Settings(BaseSettings):
     lookup: bool | None = None  # default: lookup.enabled from params
     # a breach corpus's SHA-1 range index answering "leak" after the lookup (docs/breach.md)
     breach_index: Path | None = None
+    # the registry version and stages of the model baked into the image (its build args;
+    # `make release` / `make promote` make them: pwc.ops.registry)
+    registry_version: str | None = None
+    registry_stages: str | None = None  # comma-separated
 
 
 def _request_model(max_batch: int, max_length: int) -> type[BaseModel]:
@@ -87,7 +90,7 @@ def _read_json(path: Path) -> dict | None:
         return None
 
 
-def version_info(params: Params, scorer: Scorer, commit: str) -> dict:
+def version_info(params: Params, scorer: Scorer, commit: str, registry: dict) -> dict:
     """What produced the model: file hash, code commit, training params and its metrics."""
     metrics = _read_json(params.paths.evaluate_metrics) or {}
     headline = {name: metrics[name]["served"] for name in TEST_SETS if name in metrics}
@@ -103,7 +106,7 @@ def version_info(params: Params, scorer: Scorer, commit: str) -> dict:
         },
         "metrics": headline,
         "gate": _read_json(params.paths.gate),
-        "registry": registry.served(commit),
+        "registry": registry,
         "lookup": {
             "enabled": scorer.lookup is not None,
             "sha256": scorer.lookup_sha256,
@@ -179,7 +182,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scorer(["warm-up", "warm-up-2"])
         scorer(["warm-up"])
         app.state.scorer = scorer
-        app.state.version = version_info(params, scorer, _git_commit(settings.git_commit))
+        stages = [s for s in (settings.registry_stages or "").split(",") if s]
+        registry = {"version": settings.registry_version, "stages": stages}
+        commit = _git_commit(settings.git_commit)
+        app.state.version = version_info(params, scorer, commit, registry)
         log.info("model %s loaded from %s", scorer.version, model_path)
         # The model and the app are ~200k long-lived objects: a full collection walking them
         # takes ~60 ms, a stall for every request queued behind it. Frozen, collections only

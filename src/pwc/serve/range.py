@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from pwc.breach import answer, index
@@ -49,8 +50,12 @@ def router(indexes: dict[str, index.RangeIndex]) -> APIRouter:
         summary="HIBP-compatible range search: digests under a 5-hex-character prefix",
     )
     async def range_search(
-        prefix: str,
-        mode: Annotated[str, Query(description=MODE_RULE)] = "sha1",
+        # the rules are in the schema (pattern, enum) and checked here, so that a bad prefix
+        # is HIBP's 400 naming the rule rather than FastAPI's 422
+        prefix: Annotated[str, PathParam(json_schema_extra={"pattern": "^[0-9A-Fa-f]{5}$"})],
+        mode: Annotated[
+            str, Query(description=MODE_RULE, json_schema_extra={"enum": sorted(MODES)})
+        ] = "sha1",
         add_padding: Annotated[str | None, Header(alias="Add-Padding")] = None,
     ) -> Response:
         try:
