@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import numpy as np
@@ -10,11 +11,13 @@ from pwc.breach.index import Entry, RangeIndex
 
 # HIBP's Add-Padding: every answer holds a random 800-1,000 lines, the extra ones count 0
 PAD_MIN, PAD_MAX = 800, 1000
+# a prefix, as the route's schema states it and parse_prefix checks it
+PREFIX_PATTERN = "^[0-9A-Fa-f]{5}$"
 
 
 def parse_prefix(text: str) -> int:
     """A 5-hex-character prefix, either case, as an integer; ValueError names the rule."""
-    if len(text) != 5 or any(c not in "0123456789abcdefABCDEF" for c in text):
+    if not re.fullmatch(PREFIX_PATTERN, text):
         raise ValueError("the prefix must be exactly 5 hexadecimal characters (0-9, A-F)")
     return int(text, 16)
 

@@ -52,7 +52,7 @@ def router(indexes: dict[str, index.RangeIndex]) -> APIRouter:
     async def range_search(
         # the rules are in the schema (pattern, enum) and checked here, so that a bad prefix
         # is HIBP's 400 naming the rule rather than FastAPI's 422
-        prefix: Annotated[str, PathParam(json_schema_extra={"pattern": "^[0-9A-Fa-f]{5}$"})],
+        prefix: Annotated[str, PathParam(json_schema_extra={"pattern": answer.PREFIX_PATTERN})],
         mode: Annotated[
             str, Query(description=MODE_RULE, json_schema_extra={"enum": sorted(MODES)})
         ] = "sha1",
