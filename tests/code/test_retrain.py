@@ -1,14 +1,14 @@
 """The scheduled retrain ships a candidate only past the gate and above production, judged
 on the validation figure the sweeps rank by; `python -m pwc.ops.retrain check` is the CI step."""
 
-import hashlib
 import json
 import subprocess
 
 import pytest
 import yaml
+from gto import api
 
-from pwc.ops import retrain
+from pwc.ops import registry, retrain
 from pwc.ops.experiments import PRIMARY
 from pwc.ops.retrain import decide
 
@@ -54,7 +54,7 @@ def test_gate_failure_names_the_failed_checks():
 
 
 def _git(repo, *args):
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
 
 
 @pytest.fixture
@@ -94,12 +94,25 @@ def test_ci_step_exit_codes(run_dir, capsys):
     assert "usage" in capsys.readouterr().out
 
 
-def test_tag_names_the_model_file(run_dir, capsys):
-    model = run_dir / yaml.safe_load((run_dir / "params.yaml").read_text())["paths"]["model"]
-    model.parent.mkdir(parents=True)
-    model.write_bytes(b"a model")
-    assert retrain.main(["tag"]) == 0
-    assert capsys.readouterr().out.strip() == "model-" + hashlib.sha256(b"a model").hexdigest()[:12]
+def test_without_a_rev_production_is_the_model_in_prod(run_dir, capsys, monkeypatch):
+    for key in ("NAME", "EMAIL"):
+        monkeypatch.setenv(f"GIT_COMMITTER_{key}", "t" if key == "NAME" else "t@t")
+    assert retrain.main(["check"]) == 0  # nothing in prod yet: the gate decides
+    assert "no model in prod yet" in capsys.readouterr().out
+    api.register(".", "model", "better")
+    api.assign(".", "model", "prod", version="v0.0.1")
+    assert retrain.main(["check"]) == 1  # 0.7 against prod's 0.8
+    assert "does not beat production 0.800000" in capsys.readouterr().err
+    api.register(".", "model", "worse")
+    api.assign(".", "model", "prod", version="v0.0.2")  # prod moves to the worse model
+    assert retrain.main(["check"]) == 0
+    _git(run_dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "candidate")
+    assert retrain.main(["register", "staging"]) == 0
+    assert "registered model v0.0.3 in ['staging']" in capsys.readouterr().out
+    assert retrain.main(["register", "staging"]) == 0  # HEAD has its version: no new tag
+    tags = _git(run_dir, "tag", "--points-at", "HEAD").stdout.split()
+    assert sorted(tags) == ["model#staging#3", "model@v0.0.3"]
+    assert registry.version_in("prod") == "v0.0.2"  # prod is a person's call (make promote)
 
 
 def test_ci_step_refuses_a_candidate_the_gate_rejected(run_dir, capsys):
@@ -134,6 +147,6 @@ def test_ci_step_says_what_ships_and_refuses_a_short_command(run_dir, capsys):
     assert (
         capsys.readouterr().out == "retrain: shipping, validation_head.served.spearman = 0.700000\n"
     )
-    for argv in (["check"], ["check", "worse", "0", "extra"], ["tag", "worse"]):
+    for argv in (["check", "worse", "0", "extra"], ["register"], ["tag", "worse"]):
         assert retrain.main(argv) == 2, argv
         assert capsys.readouterr().out == retrain.USAGE + "\n"

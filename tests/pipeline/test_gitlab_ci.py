@@ -41,7 +41,7 @@ def test_jobs_and_what_they_run():
     assert "git status --porcelain --untracked-files=no" in _script("reproduce")
     assert "pwc.ops.mr_report" in _script("report") and "--post" in _script("report")
     retrain = _script("retrain")
-    for step in ("pwc.ops.retrain check", "dvc push", "git tag", "git push"):
+    for step in ("pwc.ops.retrain check", "dvc push", "retrain register", "git push"):
         assert step in retrain, step
     assert "/kaniko/executor" in _script("image-build")
     for module in re.findall(r"python -m ([\w.]+)", "\n".join(map(_script, JOBS))):

@@ -1,11 +1,13 @@
 """Scheduled retrain: the candidate ships only if the gate passed and it beats production.
 
-    python -m pwc.ops.retrain check REV [MIN_GAIN]   # exit 1 + reason, or 0
-    python -m pwc.ops.retrain tag                    # model-<sha256[:12]> of the model file
+    python -m pwc.ops.retrain check [REV [MIN_GAIN]]   # exit 1 + reason, or 0
+    python -m pwc.ops.retrain register STAGE          # HEAD's model: a version, in STAGE
 
-Production = the evaluate metrics committed at REV (the default branch: the model serving
-today; none there yet = a first model, which the gate alone decides); the candidate = the
-evaluate metrics and gate decision `dvc repro` just wrote. Paths come from params.yaml.
+Production = the evaluate metrics committed at REV; without REV, at the commit of the model
+version in the registry's `prod` stage (pwc.ops.registry; none yet = a first model, which the
+gate alone decides). The candidate = the evaluate metrics and gate decision `dvc repro` just
+wrote. `register` writes the GTO tags of a new version (unless HEAD has one) and its stage;
+the CI job pushes them. Paths come from params.yaml.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from pwc.config import load_params
 from pwc.errors import PwcError
-from pwc.io import sha256_file
+from pwc.ops import registry
 from pwc.ops.experiments import PRIMARY, primary
 from pwc.ops.tools import entry
 
@@ -55,25 +57,29 @@ def production_metrics(rev: str, path: Path) -> dict | None:
     return json.loads(proc.stdout)
 
 
-USAGE = "usage: python -m pwc.ops.retrain check REV [MIN_GAIN] | tag"
+USAGE = "usage: python -m pwc.ops.retrain check [REV [MIN_GAIN]] | register STAGE"
 
 
 def main(argv: list[str]) -> int:
     params = load_params()
     paths = params.paths
-    if argv == ["tag"]:
-        print(f"model-{sha256_file(paths.model)[:12]}")
+    if len(argv) == 2 and argv[0] == "register":
+        found = registry.register(argv[1])
+        print(f"retrain: registered {registry.ARTIFACT} {found['version']} in {found['stages']}")
         return 0
-    if len(argv) not in (2, 3) or argv[0] != "check":
+    if not 1 <= len(argv) <= 3 or argv[0] != "check":
         print(USAGE)
         return 2
     candidate = json.loads(paths.evaluate_metrics.read_text())
     gate = json.loads(paths.gate.read_text())
+    rev = argv[1] if len(argv) > 1 else registry.commit_in("prod")
     try:
-        production = production_metrics(argv[1], paths.evaluate_metrics)
+        production = None if rev is None else production_metrics(rev, paths.evaluate_metrics)
     except PwcError as exc:
         print(f"retrain: {exc}", file=sys.stderr)
         return 2
+    if rev is None:
+        print("retrain: no model in prod yet: the gate alone decides")
     reason = decide(candidate, production, gate, float(argv[2]) if len(argv) == 3 else 0.0)
     if reason:
         print(f"retrain: not shipping: {reason}", file=sys.stderr)
