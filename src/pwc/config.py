@@ -152,7 +152,7 @@ class TrainParams(_Section):
 
 
 class EvaluateParams(_Section):
-    scatter_points: int = Field(gt=0)
+    bin_width: float = Field(gt=0)
     end_to_end_queries: int = Field(gt=0)
 
 

@@ -13,7 +13,6 @@ from scipy.stats import rankdata
 from sklearn.metrics import mean_squared_error, r2_score, roc_auc_score, roc_curve
 
 from pwc import numerics
-from pwc.sampling import uniform_sample
 
 # Length buckets for slices: (name, lowest, highest) in characters.
 LENGTH_BUCKETS = (
@@ -219,13 +218,23 @@ def evaluate_set(
     return out
 
 
-def scatter_points(table: pa.Table, pred: np.ndarray, size: int, seed: int) -> list[dict]:
-    """A seeded subsample for the predicted-vs-true plot (numbers only, no passwords)."""
-    idx = uniform_sample(table.num_rows, size, np.random.default_rng(seed))
-    y = table["target"].to_numpy()[idx]
-    return [
-        {"target": _round(a), "predicted": _round(b)} for a, b in zip(y, pred[idx], strict=True)
-    ]
+QUANTILES = {"q10": 0.10, "q25": 0.25, "median": 0.50, "q75": 0.75, "q90": 0.90}
+
+
+def binned_quantiles(target: np.ndarray, pred: np.ndarray, width: float) -> list[dict]:
+    """Predicted log rank by bins of the true one, over every row (a scatter of a sample piled
+    up on the count-1 block): each bin's centre, row count and prediction quantiles (the
+    median and the 25-75 and 10-90 bands; numbers only, no passwords)."""
+    bins = np.floor(np.asarray(target, dtype=np.float64) / width).astype(np.int64)
+    order = np.lexsort((pred, bins))  # by bin, then prediction: each bin's values sorted
+    ids, starts = np.unique(bins[order], return_index=True)
+    rows = []
+    for b, lo, hi in zip(ids, starts, [*starts[1:], len(order)], strict=True):
+        values = np.asarray(pred, dtype=np.float64)[order[lo:hi]]
+        row = {"target": _round((b + 0.5) * width), "rows": int(hi - lo)}
+        row |= {k: _round(np.quantile(values, q)) for k, q in QUANTILES.items()}
+        rows.append(row)
+    return rows
 
 
 def error_by_length(results: dict) -> list[dict]:

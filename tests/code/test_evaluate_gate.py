@@ -70,6 +70,23 @@ def _results(spearman_head, rmse, const_rmse):
     }
 
 
+def test_binned_quantiles_cover_every_row_and_match_each_bins_own_quantiles():
+    rng = np.random.default_rng(3)
+    target = np.concatenate([rng.uniform(0, 7, 5_000), np.full(20_000, 6.93)])  # a tail block
+    pred = target + rng.normal(0, 0.5, target.size)
+    rows = evaluate.binned_quantiles(target, pred, 0.25)
+    assert sum(r["rows"] for r in rows) == target.size  # every row, no sample
+    assert [r["target"] for r in rows] == sorted(r["target"] for r in rows)
+    for row in rows:
+        inside = np.abs(target - row["target"]) <= 0.125
+        assert inside.sum() == row["rows"]
+        for name, q in evaluate.QUANTILES.items():
+            assert row[name] == pytest.approx(np.quantile(pred[inside], q), abs=1e-6)
+        assert row["q10"] <= row["q25"] <= row["median"] <= row["q75"] <= row["q90"]
+    tail = next(r for r in rows if r["target"] == 6.875)
+    assert tail["rows"] >= 20_000
+
+
 def test_gate_decides_on_the_served_validation_figures_with_reasons():
     params = GateParams(min_spearman_head=0.5, min_auc_head=0.7, min_spearman=0.2)
     assert decide(_results(0.6, 1.0, 2.0), params)["passed"]

@@ -78,12 +78,11 @@ def main(params: Params) -> None:
             live.log_plot(f"roc_{name}", roc, x="fpr", y="tpr", template="simple")
             live.log_plot(
                 f"predicted_vs_true_{name}",
-                evaluate.scatter_points(
-                    sets[name], served[name], params.evaluate.scatter_points, params.seed
+                evaluate.binned_quantiles(
+                    sets[name]["target"].to_numpy(), served[name], params.evaluate.bin_width
                 ),
                 x="target",
-                y="predicted",
-                template="scatter",
+                y="median",
             )
         live.log_plot(
             "error_by_length",
