@@ -133,8 +133,8 @@ sweep: setup  ## the grid in sweeps/$(SWEEP).yaml as DVC experiments, ranked on 
 best: setup  ## apply the best experiment of the sweep (dvc exp apply)
 	$(BIN)/python -m pwc.ops.experiments best $(SWEEP)
 
-report: setup  ## the offline HTML dashboard (reports/dashboard.html; SWEEP=name ranks by its metric)
-	$(BIN)/python -m pwc.ops.dashboard --out reports/dashboard.html $(if $(SWEEP),--sweep $(SWEEP))
+report: setup web-deps  ## the offline HTML dashboard (reports/dashboard.html; SWEEP=name ranks, TARGET=branch)
+	$(BIN)/python -m pwc.ops.dashboard --out reports/dashboard.html $(if $(SWEEP),--sweep $(SWEEP)) $(if $(TARGET),--target $(TARGET))
 
 # DVC's plots page loads Vega from a CDN (blank offline): render it through a template with
 # Vega, Vega-Lite and vega-embed inlined from tests/web's pinned npm packages.

@@ -146,6 +146,7 @@ HEAVY_FIRST = [  # durations: docs/tests.md, "Suite time"
     "pipeline/test_ci_jobs.py",
     "pipeline/test_faults.py",
     "pipeline/test_ci_sweep.py",
+    "pipeline/test_ci_retrain.py",
     "serve/test_load.py",
     "pipeline/test_ci_test_job.py",
     "pipeline/test_remote_and_sweep.py",

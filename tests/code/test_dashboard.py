@@ -1,9 +1,13 @@
-"""`make report`: one self-contained HTML file; rendered by headless Chromium with every
-network request routed to a local recorder, which must see none."""
+"""`make report`: one self-contained HTML file with DVC Studio's table, read in headless
+Chromium. The repository's own page makes no network request; in a scratch DVC repository
+with real experiments (`dvc exp save` on two branches, two authors), the page filters on
+values, branch and author, colours deltas by direction, compares three selected experiments
+in the plots and exports a CSV equal to `dvc exp show --csv` for every shown column."""
 
 from __future__ import annotations
 
-import copy
+import csv
+import io
 import json
 import os
 import re
@@ -13,12 +17,16 @@ import subprocess
 import threading
 
 import pytest
+import yaml
 
 from pwc import evaluate
 from pwc.ops import dashboard, exp_table
 from tests.project import PARAMS
+from tests.web.conftest import NODE_MODULES, chromium
 
 from ..conftest import ROOT
+
+BIN = ROOT / ".venv" / "bin"
 
 
 @pytest.fixture(scope="module")
@@ -35,27 +43,30 @@ def page(tmp_path_factory):
 
 def test_page_is_self_contained(page):
     text = page.read_text()
-    assert text.count("<svg") >= 5  # history + the four pipeline plots
-    # one inline script (the table's sorting), nothing loaded from anywhere
-    assert text.count("<script") == 1 and "<script>" in text and "<script src" not in text
-    # the only URLs are SVG/XML namespaces: nothing to fetch
-    urls = set(re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", text))
-    assert not {u for u in urls if not u.startswith(("#", "data:"))}, urls
+    assert not re.findall(r"<script[^>]*\ssrc\s*=", text)  # every script inline
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", text, flags=re.S)  # their code aside
+    urls = set(re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", markup))
+    assert not urls, urls  # nothing to fetch
     assert "default-src 'none'" in text  # and the browser is told to fetch nothing anyway
+    assert "vega-embed" in text and "cdn.jsdelivr" not in text
 
 
-def test_history_has_one_point_per_metric_and_commit():
+def test_history_is_one_line_per_metric_across_the_renamed_figure():
     rows = dashboard.history(PARAMS.paths.evaluate_metrics.as_posix(), "HEAD")
     commits = {r["commit"] for r in rows}
-    assert len(rows) == 4 * len(commits) and commits
+    assert len(rows) == 4 * len(commits) and commits  # no commit drops out of a line
+    assert {r["metric"] for r in rows} == {f"{s} {m}" for s, m in dashboard.HEADLINE}
+    # this repository's first metrics measured the model alone, later ones the served scorer
+    assert {r["figure"] for r in rows} == {"served", "model alone"}
 
 
 def test_an_unknown_branch_is_an_error_naming_it(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    assert dashboard.main(["--branch", "no-such-branch", "--out", str(tmp_path / "d.html")]) == 1
+    out = tmp_path / "d.html"
+    assert dashboard.main(["--branch", "no-such-branch", "--out", str(out), "--no-fetch"]) == 1
     err = capsys.readouterr().err
     assert "no-such-branch" in err and "Traceback" not in err
-    assert not (tmp_path / "d.html").exists()
+    assert not out.exists()
 
 
 # Chromium's own housekeeping (clock, accounts, component updates) still goes out with
@@ -93,96 +104,102 @@ class _Recorder:
         return {h for h in self.hosts if not BROWSER_HOSTS.search(h)}
 
 
-def _chromium(browser: str, url: str, proxy: _Recorder) -> subprocess.CompletedProcess:
+def _dump_dom(browser: str, url: str, proxy: _Recorder) -> subprocess.CompletedProcess:
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
     return subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            f"--proxy-server=http://127.0.0.1:{proxy.port}",
-            "--dump-dom",
-            url,
-        ],
+        [browser, *args, f"--proxy-server=http://127.0.0.1:{proxy.port}", "--dump-dom", url],
         capture_output=True,
         text=True,
         timeout=120,
     )
 
 
-def test_chromium_renders_the_plots_without_network(page, tmp_path):
+def test_chromium_renders_every_plot_without_network(page, tmp_path):
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("Chromium not installed (Debian package `chromium`): browser check skipped")
-    # control: the recorder does see a page's request
-    control = tmp_path / "control.html"
+    control = tmp_path / "control.html"  # control: the recorder does see a page's request
     control.write_text('<img src="http://cdn.example.invalid/x.png">')
     proxy = _Recorder()
-    _chromium(browser, control.as_uri(), proxy)
+    _dump_dom(browser, control.as_uri(), proxy)
     assert "cdn.example.invalid" in proxy.page_hosts()
     proxy.sock.close()
-
     proxy = _Recorder()
-    proc = _chromium(browser, page.as_uri(), proxy)
+    proc = _dump_dom(browser, page.as_uri(), proxy)
     proxy.sock.close()
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    svgs = re.findall(r"<svg.*?</svg>", proc.stdout, flags=re.S)
-    assert len(svgs) >= 5
-    assert all(re.search(r"<path[^>]+d=\"M", svg) for svg in svgs)  # non-empty drawings
-    assert proxy.page_hosts() == set(), proxy.hosts
+    assert proc.returncode == 0 and proxy.page_hosts() == set(), proxy.hosts
+    plots = len(yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"])
+    run = chromium(page.as_uri(), [{"eval": DRAWN}], tmp_path)
+    assert run["errors"] == []
+    drawn = run["results"][0]
+    assert len(drawn["plots"]) == plots and all(n > 0 for n in drawn["plots"].values()), drawn
+    assert drawn["history"] > 0
 
 
-def _rev(rev: str, alpha: float, spearman: float | None, passed=True, error=None) -> dict:
+# Per plot, how many marks with a drawn path it has (a blank plot has axes only, no marks).
+MARKS = "g.mark-line path, g.mark-area path, g.mark-symbol path, g.mark-rect path"
+DRAWN = f"""dashboard.ready.then(() => {{
+  const marks = (box) => [...box.querySelectorAll('{MARKS}')]
+    .filter((p) => (p.getAttribute('d') || '').length > 8).length;
+  const plots = {{}};
+  for (const b of document.querySelectorAll('#plots .plot')) plots[b.dataset.title] = marks(b);
+  return {{plots, history: marks(document.getElementById('history'))}};
+}})"""
+
+
+def _rev(alpha: float, spearman: float | None, passed=True, error=None) -> dict:
     metrics = {"m.json": {"data": {}}, "g.json": {"data": {"passed": passed}}}
     if spearman is not None:
         for name in ("validation_head", "test", "test_head"):
             metrics["m.json"]["data"][name] = {
-                "served": {"spearman": spearman, "auc_seen_twice": 0.8}
+                "served": {"spearman": spearman, "auc_seen_twice": 0.8, "rmse": 1e-05}
             }
     params = {"params.yaml": {"data": {"train": {"alpha": alpha, "rows": 10}, "seed": 1}}}
-    return {"rev": rev, "error": error, "data": {"params": params, "metrics": metrics}}
+    return {"error": error, "data": {"params": params, "metrics": metrics}}
 
 
 EXP_SHOW = [
-    {"rev": "workspace", "name": None, "data": _rev("w", 3, 0.5)["data"], "experiments": None},
+    {"rev": "workspace", "name": None, **_rev(3, 0.5), "experiments": None},
     {
-        "rev": "abc1234" * 5,
+        "rev": "abc1234" * 5 + "abcde",
         "name": "main",
-        "data": _rev("b", 3, 0.5)["data"],
+        **_rev(3, 0.5),
         "experiments": [
-            {"name": "exp-low", "revs": [_rev("1" * 40, 1, 0.4)]},
-            {"name": "exp-high", "revs": [_rev("2" * 40, 10, 0.7, passed=False)]},
+            {"name": "exp-low", "revs": [{"rev": "1" * 40, **_rev(1, 0.4)}]},
+            {"name": "exp-high", "revs": [{"rev": "2" * 40, **_rev(10, 0.7, passed=False)}]},
             # failed: DVC lists it beside its baseline's metrics
-            {"name": "exp-failed", "revs": [_rev("3" * 40, 30, 0.5, error={"msg": "failed"})]},
+            {"name": "exp-failed", "revs": [{"rev": "3" * 40, **_rev(30, 0.5, error={"m": 1})}]},
         ],
     },
 ]
 
 
-def test_the_table_lists_experiments_with_the_params_that_differ_and_marks_the_best():
-    rows, keys = exp_table.experiment_rows(EXP_SHOW, "m.json", "g.json")
-    assert keys == ["train.alpha"]  # rows and seed are the baseline's everywhere
-    assert [r["name"] for r in rows] == ["main", "exp-low", "exp-high"]
-    assert rows[0]["baseline"] and rows[2]["params"] == {"train.alpha": 10}
-    table = exp_table.experiments_table(EXP_SHOW, "m.json", "g.json")
-    best = re.search(r"<tr class='best'>(.*?)</tr>", table).group(1)
-    assert "exp-high" in best and "FAILED" in best  # best by the ranked figure, gate shown
+def test_the_table_has_a_row_per_commit_and_finished_experiment_and_dvcs_column_names():
+    data = exp_table.table(EXP_SHOW, "m.json")
+    assert [(r["experiment"], r["rev"]) for r in data["rows"]] == [
+        ("", "main"),
+        ("exp-low", "1111111"),
+        ("exp-high", "2222222"),
+    ]
+    by_key = {c["key"]: c for c in data["columns"]}
+    assert by_key["train.alpha"]["shown"] and not by_key["train.rows"]["shown"]  # differs or not
+    assert by_key["validation_head.served.spearman"]["direction"] == "max"
+    assert (
+        by_key["test.served.rmse"]["direction"] == "min" and not by_key["test.served.rmse"]["shown"]
+    )
+    assert data["rows"][1]["values"]["test.served.rmse"] == "1e-05"  # str() of the value, as DVC
+    assert data["rows"][2]["values"]["passed"] == "False"
+    assert data["rows"][data["best"]]["experiment"] == "exp-high"  # best by the ranked figure
+    low = exp_table.table(EXP_SHOW, "m.json", order="min")
+    assert low["rows"][low["best"]]["experiment"] == "exp-low"
 
 
-def test_a_sweeps_metric_and_direction_choose_the_best_and_get_a_column():
-    # a figure the table does not show (RMSE), lowest first
-    exp_show = copy.deepcopy(EXP_SHOW)
-    for rmse, name in ((0.4, "exp-low"), (0.7, "exp-high")):
-        rev = next(e for e in exp_show[1]["experiments"] if e["name"] == name)["revs"][0]
-        rev["data"]["metrics"]["m.json"]["data"]["validation_head"]["served"]["rmse"] = rmse
-    key = ("validation_head", "served", "rmse")
-    table = exp_table.experiments_table(exp_show, "m.json", "g.json", key, "min")
-    best = re.search(r"<tr class='best'>(.*?)</tr>", table).group(1)
-    assert "exp-low" in best and "<td>0.4000</td>" in best
-    assert "<th>validation_head.served.rmse</th>" in table and "lowest first" in table
-    table = exp_table.experiments_table(exp_show, "m.json", "g.json", key, "max")
-    assert "exp-high" in re.search(r"<tr class='best'>(.*?)</tr>", table).group(1)
+def test_a_name_in_two_files_gets_its_file_as_dvc_does():
+    shown = json.loads(json.dumps(EXP_SHOW))
+    shown[1]["data"]["metrics"]["other.json"] = {"data": {"seed": 2, "train": {"alpha": 0.5}}}
+    keys = [c["key"] for c in exp_table.columns(shown)]
+    assert "other.json:seed" in keys and "params.yaml:seed" in keys and "seed" not in keys
+    assert "params.yaml:train.alpha" in keys and "train.rows" in keys
 
 
 def test_length_buckets_are_in_numeric_order():
@@ -191,73 +208,8 @@ def test_length_buckets_are_in_numeric_order():
     assert labels == sorted(labels) == ["01-05", "06-08", "09-12", "13-up"]
 
 
-def test_chromium_sorts_the_table_by_any_column(tmp_path):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("Chromium not installed (Debian package `chromium`): browser check skipped")
-    page = tmp_path / "table.html"
-    page.write_text(
-        dashboard.render(
-            [("Experiments", exp_table.experiments_table(EXP_SHOW, "m.json", "g.json"))]
-        )
-    )
-    order = {}
-    for direction in ("asc", "desc"):
-        proxy = _Recorder()
-        url = f"{page.as_uri()}#sort=validation_head.served.spearman:{direction}"
-        proc = _chromium(browser, url, proxy)
-        proxy.sock.close()
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        order[direction] = re.findall(r"<tr[^>]*><td>([\w-]+)", proc.stdout)
-    assert order["asc"] == ["exp-low", "main", "exp-high"]
-    assert order["desc"] == ["exp-high", "main", "exp-low"]
-
-
-def test_the_roc_and_length_plots_are_the_overlaid_ones():
-    import yaml
-
-    titles = dashboard.overlay_titles(yaml.safe_load((ROOT / "dvc.yaml").read_text()))
-    assert titles == {"ROC, seen at least twice", "RMSE by password length"}
-
-
-def test_build_ranks_by_the_named_sweeps_metric_and_direction(tmp_path, monkeypatch):
-    """`make report SWEEP=name` end to end through `build`: the sweep file's metric and
-    direction choose the table's best row and the experiments drawn over HEAD."""
-    from pwc.ops import sweeps
-
-    monkeypatch.chdir(ROOT)  # the repository's params.yaml, dvc.yaml and history
-    monkeypatch.setattr(sweeps, "SWEEPS_DIR", tmp_path)
-    doc = "rank_by: validation_head.served.rmse\ndirection: min\ngrid:\n  train.alpha: [1, 3]\n"
-    (tmp_path / "low-rmse.yaml").write_text(doc)
-    names = {"m.json": dashboard.metrics_file(), "g.json": PARAMS.paths.gate.as_posix()}
-    exp_show = json.loads(json.dumps(EXP_SHOW).replace('"m.json"', json.dumps(names["m.json"])))
-    exp_show = json.loads(json.dumps(exp_show).replace('"g.json"', json.dumps(names["g.json"])))
-    for rmse, name in ((0.4, "exp-low"), (0.7, "exp-high")):
-        rev = next(e for e in exp_show[1]["experiments"] if e["name"] == name)["revs"][0]
-        rev["data"]["metrics"][names["m.json"]]["data"]["validation_head"]["served"]["rmse"] = rmse
-    overlaid = []
-
-    def fake_dvc(*args):
-        if args[:2] == ("exp", "show"):
-            return json.dumps(exp_show)
-        if args[:2] == ("plots", "diff"):
-            overlaid.append(args[3:-1])
-        return "{}"
-
-    monkeypatch.setattr(dashboard, "dvc", fake_dvc)
-    monkeypatch.setattr(dashboard, "experiment_baselines", lambda: ["a" * 40])
-    best = {}
-    for sweep in (None, "low-rmse"):
-        page = dashboard.build("HEAD", svg=lambda spec: "<svg/>", fetch=False, sweep=sweep)
-        best[sweep] = re.search(r"<tr class='best'>(.*?)</tr>", page).group(1)
-    assert "exp-high" in best[None] and "exp-low" in best["low-rmse"]
-    # the overlaid experiments, best first: by validation_head Spearman, then by its RMSE
-    assert overlaid[0][0] == "exp-high" and overlaid[1][0] == "exp-low"
-
-
 def test_experiments_are_read_from_the_baselines_their_refs_name(monkeypatch):
-    """Only commits with experiments are asked about (not every commit, as --all-commits
-    does); DVC's own refs under refs/exps are not experiments."""
+    """DVC's own refs under refs/exps are not experiments; each baseline is asked once."""
     a, b = "ab" + "1" * 38, "cd" + "2" * 38
     refs = [
         f"refs/exps/{a[:2]}/{a[2:]}/exp-one",
@@ -267,18 +219,234 @@ def test_experiments_are_read_from_the_baselines_their_refs_name(monkeypatch):
         "refs/exps/exec/EXEC_BASELINE",
     ]
     monkeypatch.setattr(dashboard, "git", lambda *args: "\n".join(refs) + "\n")
-    asked = []
-
-    def dvc(*args):
-        asked.append(args)
-        return json.dumps([{"rev": args[-1], "experiments": []}])
-
-    monkeypatch.setattr(dashboard, "dvc", dvc)
     assert dashboard.experiment_baselines() == [a, b]
-    assert dashboard.all_experiments() == [
-        {"rev": a, "experiments": []},
-        {"rev": b, "experiments": []},
+
+
+# A scratch DVC repository with real experiments: the project's params.yaml, the evaluate
+# and gate metrics files the dashboard reads, one more metrics file whose names collide with
+# params (DVC then names both by file), one plot. Values chosen to test text: 1e-05,
+# 0.30000000000000004, an int, a bool, a string with a comma.
+def _metrics(spearman: float, rmse: float) -> dict:
+    served = {"spearman": spearman, "auc_seen_twice": 0.8, "rmse": rmse}
+    return {s: {"served": served} for s in ("validation_head", "test", "test_head")}
+
+
+POINTS = {  # name -> (author, train.alpha, spearman, rmse)
+    "e-low": ("Ann", 1, 0.41, 1e-05),
+    "e-mid": ("Ann", 2, 0.30000000000000004, 1.5),
+    "e-high": ("Ann", 3, 0.75, 0.9),
+    "e-bob": ("Bob", 4, 0.6, 2),
+}
+
+
+def _git(repo, *args, author="Ann"):
+    env = {**os.environ, "GIT_AUTHOR_NAME": author, "GIT_COMMITTER_NAME": author}
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
+    )  # fmt: skip
+
+
+def _dvc(repo, *args):
+    proc = subprocess.run(
+        [str(BIN / "dvc"), *args], cwd=repo, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def _save(repo, name: str, author: str, alpha, spearman, rmse):
+    raw = yaml.safe_load((repo / "params.yaml").read_text())
+    raw["train"]["alpha"] = alpha
+    (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    metrics = repo / PARAMS.paths.evaluate_metrics
+    metrics.write_text(json.dumps(_metrics(spearman, rmse)))
+    _git(repo, "config", "user.name", author)  # DVC commits experiments as git's user
+    _dvc(repo, "exp", "save", "-q", "-n", name)
+    _git(repo, "config", "user.name", "Ann")
+    _git(repo, "checkout", "-q", "--", ".")
+
+
+@pytest.fixture(scope="module")
+def exp_repo(tmp_path_factory):
+    repo = tmp_path_factory.mktemp("exps") / "repo"
+    repo.mkdir()
+    shutil.copy2(ROOT / "params.yaml", repo / "params.yaml")
+    evaluate_metrics, gate = PARAMS.paths.evaluate_metrics, PARAMS.paths.gate
+    roc = evaluate_metrics.parent / "plots/custom/roc_test_head.json"
+    stage = {
+        "cmd": "true",
+        "params": ["train.alpha", {"labels.yaml": ["label"]}],
+        "metrics": [{str(p): {"cache": False}} for p in (evaluate_metrics, gate, "extra.json")],
+        "plots": [{str(roc): {"cache": False}}],
+    }
+    plots = [{"ROC": {"x": "fpr", "y": {str(roc): "tpr"}}}]
+    (repo / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"evaluate": stage}, "plots": plots}))
+    (repo / "labels.yaml").write_text('label: "a, b"\n')  # the CSV quotes it
+    (repo / evaluate_metrics).parent.mkdir(parents=True)
+    (repo / evaluate_metrics).write_text(json.dumps(_metrics(0.5, 1.0)))
+    (repo / gate).write_text(json.dumps({"passed": True}))
+    (repo / "extra.json").write_text(json.dumps({"label": 7, "seed": 3}))  # both params' names
+    (repo / roc).parent.mkdir(parents=True)
+    (repo / roc).write_text(json.dumps([{"fpr": x / 4, "tpr": (x / 4) ** 0.5} for x in range(5)]))
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "dev@example.invalid")
+    _git(repo, "config", "user.name", "Ann")
+    _dvc(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main's model")
+    for name in ("e-low", "e-mid"):
+        _save(repo, name, *POINTS[name])
+    _git(repo, "checkout", "-q", "-b", "feature")
+    (repo / evaluate_metrics).write_text(json.dumps(_metrics(0.55, 0.95)))
+    _git(repo, "commit", "-qam", "a better model on a branch")
+    for name in ("e-high", "e-bob"):
+        _save(repo, name, *POINTS[name])
+    out = repo / "dashboard.html"
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    args = [
+        "--target",
+        "main",
+        "--no-fetch",
+        "--out",
+        str(out),
+        "--node-modules",
+        str(NODE_MODULES),
     ]
-    assert asked == [("exp", "show", "--json", "--rev", a), ("exp", "show", "--json", "--rev", b)]
-    monkeypatch.setattr(dashboard, "git", lambda *args: "")
-    assert dashboard.all_experiments() == []
+    proc = subprocess.run(
+        [str(BIN / "python"), "-m", "pwc.ops.dashboard", *args],
+        cwd=repo,
+        env=env | {"PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return repo, out
+
+
+def _rows(csv_text: str) -> dict[tuple[str, str], dict]:
+    return {(r["Experiment"], r["rev"]): r for r in csv.DictReader(io.StringIO(csv_text))}
+
+
+# the rows shown, as "experiment@rev"
+VISIBLE = (
+    "[...document.querySelectorAll('#experiments tbody tr')]"
+    ".map(tr => tr.cells[1].textContent + '@' + tr.cells[2].textContent)"
+)
+
+
+def _set(select: str, value: str) -> str:
+    return (
+        f"(() => {{ const s = document.querySelector('{select}'); s.value = {json.dumps(value)};"
+        " s.dispatchEvent(new Event('change')); return s.value; })()"
+    )
+
+
+def test_studio_table_filters_colours_compares_three_and_exports_dvcs_csv(exp_repo, tmp_path):
+    repo, page = exp_repo
+    spearman = "validation_head.served.spearman"
+    select_three = (
+        "(() => { dashboard.state.selected.clear(); dashboard.data.rows"
+        ".filter(r => ['e-low', 'e-high', 'e-bob'].includes(r.experiment))"
+        ".forEach(r => dashboard.toggle(r.id));"
+        " return dashboard.ready.then(() => dashboard.drawn); })()"
+    )
+    to_target = (
+        "(() => { const s = document.querySelector('#baseline');"
+        " s.value = String(dashboard.data.target); s.dispatchEvent(new Event('change'));"
+        " return dashboard.data.rows[dashboard.state.baseline].rev; })()"
+    )
+    roc_revs = "[...new Set(dashboard.views['ROC'].data('source_0').map(d => d.rev))].sort()"
+    line_colours = (
+        "new Set([...document.querySelector('#plots .plot').querySelectorAll("
+        "'g.mark-line path')].map(p => p.getAttribute('stroke'))).size"
+    )
+    steps = [
+        {"eval": "dashboard.ready.then(() => true)"},
+        {"eval": VISIBLE},
+        {"eval": f"(dashboard.addFilter('{spearman}', '>', '0.45'), {VISIBLE})"},
+        {"eval": "(dashboard.state.filters.length = 0, true)"},
+        {"eval": _set("#branch", "main")},
+        {"eval": VISIBLE},
+        {"eval": _set("#branch", "")},
+        {"eval": _set("#author", "Bob")},
+        {"eval": VISIBLE},
+        {"eval": _set("#author", "")},
+        {"eval": to_target},  # deltas against main's commit (Spearman 0.5)
+        {"eval": _cell_class("e-bob", spearman)},
+        {"eval": _cell_class("e-low", spearman)},
+        {"eval": select_three},
+        {"eval": roc_revs},
+        {"eval": line_colours},
+        {"eval": "(document.querySelector('#csv').click(), dashboard.csv())"},
+    ]
+    run = chromium(page.as_uri(), steps, tmp_path)
+    assert run["errors"] == []
+    r = run["results"]
+    commits = {"(commit)@feature", "(commit)@main"}
+    assert set(r[1]) == commits | {f"{n}@{_short(repo, n)}" for n in POINTS}
+    assert {v.split("@")[0] for v in r[2]} == {"(commit)", "e-high", "e-bob"}  # 0.55, 0.75, 0.6
+    # main's rows: its commit (feature's holds it too) and the experiments run on it
+    assert set(r[5]) == {"(commit)@main"} | {f"{n}@{_short(repo, n)}" for n in ("e-low", "e-mid")}
+    assert [v.split("@")[0] for v in r[8]] == ["e-bob"]
+    assert r[10] == "main" and r[11] == "better" and r[12] == "worse"  # 0.6 and 0.41 vs 0.5
+    assert r[13]["ROC"] == ["e-bob", "e-high", "e-low"]  # the three, and only them, drawn
+    assert r[14] == ["e-bob", "e-high", "e-low"] and r[15] == 3  # three lines, three colours
+
+    exported = _rows(r[16])
+    revs = [a for sha in dashboard_revs(repo) for a in ("--rev", sha)]
+    dvcs = _rows(_dvc(repo, "exp", "show", "--csv", *revs))
+    dvcs.pop(("", "workspace"))
+    assert exported.keys() == dvcs.keys()
+    shown = list(csv.reader(io.StringIO(r[16])))[0]
+    assert spearman in shown and "train.alpha" in shown and "passed" in shown
+    assert "extra.json:seed" not in shown  # the same in every row: hidden at first
+    for key, row in exported.items():
+        for column in shown:
+            assert row[column] == dvcs[key][column], (key, column)  # to the last digit
+    assert exported[("e-mid", _short(repo, "e-mid"))][spearman] == "0.30000000000000004"
+
+
+def _cell_class(experiment: str, key: str) -> str:
+    """JS: the class of `experiment`'s cell in column `key` (better, worse or none)."""
+    return (
+        "(() => { const heads = [...document.querySelectorAll('#experiments thead th')]"
+        ".map(h => h.dataset.key); const tr = [...document.querySelectorAll("
+        f"'#experiments tbody tr')].find(t => t.cells[1].textContent === '{experiment}');"
+        f" return tr.cells[heads.indexOf('{key}')].className; }})()"
+    )
+
+
+def _short(repo, name: str) -> str:
+    """The experiment's rev as DVC's CSV names it."""
+    return next(rev for exp, rev in _rows(_dvc(repo, "exp", "show", "-A", "--csv")) if exp == name)
+
+
+def dashboard_revs(repo) -> list[str]:
+    cwd = os.getcwd()
+    os.chdir(repo)
+    try:
+        return dashboard.shown_revs("main")
+    finally:
+        os.chdir(cwd)
+
+
+def test_every_column_can_be_shown_and_its_csv_still_matches_dvc(exp_repo, tmp_path):
+    repo, page = exp_repo
+    show_all = (
+        "(() => { document.querySelectorAll('#columns input[type=checkbox]')"
+        ".forEach(b => { if (!b.checked) b.click(); }); return dashboard.csv(); })()"
+    )
+    run = chromium(page.as_uri(), [{"eval": show_all}], tmp_path)
+    assert run["errors"] == []
+    exported = _rows(run["results"][0])
+    revs = [a for sha in dashboard_revs(repo) for a in ("--rev", sha)]
+    dvcs = _rows(_dvc(repo, "exp", "show", "--csv", *revs))
+    columns = list(csv.reader(io.StringIO(run["results"][0])))[0]
+    # names in two files, named by file as DVC does; every column DVC shows is there
+    names = {"extra.json:seed", "params.yaml:seed", "extra.json:label", "labels.yaml:label"}
+    assert names <= set(columns)
+    assert set(columns) == set(next(iter(dvcs.values()))) - {"typ", "Created", "parent"}
+    assert exported[("", "main")]["labels.yaml:label"] == "a, b"
+    for key, row in exported.items():
+        assert {c: row[c] for c in columns} == {c: dvcs[key][c] for c in columns}, key

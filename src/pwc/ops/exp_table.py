@@ -1,123 +1,165 @@
-"""The dashboard's experiment table, like DVC Studio's: one row per baseline commit and per
-finished experiment (the params that differ from its baseline, the ranked validation figure,
-test figures, the gate), the best highlighted, sortable in the browser by an inline script."""
+"""The dashboard's experiments table, like DVC Studio's: one row per commit shown (HEAD, the
+target branch, each commit experiments were run on) and per finished experiment; every param
+and metric a column named as `dvc exp show --csv` names it, its value's text as that CSV
+writes it, and each metric's direction (higher or lower is better) for the page's colouring.
+The page's script (dashboard.js) hides and shows columns, filters, sorts, colours deltas
+against a chosen baseline row, selects experiments to compare and exports the CSV.
+"""
 
 from __future__ import annotations
 
-import html
+from collections import Counter
 
-from pwc.ops.experiments import PRIMARY, figure, finished, ranked
+from dvc.utils.flatten import flatten  # DVC's own: the CSV's column names come from it
 
-# The table's figures: the ranked one first, then test figures (shown, never ranked by).
-COLUMNS = [
-    ("validation_head", "spearman"),
-    ("validation_head", "auc_seen_twice"),
-    ("test", "spearman"),
-    ("test_head", "spearman"),
-    ("test_head", "auc_seen_twice"),
+from pwc.ops.experiments import PRIMARY, figure, ranked
+
+# `dvc exp show`'s fixed columns: a metric or param of the same name gets its file prefixed
+FIXED = ["Experiment", "rev", "typ", "Created", "parent", "State", "Executor"]
+# The columns shown at first (the rest are a click away): the ranked validation figure,
+# test figures as served, the gate; and every param that differs between rows.
+SHOWN = [
+    "validation_head.served.spearman",
+    "validation_head.served.auc_seen_twice",
+    "test.served.spearman",
+    "test_head.served.spearman",
+    "test_head.served.auc_seen_twice",
+    "passed",
 ]
+# Which way is better, by a metric's last name (a table, not a chain of ifs); others: none.
+DIRECTIONS = {
+    "max": {"spearman", "spearman_weighted", "auc_seen_twice", "r2", "within_1", "passed"},
+    "min": {"rmse", "rmse_uncapped", "rmsle_times", "rows_quarantined", "bytes_per_hash"},
+}
+DIRECTIONS["min"] |= {"core_bytes", "core_gzip_bytes", "extended_bytes", "extended_gzip_bytes"}
 
 
-def _flat(tree: dict, prefix: str = "") -> dict:
-    out = {}
-    for key, value in (tree or {}).items():
-        if isinstance(value, dict):
-            out |= _flat(value, f"{prefix}{key}.")
-        else:
-            out[f"{prefix}{key}"] = value
+def direction(name: str) -> str | None:
+    last = name.rsplit(".", 1)[-1]
+    return next((d for d, names in DIRECTIONS.items() if last in names), None)
+
+
+def csv_text(value) -> str:
+    """A value as `dvc exp show --csv` writes it: str() of the parsed value (DVC formats no
+    float without --precision), an empty field for a missing one."""
+    return "" if value is None else str(value)
+
+
+def _states(exp_show: list[dict]):
+    """Every state DVC tabulates: baselines (the workspace too) and experiment revisions."""
+    for baseline in exp_show:
+        yield baseline
+        for exp in baseline.get("experiments") or []:
+            yield from exp.get("revs") or []
+
+
+def _names(exp_show: list[dict], kind: str) -> dict[str, dict[str, None]]:
+    """{file: {flattened name: None}} of `kind` (metrics or params), in DVC's order."""
+    found: dict[str, dict[str, None]] = {}
+    for state in _states(exp_show):
+        for path, item in ((state.get("data") or {}).get(kind) or {}).items():
+            data = (item or {}).get("data", {})
+            if isinstance(data, dict):
+                found.setdefault(path, {}).update(dict.fromkeys(flatten(data)))
+    return found
+
+
+def columns(exp_show: list[dict]) -> list[dict]:
+    """Every metric and param: {key (the CSV's column name), kind, file, name, direction}."""
+    names = {kind: _names(exp_show, kind) for kind in ("metrics", "params")}
+    count = Counter(FIXED)
+    count.update(n for by_file in names.values() for file in by_file.values() for n in file)
+    out = []
+    for kind, by_file in names.items():
+        for path, found in by_file.items():
+            for name in found:
+                key = name if count[name] == 1 else f"{path}:{name}"
+                better = direction(name) if kind == "metrics" else None
+                out.append({"key": key, "kind": kind[:-1], "file": path, "name": name})
+                out[-1]["direction"] = better
     return out
 
 
-def _figures(data: dict, metrics: str, gate: str) -> dict:
-    found = (data.get("metrics") or {}).get(metrics, {}).get("data") or {}
-    row = {f"{s}.{m}": (found.get(s) or {}).get("served", {}).get(m) for s, m in COLUMNS}
-    row["gate"] = ((data.get("metrics") or {}).get(gate, {}).get("data") or {}).get("passed")
-    return row
+def _values(state: dict, cols: list[dict]) -> dict[str, str]:
+    data = state.get("data") or {}
+    flat = {}
+    for kind in ("metrics", "params"):
+        for path, item in (data.get(kind) or {}).items():
+            inner = (item or {}).get("data", {})
+            flat[kind[:-1], path] = flatten(inner) if isinstance(inner, dict) else {}
+    return {c["key"]: csv_text(flat.get((c["kind"], c["file"]), {}).get(c["name"])) for c in cols}
 
 
-def experiment_rows(
-    exp_show: list[dict], metrics: str, gate: str, key: tuple[str, ...] = PRIMARY
-) -> tuple[list[dict], list]:
-    """One row per commit that has experiments and per finished experiment: its figures (the
-    ranked one, `key`, under "ranked") and the params that differ from its baseline commit's.
-    (rows, the differing param keys)."""
-    rows, keys, bases = [], set(), {}
-    for baseline, name, data in finished(exp_show):
-        if baseline["rev"] not in bases:  # the baseline commit's row, before its experiments
-            base = baseline.get("data") or {}
-            bases[baseline["rev"]] = _flat(
-                (base.get("params") or {}).get("params.yaml", {}).get("data")
-            )
-            label = baseline.get("name") or baseline["rev"][:7]
-            rows.append({"name": label, "baseline": True, "params": {}})
-            rows[-1] |= _figures(base, metrics, gate) | {"ranked": figure(base, metrics, key)}
-        params = _flat((data.get("params") or {}).get("params.yaml", {}).get("data"))
-        base_params = bases[baseline["rev"]]
-        differ = {k: v for k, v in params.items() if base_params.get(k) != v}
-        keys |= set(differ)
-        rows.append({"name": name, "baseline": False, "params": differ})
-        rows[-1] |= _figures(data, metrics, gate) | {"ranked": figure(data, metrics, key)}
-    return rows, sorted(keys)
-
-
-def experiments_table(
+def table(
     exp_show: list[dict],
     metrics: str,
-    gate: str,
     key: tuple[str, ...] = PRIMARY,
-    direction: str = "max",
-) -> str:
-    """A table sortable by any column (click a header; or open the page with
-    #sort=<column>:<asc|desc>), the best experiment by `key` in `direction` highlighted (the
-    ranking `make best` applies; a sweep file's metric and direction with --sweep)."""
-    rows, keys = experiment_rows(exp_show, metrics, gate, key)
-    if not rows:
-        return "<p>No experiments in this repository yet: <code>make sweep</code> runs some.</p>"
-    ranking = ranked(exp_show, metrics, key, direction)
-    best = ranking[0][0] if ranking else None
-    ranked_name = ".".join(key)
-    shown = [f"{s}.served.{m}" for s, m in COLUMNS]
-    extra = [] if ranked_name in shown else [ranked_name]  # the ranked figure, if not shown
-    names = ["experiment", *keys, *extra, *shown, "gate"]
-    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
-    body = []
-    for row in rows:
-        values = [row["ranked"]] * len(extra) + [row[f"{s}.{m}"] for s, m in COLUMNS]
-        cells = [html.escape(row["name"]) + (" (baseline)" if row["baseline"] else "")]
-        cells += [html.escape(str(row["params"].get(k, ""))) for k in keys]
-        cells += ["" if v is None else f"{v:.4f}" for v in values]
-        cells.append({True: "passed", False: "FAILED", None: ""}[row["gate"]])
-        mark = " class='best'" if row["name"] == best else ""
-        body.append(f"<tr{mark}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    order = "highest" if direction == "max" else "lowest"
-    return (
-        f"<p>Best by {html.escape(ranked_name)}, {order} first (validation; test figures are "
-        "shown, never ranked by) highlighted. Click a header to sort.</p>"
-        f"<table class='sortable'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
-        "</tbody></table>"
-    )
+    order: str = "max",
+    commits: dict[str, dict] | None = None,
+) -> dict:
+    """The page's table: {"columns", "rows", "best"}. A row: id, experiment (its name; "" for
+    a commit, as in DVC's CSV), rev (a commit's branch or short sha, an experiment's short
+    sha), kind, baseline (its commit's row id), values (column key -> CSV text), the ranked
+    figure, and the git facts in `commits` (full sha -> branches, author, created)."""
+    cols = columns(exp_show)
+    commits = commits or {}
+    rows: list[dict] = []
+    for baseline in exp_show:
+        if baseline.get("rev") == "workspace":
+            continue  # the working tree is no one's result
+        base_id = len(rows)
+        facts = commits.get(baseline["rev"], {})
+        rev = baseline.get("name") or baseline["rev"][:7]
+        rows.append(_row(base_id, "", rev, "commit", base_id, baseline, cols, metrics, key, facts))
+        for exp in baseline.get("experiments") or []:
+            for state in exp.get("revs") or []:
+                if state.get("error") or not state.get("data"):
+                    continue  # failed: DVC shows its baseline's figures beside it
+                name = exp.get("name") or state["rev"][:7]
+                sha = state["rev"][:7]
+                facts = commits.get(state["rev"], {}) | {"branches": commits.get(
+                    baseline["rev"], {}).get("branches", [])}  # fmt: skip
+                rows.append(
+                    _row(
+                        len(rows),
+                        name,
+                        sha,
+                        "experiment",
+                        base_id,
+                        state,
+                        cols,
+                        metrics,
+                        key,
+                        facts,
+                    )
+                )
+    ranking = ranked(exp_show, metrics, key, order)
+    best = next((r["id"] for r in rows if ranking and r["experiment"] == ranking[0][0]), None)
+    ranked_key = ".".join(key)
+    differ = {
+        c["key"]
+        for c in cols
+        if c["kind"] == "param" and len({r["values"][c["key"]] for r in rows}) > 1
+    }
+    for c in cols:
+        c["shown"] = c["key"] in differ or (
+            c["kind"] == "metric" and c["name"] in {*SHOWN, ranked_key}
+        )
+        c["ranked"] = c["kind"] == "metric" and c["file"] == metrics and c["name"] == ranked_key
+    return {"columns": cols, "rows": rows, "best": best, "ranked": ranked_key, "order": order}
 
 
-# Sorting, inline (the page fetches nothing): numbers compare as numbers, the rest as text.
-SORT_SCRIPT = """
-function sortTable(table, col, dir) {
-  const rows = Array.from(table.tBodies[0].rows);
-  const key = (r) => r.cells[col].textContent;
-  rows.sort((a, b) => {
-    const x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
-    const c = (isNaN(nx) || isNaN(ny)) ? x.localeCompare(y) : nx - ny;
-    return dir === "asc" ? c : -c;
-  });
-  rows.forEach((r) => table.tBodies[0].appendChild(r));
-}
-document.querySelectorAll("table.sortable").forEach((table) => {
-  const heads = Array.from(table.tHead.rows[0].cells);
-  heads.forEach((th, col) => th.addEventListener("click", () => {
-    th.dataset.dir = th.dataset.dir === "desc" ? "asc" : "desc";
-    sortTable(table, col, th.dataset.dir);
-  }));
-  const wanted = decodeURIComponent(location.hash).match(/^#sort=(.+):(asc|desc)$/);
-  const col = wanted ? heads.findIndex((th) => th.textContent === wanted[1]) : -1;
-  if (col >= 0) sortTable(table, col, wanted[2]);
-});
-"""
+def _row(i, experiment, rev, kind, base_id, state, cols, metrics, key, facts) -> dict:
+    return {
+        "id": i,
+        "experiment": experiment,
+        "rev": rev,
+        "sha": state.get("rev", ""),
+        "kind": kind,
+        "baseline": base_id,
+        "values": _values(state, cols),
+        "ranked": figure(state.get("data") or {}, metrics, key),
+        "branches": facts.get("branches", []),
+        "author": facts.get("author", ""),
+        "created": (state.get("data") or {}).get("timestamp") or "",
+    }

@@ -40,8 +40,8 @@ INLINED
 """
 
 
-def template(node_modules: Path = NODE_MODULES) -> str:
-    """The page template, its scripts inlined."""
+def inlined_scripts(node_modules: Path = NODE_MODULES) -> str:
+    """Vega, Vega-Lite and vega-embed as inline <script> elements."""
     scripts = []
     for relative in SCRIPTS:
         path = node_modules / relative
@@ -53,7 +53,12 @@ def template(node_modules: Path = NODE_MODULES) -> str:
             raise PwcError(f"{path} contains {found[0]}, which DVC would replace")
         # a "</script" inside the code would end the element early
         scripts.append("<script>" + code.replace("</script", "<\\/script") + "</script>")
-    return PAGE.replace("INLINED", "\n".join(scripts))
+    return "\n".join(scripts)
+
+
+def template(node_modules: Path = NODE_MODULES) -> str:
+    """The page template, its scripts inlined."""
+    return PAGE.replace("INLINED", inlined_scripts(node_modules))
 
 
 def main(argv: list[str] | None = None) -> int:
