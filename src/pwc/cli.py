@@ -268,8 +268,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("PWC_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PWC_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("PWC_WORKERS", "1")))
-    # Off by default: a line per request was ~40 µs of a worker's ~0.5 ms per single-password
-    # request (benchmarks/load.py); /metrics counts requests, and the proxy in front logs them.
+    # Off by default: a line per request is a large share of a single-password request's time
+    # (benchmarks/RESULTS.md, "Figures behind the code's choices"); /metrics counts requests,
+    # and the proxy in front logs them.
     serve.add_argument(
         "--access-log",
         action=argparse.BooleanOptionalAction,

@@ -50,10 +50,6 @@ class Paths(_Section):
     def evaluate_metrics(self) -> Path:
         return self.evaluate_dir / "metrics.json"
 
-    @property
-    def evaluate_plots(self) -> Path:
-        return self.evaluate_dir / "plots"
-
     def range_index(self, mode: str) -> Path:
         return self.range_dir / f"{mode}.idx"
 
@@ -103,7 +99,9 @@ class LearnerShares(_Section):
 class TrainParams(_Section):
     """The served model (pwc.model); params.yaml says what each value does."""
 
-    model: Literal["baseline", "ngram_ridge"]
+    # a learner of pwc.model.learners, which checks the params it reads when it is looked up
+    # (the config imports nothing above it)
+    model: str
     rows: int | None = Field(gt=0)
     sampling: Literal["uniform", "log_rank", "mixed"]
     calibrate: bool
@@ -130,25 +128,6 @@ class TrainParams(_Section):
     ridge_tol: float = Field(gt=0, lt=1)
     sgd_alpha: float = Field(gt=0)
     sgd_max_iter: int = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _counted_once(self):
-        if self.counts_on == "all" and self.markov_samplings not in (["log_rank"], ["uniform"]):
-            raise ValueError(
-                "train.counts_on: all counts every train row once, so one Markov model with "
-                f"train.markov_samplings [log_rank] or [uniform], not {self.markov_samplings}"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _one_size_per_order(self):
-        sizes = self.markov_bits
-        if self.markov_order and isinstance(sizes, list) and len(sizes) != self.markov_order:
-            raise ValueError(
-                f"train.markov_bits lists {len(self.markov_bits)} sizes for "
-                f"train.markov_order {self.markov_order}: one per order, or one number"
-            )
-        return self
 
 
 class EvaluateParams(_Section):
@@ -278,7 +257,7 @@ def load_params(path: str | Path = PARAMS_FILE) -> Params:
         raise ConfigError(f"{path}: {_problems(exc)}") from None
 
 
-def lookup_key(params: Params, dotted: str):
+def value_at(params: Params, dotted: str):
     """The value at a dotted key of params.yaml (e.g. paths.raw_dir), after validation."""
     value = params
     for part in dotted.split("."):
@@ -294,6 +273,6 @@ if __name__ == "__main__":
     import sys
 
     try:
-        print(lookup_key(load_params(), sys.argv[1]))
+        print(value_at(load_params(), sys.argv[1]))
     except (ConfigError, IndexError) as exc:
         sys.exit(f"error: {exc or 'usage: python -m pwc.config KEY (e.g. paths.raw_dir)'}")

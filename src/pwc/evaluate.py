@@ -31,6 +31,12 @@ RANK_BUCKETS = (
 )
 
 
+def constant_and_cap(target) -> tuple[float, float]:
+    """From the training targets: the constant baseline (their mean) and the cap on error
+    metrics (the leak's rarest class, their largest; see `metrics`)."""
+    return float(np.mean(target)), float(pc.max(target).as_py())
+
+
 def _round(x: float) -> float:
     # Six decimals: far finer than any decision made on a metric, and short diffs.
     return round(float(x), 6) + 0.0  # + 0.0 turns -0.0 into 0.0

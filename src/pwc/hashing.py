@@ -9,7 +9,7 @@ import pyarrow as pa
 
 # pandas' documented default SipHash key.
 DEFAULT_HASH_KEY = "0123456789123456"
-# Below this many passwords, hashing an object array skips pandas' Series set-up (~0.1 ms);
+# Below this many passwords, hashing an object array skips pandas' Series set-up;
 # above it, the Arrow-backed Series path is faster. Both give the same hashes (tested).
 SMALL_BATCH = 4096
 
@@ -33,8 +33,9 @@ def siphash(passwords, key: str = DEFAULT_HASH_KEY) -> np.ndarray:
         return pd.util.hash_array(values, hash_key=key, categorize=False)
     if not isinstance(passwords, pa.Array | pa.ChunkedArray):
         passwords = pa.array(passwords, pa.large_string())
-    # pandas hashes through a Python object per password: a slice at a time bounds that
-    # to HASH_CHUNK objects (the whole leak at once peaked at ~2.5 GB in evaluate)
+    # pandas hashes through a Python object per password: a slice at a time bounds that to
+    # HASH_CHUNK objects (the whole leak at once:
+    # benchmarks/RESULTS.md, "Figures behind the code's choices")
     out = np.empty(len(passwords), dtype=np.uint64)
     for start in range(0, len(passwords), HASH_CHUNK):
         series = pd.Series(

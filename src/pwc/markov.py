@@ -256,8 +256,8 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                         c = (((context[p] + k - 1) & _MASK) * _FIB & _MASK) >> below_shift
                         seen = below[c]
                         distinct = float(below_distinct[c])
-                        # float32's sum: the exact sum rounded once, a no-op (skipped: numpy's
-                        # scalar costs ~0.2 µs) for integers below 2^24, all float32 holds
+                        # float32's sum: the exact sum rounded once, a no-op (skipped: a numpy
+                        # scalar call each) for integers below 2^24, all float32 holds
                         total = seen + distinct
                         if total < _FLOAT32_EXACT and total.is_integer():
                             denominator = total

@@ -1,5 +1,6 @@
 """pwc.neighbours' features in plain Python for a password or two: numpy's per-call costs
-were ~100 µs of a one-password request. The same keys in Python integers, the same slots,
+were much of a one-password request (benchmarks/RESULTS.md, "Figures behind the code's
+choices"). The same keys in Python integers, the same slots,
 the same rule for a neighbour that is the password itself (tested equal to the batch path).
 """
 

@@ -116,7 +116,7 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
             for c in columns:
                 counts[c] = counts.get(c, 0) + 1
             ordered = sorted(counts)
-            # float32 quotients, rounded by one numpy call rather than one each (~0.2 µs)
+            # float32 quotients, rounded by one numpy call rather than a call each
             values = np.array([idf[c] / norm for c in ordered], dtype=np.float32).tolist()
             pairs = []
             for c, value in zip(ordered, values, strict=True):

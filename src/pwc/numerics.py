@@ -59,11 +59,10 @@ _POW10 = np.array(
     [float(Fraction(10) ** n) for n in range(_POW10_MIN, _POW10_MAX + 1)], dtype=np.float64
 )
 _POW10_LIST = _POW10.tolist()
-# Up to this many values, the same operations on Python floats: one password's answer made
-# ~40 numpy calls of ~1 µs each per function. CPython's float +, -, *, / are the same IEEE
-# double operations, rounded once each, as numpy's (no fused multiply-add in either), and
-# math.frexp / math.ldexp / round (half to even) are exact like np.frexp / ldexp / rint, so
-# the bits are the same (tests/code/test_numerics.py compares them).
+# Up to this many values, the same operations on Python floats (numpy's per-call costs:
+# benchmarks/RESULTS.md). CPython's float +, -, *, / are the same IEEE double operations,
+# rounded once each, as numpy's (no fused multiply-add in either), and math.frexp / ldexp /
+# round (half to even) are exact like np.frexp / ldexp / rint: the same bits (tested).
 FEW = 2
 
 
@@ -205,7 +204,7 @@ SLICE = 1 << 16
 
 def _sliced(fn):
     """`fn` (elementwise) a slice of SLICE elements at a time: the same bits, and its ~15
-    temporaries stay small (on the PCFG's 2^24-bucket table: a 1.5 GB spike in training)."""
+    temporaries stay small (the PCFG's 2^24-bucket table at once: benchmarks/RESULTS.md)."""
 
     @functools.wraps(fn)
     def sliced(x):

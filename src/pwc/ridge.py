@@ -49,7 +49,7 @@ def _sym_ortho(a: float, b: float) -> tuple[float, float, float]:
 _CHUNK = 1 << 22  # entries per step of the column sums
 # X^T @ u is summed over this many runs of X's rows (one thread each, as many at once as the
 # process may use), the runs' sums then added in order: a fixed count, so the same numbers on
-# any machine. A CSR copy of X^T would keep one sum per coefficient, at 0.8 GB more.
+# any machine. A CSR copy of X^T would keep one sum per coefficient, at a copy's memory.
 TRANSPOSED_RUNS = 4
 
 
@@ -90,7 +90,7 @@ class _Centered:
 def _row_runs(M: sp.csr_matrix, parts: int, transposed: bool = False) -> list:  # noqa: N803
     """M's rows in `parts` consecutive runs, each a CSR matrix viewing M's arrays, or with
     `transposed` its transpose, a CSC matrix viewing them. No copy: scipy's constructors (and
-    .T) copied the arrays and scanned every index, 0.1 s a call at 96M entries."""
+    .T) copied the arrays and scanned every index on every call."""
     out = []
     for a, b in runs(M.shape[0], parts):
         s, e = M.indptr[a], M.indptr[b]

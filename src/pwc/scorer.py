@@ -103,9 +103,8 @@ def beyond_leak(
     (the mid-rank of the passwords seen once). Where the answer is near that top (logistic
     weight around `start`) AND the Markov model finds the password less likely than leaked
     passwords ever are (log10(1 / P) above `markov_from`), the excess is added: random
-    16-character strings get ~10^36 (median; 1% below 10^24), while answers inside the
-    leak's range keep their order (served and model-only metrics agree within 0.002 on
-    held-out rows).
+    16-character strings get far beyond the leak, while answers inside the leak's range keep
+    their order (what it gives: docs/strength.md).
     """
     if log10_prob is None:
         return pred
@@ -194,7 +193,8 @@ class Scorer:
 
     def _one(self, arr: pa.Array) -> dict[str, np.ndarray]:
         """`__call__` for one password in Python floats, where numpy's per-call costs on
-        1-element arrays were ~40 µs of the API's usual request: the same operations in the
+        1-element arrays were much of the API's usual request (benchmarks/RESULTS.md,
+        "Figures behind the code's choices"): the same operations in the
         same order, so the same bits (tested against the batch path)."""
         rank = self.lookup.find_one(arr) if self.lookup is not None else None
         if rank is not None:

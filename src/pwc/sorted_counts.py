@@ -25,14 +25,14 @@ def merged_distinct(known: np.ndarray, new: np.ndarray) -> np.ndarray:
     """The sorted distinct union of `known` (sorted, distinct) and `new`: `new`'s own distinct
     values sorted, then the two runs merged by a stable sort (timsort: a linear merge of two
     sorted runs). Sorting the whole union for every chunk cost time growing with the square
-    of the rows counted (the default's Markov counts: 143 s, now 65 s)."""
+    of the rows counted (benchmarks/RESULTS.md, "Figures behind the code's choices")."""
     return distinct(np.concatenate([known, distinct(new)]), sorted_in_place="stable")
 
 
 def add_counts(table: np.ndarray, buckets: np.ndarray) -> None:
     """table[b] += how often b is in `buckets` (sorted in place): the float32 sums of adding
     a whole-table bincount, computed on the buckets present where the table is much larger
-    than the chunk (a 2^26 table's bincount zeroed and added 512 MB per chunk)."""
+    than the chunk (a 2^26 table's bincount zeroes and adds the whole table per chunk)."""
     if buckets.size == 0:
         return
     if table.size <= 4 * buckets.size:

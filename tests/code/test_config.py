@@ -25,9 +25,11 @@ def _write(tmp_path, root, **changes):
 
 
 def test_unknown_model_names_the_field(tmp_path, root):
+    from pwc.model import learners  # the registry looks the name up (pwc.model.learners)
+
     path = _write(tmp_path, root, **{"train.model": "magic"})
-    with pytest.raises(ConfigError, match=r"train\.model"):
-        load_params(path)
+    with pytest.raises(ConfigError, match=r"train\.model: unknown learner 'magic'"):
+        learners.of(load_params(path).train)
 
 
 def test_file_source_needs_a_path(tmp_path, root):
@@ -113,20 +115,23 @@ def test_with_changes_validates_like_the_file(params):
 
 def test_train_combinations_that_cannot_work_are_refused(params):
     """One Markov table size per order (or one for all), each within bounds; counting every
-    train row (leave one out) with one unweighted Markov model only."""
+    train row (leave one out) with one unweighted Markov model only: the field bounds here,
+    the rules between fields by the learner that reads them (pwc.model.learners.of)."""
     from pwc.config import with_changes
+    from pwc.model import learners
 
     train = with_changes(params.train, markov_order=3, counts_on="part", markov_bits=18)
-    assert with_changes(train, markov_bits=[10, 12, 20]).markov_bits == [10, 12, 20]
+    assert learners.of(with_changes(train, markov_bits=[10, 12, 20])).name == "ngram_ridge"
     with pytest.raises(ConfigError, match="lists 2 sizes for train.markov_order 3"):
-        with_changes(train, markov_bits=[10, 12])
+        learners.of(with_changes(train, markov_bits=[10, 12]))
     with pytest.raises(ConfigError, match="markov_bits"):
         with_changes(train, markov_bits=[10, 12, 27])
-    counted = with_changes(train, counts_on="all", markov_samplings=["uniform"])
-    assert counted.counts_on == "all"
+    learners.of(with_changes(train, counts_on="all", markov_samplings=["uniform"]))
     for samplings in (["count"], ["log_rank", "uniform"]):
         with pytest.raises(ConfigError, match="counts every train row once"):
-            with_changes(train, counts_on="all", markov_samplings=samplings)
+            learners.of(with_changes(train, counts_on="all", markov_samplings=samplings))
+    with pytest.raises(ConfigError, match="train.model: unknown learner 'nope'"):
+        learners.of(with_changes(train, model="nope"))
 
 
 def test_paths_are_written_only_in_params_yaml(root, params):

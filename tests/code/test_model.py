@@ -79,7 +79,7 @@ def test_corrupt_and_missing_files(tmp_path, fitted):
 
 def test_a_model_of_another_format_is_refused(tmp_path, fitted):
     _, model = fitted
-    old = sio.loads(model_lib.to_bytes(model), trusted=model_lib.TRUSTED_TYPES)
+    old = sio.loads(model_lib.to_bytes(model), trusted=model_lib.trusted_types())
     del old.pwc_format_  # as written before formats were recorded
     (tmp_path / "old.skops").write_bytes(sio.dumps(old))
     with pytest.raises(ModelError, match="model format None but this code reads format"):
@@ -263,9 +263,9 @@ def test_features_in_chunks_are_the_one_call_matrix(threads, monkeypatch):
     once: the stacked chunks are the one-call matrix entry for entry, in the same order, left
     out or not."""
     from pwc.leave_one_out import leaving_one_out
-    from pwc.model.train import fit_features, stack_in_chunks, transform_in_chunks
+    from pwc.model.chunks import fit_features, stack_in_chunks, transform_in_chunks
 
-    monkeypatch.setattr(importlib.import_module("pwc.model.train"), "usable", lambda: threads)
+    monkeypatch.setattr(importlib.import_module("pwc.model.chunks"), "usable", lambda: threads)
 
     table, cfg = _counting_every_row()
     fitted = model_lib.train(table, cfg, seed=3)

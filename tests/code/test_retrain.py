@@ -10,7 +10,7 @@ from gto import api
 
 from pwc.ops import registry, retrain
 from pwc.ops.experiments import PRIMARY
-from pwc.ops.retrain import decide
+from pwc.ops.retrain import refusal
 
 from ..conftest import ROOT
 
@@ -29,26 +29,26 @@ def metrics(value: float) -> dict:
 PASSED = {"passed": True, "checks": []}
 
 
-def test_ships_only_a_better_model_that_passed_the_gate():
+def test_it_ships_only_a_better_model_that_passed_the_gate():
     assert PRIMARY[0].startswith("validation")
-    assert decide(metrics(0.66), metrics(0.65), PASSED) is None
-    assert decide(metrics(0.70), None, PASSED) is None  # no production model yet
+    assert refusal(metrics(0.66), metrics(0.65), PASSED) is None
+    assert refusal(metrics(0.70), None, PASSED) is None  # no production model yet
 
 
 def test_equal_or_worse_is_refused_with_the_figures():
-    reason = decide(metrics(0.65), metrics(0.65), PASSED)
+    reason = refusal(metrics(0.65), metrics(0.65), PASSED)
     assert "0.650000 does not beat production 0.650000" in reason
-    assert "does not beat" in decide(metrics(0.651), metrics(0.65), PASSED, min_gain=0.01)
+    assert "does not beat" in refusal(metrics(0.651), metrics(0.65), PASSED, min_gain=0.01)
 
 
 def test_production_without_the_figure_leaves_the_gate_as_the_bar():
     old_format = {"test_head": {"model": {"spearman": 0.99}}}
-    assert decide(metrics(0.5), old_format, PASSED) is None
+    assert refusal(metrics(0.5), old_format, PASSED) is None
 
 
 def test_gate_failure_names_the_failed_checks():
     gate = {"passed": False, "checks": [{"check": "validation.spearman", "passed": False}]}
-    assert decide(metrics(0.9), metrics(0.1), gate) == (
+    assert refusal(metrics(0.9), metrics(0.1), gate) == (
         "the gate rejected the candidate (failed: validation.spearman)"
     )
 
@@ -131,12 +131,12 @@ def test_reasons_are_exact_and_name_every_failed_check():
             {"check": "c", "passed": False},
         ],
     }
-    assert decide(metrics(0.9), None, gate) == "the gate rejected the candidate (failed: a, c)"
+    assert refusal(metrics(0.9), None, gate) == "the gate rejected the candidate (failed: a, c)"
     # a gate file without its checks still refuses, and says it cannot tell which
-    assert decide(metrics(0.9), None, {"passed": False}) == (
+    assert refusal(metrics(0.9), None, {"passed": False}) == (
         "the gate rejected the candidate (failed: unknown)"
     )
-    assert decide(metrics(0.65), metrics(0.65), PASSED) == (
+    assert refusal(metrics(0.65), metrics(0.65), PASSED) == (
         "validation_head.served.spearman 0.650000 does not beat production 0.650000 "
         "(by more than 0)"
     )

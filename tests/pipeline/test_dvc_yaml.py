@@ -66,4 +66,6 @@ def test_evaluate_writes_where_the_code_reads(params):
         return path.replace("${paths.evaluate_dir}", params.paths.evaluate_dir.as_posix())
 
     assert [resolved(m) for m in stage["metrics"]] == [params.paths.evaluate_metrics.as_posix()]
-    assert [resolved(o) for o in stage["outs"]] == [params.paths.evaluate_plots.as_posix()]
+    assert [resolved(o) for o in stage["outs"]] == [
+        (params.paths.evaluate_dir / "plots").as_posix()
+    ]

@@ -64,3 +64,16 @@ def split(table: pa.Table, params: SplitParams, seed: int) -> dict[str, pa.Table
         held, params.validation_size, params.validation_head_size, rng
     )
     return parts
+
+
+def end_to_end_queries(rows: pa.Table, params: SplitParams, size: int, seed: int) -> pa.Table:
+    """The lookup end to end's queries: log-rank draws over the leak's rows (`rows`: the
+    validated table with rank) outside the validation buckets (validation rows choose, so a
+    reported figure leaves them out), at most half the rows on small samples (log-rank draws
+    slow down sharply as they near every row). Row indices in rank order (a stable sort, as
+    the table's sort_by), not a sorted copy of the leak's rows: the evaluate stage's peak."""
+    rows = rows.filter(pa.array(~validation_mask(rows["password"], params)))
+    order = np.argsort(rows["rank"].to_numpy(), kind="stable")
+    rng = np.random.default_rng([seed, 7])
+    drawn = log_rank_sample(rows["rank"].to_numpy()[order], min(size, rows.num_rows // 2), rng)
+    return rows.take(order[np.sort(drawn)])

@@ -1,32 +1,20 @@
-"""The model's estimators and the one Pipeline `build` puts them in.
-
-Ours: hashed byte n-grams (TF-IDF) + hand and Markov features -> a linear model (LSQR Ridge),
-then boosted trees over its score and the dense features (`Stacked`), calibrated back to the
-natural mix (`Calibrated`). The lecture's baseline: char counts -> TF-IDF -> SGD.
-"""
+"""The estimators the learners share: `Calibrated` (a monotone map back to the natural mix)
+and `Stacked` (a linear model, then boosted trees over its score and the dense columns).
+Each learner's Pipeline is built in its own module (pwc.model.learners)."""
 
 from __future__ import annotations
+
+import logging
+import time
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import SGDRegressor
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import StandardScaler
 
-from pwc import numerics
-from pwc.config import TrainParams
-from pwc.features import HandFeatures
-from pwc.knowledge import KnowledgeFeatures
-from pwc.markov import MarkovScores
 from pwc.model.fast_predict import boosted, forget_thread_count, isotonic
-from pwc.neighbours import NeighbourScores
-from pwc.ngrams import HashedNgrams
-from pwc.pcfg import PcfgScores
-from pwc.ridge import LsqrRidge
+
+log = logging.getLogger("pwc.model.train")  # the train stage's log lines, as before
 
 # Isotonic maps have flat steps; a tiny share of the raw score keeps the order strict.
 _TIE_BREAK = 1e-6
@@ -145,116 +133,17 @@ class Stacked(RegressorMixin, BaseEstimator):
         return boosted(self.booster_, np.column_stack([score, dense]), n_threads)
 
 
-class CharCounts(CountVectorizer):
-    """sklearn's CountVectorizer whose `max_features` cut breaks ties by the term.
-
-    sklearn keeps the most frequent terms with an unstable argsort, and numpy's sort kernel
-    (and so which of several equally frequent terms survive) depends on the CPU's SIMD.
-    """
-
-    def fit_transform(self, raw_documents, y=None):
-        limit = self.max_features
-        self.set_params(max_features=None)
-        try:
-            X = super().fit_transform(raw_documents)  # noqa: N806 - columns in term order
-        finally:
-            self.set_params(max_features=limit)
-        if limit is not None and X.shape[1] > limit:
-            counts = np.asarray(X.sum(axis=0)).ravel()
-            keep = np.sort(np.argsort(-counts, kind="stable")[:limit])
-            terms = self.get_feature_names_out()[keep]
-            self.vocabulary_ = {str(term): i for i, term in enumerate(terms)}
-            X = X[:, keep]  # noqa: N806
-        return X
-
-    def fit(self, raw_documents, y=None):
-        self.fit_transform(raw_documents)
-        return self
-
-
-class Tfidf(TfidfTransformer):
-    """sklearn's TfidfTransformer with its idf taken by pwc.numerics.log: sklearn's np.log
-    runs CPU-specific SIMD code, and its last bit differed between machines."""
-
-    def fit(self, X, y=None):  # noqa: N803 - sklearn's signature
-        super().fit(X, y)
-        if self.use_idf:
-            df = np.bincount(sp.csr_matrix(X).indices, minlength=X.shape[1])  # sklearn's df
-            smooth = int(self.smooth_idf)
-            idf = numerics.log((X.shape[0] + smooth) / (df + smooth)) + 1.0
-            self.idf_ = idf.astype(self.idf_.dtype)
-        return self
-
-
-def build(params: TrainParams, seed: int) -> Pipeline:
-    ngrams = (1, params.ngram_max)
-    if params.model == "baseline":
-        # The lecture's pipeline: char counts -> TF-IDF -> SGD.
-        return Pipeline(
-            [
-                (
-                    "vectorize",
-                    CharCounts(
-                        analyzer="char",
-                        ngram_range=ngrams,
-                        lowercase=False,
-                        # skops stores the vocabulary entry by entry: keep it bounded
-                        max_features=params.vocabulary_size,
-                        dtype=np.float32,
-                    ),
-                ),
-                ("tfidf", Tfidf()),
-                (
-                    "regress",
-                    Calibrated(
-                        SGDRegressor(
-                            alpha=params.sgd_alpha,
-                            max_iter=params.sgd_max_iter,
-                            tol=None,
-                            random_state=seed,
-                        )
-                    ),
-                ),
-            ]
-        )
-    ngram_features = HashedNgrams(params.ngram_max, params.hash_bits)
-    dense = [("hand", HandFeatures())]
-    if params.markov_order:
-        # the first is the one predict_with_markov reads (log10 P for beyond-leak answers)
-        for sampling in params.markov_samplings:
-            markov = MarkovScores(params.markov_order, params.markov_bits)
-            dense.append((f"markov_{sampling}", markov))
-    # after the Markov columns, whose place predict_with_markov knows
-    if params.pcfg_bits:
-        dense.append(("pcfg", PcfgScores(params.pcfg_bits)))
-    if params.knowledge:
-        dense.append(("knowledge", KnowledgeFeatures()))
-    if params.neighbour_bits:
-        neighbours = NeighbourScores(
-            params.neighbour_bits, params.neighbour_edits, params.neighbour_substitutions
-        )
-        dense.append(("neighbours", neighbours))
-    hand = Pipeline([("extract", FeatureUnion(dense)), ("scale", StandardScaler())])
-    linear = LsqrRidge(alpha=params.alpha, tol=params.ridge_tol)
-    booster = None
-    if params.booster_iter:
-        booster = HistGradientBoostingRegressor(
-            max_iter=params.booster_iter,
-            learning_rate=params.booster_learning_rate,
-            max_leaf_nodes=params.booster_leaves,
-            early_stopping=False,  # no random validation split: the fit stays deterministic
-            random_state=seed,
-        )
-    return Pipeline(
-        [
-            ("features", FeatureUnion([("ngrams", ngram_features), ("hand", hand)])),
-            ("regress", Calibrated(Stacked(linear, booster, dense_from=1 << params.hash_bits))),
-        ]
-    )
+def calibrate_on(calibrated: Calibrated, raw, y, weights) -> None:
+    """Fit `calibrated`'s map on the last rows a learner fitted, when they carry weights
+    (1 / chance of being drawn): `raw()` gives the estimator's predictions on them."""
+    if weights is not None:
+        start = time.perf_counter()
+        calibrated.calibrate(raw(), y, sample_weight=weights)
+        log.info("calibrated in %.1f s", time.perf_counter() - start)
 
 
 # Model files name each class by its public path, pwc.model.<Class> (re-exported there):
 # files written before these classes moved here load unchanged, and moving code again does
 # not change a model file's bytes.
-for _cls in (Calibrated, Stacked, CharCounts, Tfidf):
+for _cls in (Calibrated, Stacked):
     _cls.__module__ = "pwc.model"

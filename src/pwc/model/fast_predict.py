@@ -73,13 +73,14 @@ def sklearn_boosted(
 class Trees:
     """A fitted booster's trees walked in plain Python for a row or two.
 
-    sklearn predicts tree by tree, each call entering compiled code and an OpenMP region: for
-    one password that was 60 calls and ~250 µs. Walking each tree from its root over Python
-    lists is ~25 µs for 60 trees of 127 leaves (a path is a few nodes long); a vectorised
-    QuickScorer walk testing every split at once (the previous path) took ~85 µs, its arrays
-    being larger than the few nodes a row visits. Same comparisons as sklearn (x <= threshold
-    goes left, NaN by missing_go_to_left), the same float64 sum in the same order (baseline,
-    then tree 0, 1, ...): sklearn's numbers exactly (tests/code/test_fast_predict.py).
+    sklearn predicts tree by tree, each call entering compiled code and an OpenMP region, a
+    cost per tree that dominates one password. Walking each tree from its root over Python
+    lists (a path is a few nodes long) is faster than that, and than a vectorised QuickScorer
+    walk testing every split at once (the previous path), whose arrays are larger than the
+    few nodes a row visits (benchmarks/RESULTS.md, "Figures behind the code's choices").
+    Same comparisons as sklearn (x <= threshold goes left, NaN by missing_go_to_left), the
+    same float64 sum in the same order (baseline, then tree 0, 1, ...): sklearn's numbers
+    exactly (tests/code/test_fast_predict.py).
     """
 
     def __init__(self, booster: HistGradientBoostingRegressor):
@@ -138,13 +139,13 @@ def _knots(iso: IsotonicRegression) -> tuple[list[float], list[float]] | None:
     knots = _KNOTS.get(iso)
     if knots is None:
         f = iso.f_
-        usable = (
+        linear_clip = (
             isinstance(f, interp1d)
             and f._call is type(f)._call_linear_np
             and iso.out_of_bounds == "clip"
             and iso.X_thresholds_.dtype == np.float64
         )
-        knots = _KNOTS[iso] = (f.x.tolist(), f.y.tolist()) if usable else ()
+        knots = _KNOTS[iso] = (f.x.tolist(), f.y.tolist()) if linear_clip else ()
     return knots or None
 
 

@@ -15,27 +15,8 @@ from sklearn.pipeline import Pipeline
 
 from pwc.errors import ModelError
 from pwc.io import atomic_path
+from pwc.model.learners import trusted_types
 
-# Types a model file may contain beyond skops' defaults. Anything else refuses to load.
-TRUSTED_TYPES = [
-    "pwc.features.HandFeatures",
-    "pwc.knowledge.KnowledgeFeatures",
-    "pwc.markov.MarkovScores",
-    "pwc.neighbours.NeighbourScores",
-    "pwc.ngrams.HashedNgrams",
-    "pwc.pcfg.PcfgScores",
-    "pwc.model.Calibrated",
-    "pwc.model.Stacked",
-    "pwc.model.Tfidf",
-    "pwc.model.CharCounts",
-    "pwc.ridge.LsqrRidge",
-    "numpy.dtype",
-    "numpy.float32",
-    "numpy.float64",
-    "scipy.sparse._csr.csr_matrix",
-    # the boosted trees' fitted nodes (plain arrays; skops' own loader for it)
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-]
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # Bumped whenever a model file's layout or meaning changes. A file of another format could
 # load and still compute garbage, so `load` refuses it.
@@ -100,8 +81,9 @@ def _rewrite(spool, file) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             data = json.dumps(schema, indent=2).encode("utf-8") if old is None else src.read(old)
-            # level 1, like skops' pass: zlib's default (6) took 33 of the train stage's 43 s
-            # of saving, for a file 12% smaller (257 MB against 294 MB)
+            # level 1, like skops' pass: zlib's default (6) took most of the stage's saving
+            # time for a file a little smaller
+            # (benchmarks/RESULTS.md, "Figures behind the code's choices")
             dst.writestr(info, data, compresslevel=1)
 
 
@@ -118,10 +100,12 @@ def load(path: str | Path) -> Pipeline:
     except FileNotFoundError:
         raise ModelError(f"{path}: model file not found (run `dvc repro` or `dvc pull`)") from None
     try:
-        untrusted = set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES)
+        # what any registered learner's file may hold (pwc.model.learners); nothing else
+        trusted = trusted_types()
+        untrusted = set(sio.get_untrusted_types(data=data)) - set(trusted)
         if untrusted:
             raise ModelError(f"{path}: refusing to load untrusted types {sorted(untrusted)}")
-        model = sio.loads(data, trusted=TRUSTED_TYPES)
+        model = sio.loads(data, trusted=trusted)
     except ModelError:
         raise
     except Exception as exc:  # a corrupt zip or a file from another version

@@ -6,9 +6,9 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from pwc.features import FEATURE_NAMES
 from pwc.model.estimators import Calibrated, Stacked
 from pwc.model.fast_predict import transform
 from pwc.ngrams import HashedNgrams
@@ -17,10 +17,12 @@ from pwc.threads import map_runs, usable
 
 
 def model_inputs(model: Pipeline, passwords):
-    """What the model's first step reads: Python strings for sklearn's CountVectorizer (the
-    baseline), the Arrow array itself for our vectorised features (no per-password objects)."""
+    """What the model's first step reads: Python strings for sklearn's text vectorizers (the
+    baseline's), the Arrow array itself for any other (ours: no per-password objects). The
+    model file names no learner (that would change every file's bytes), so this asks the
+    step's type."""
     arr = as_arrow(passwords)
-    if "vectorize" in model.named_steps:
+    if isinstance(model.steps[0][1], CountVectorizer | HashingVectorizer):
         return np.asarray(arr.to_pylist(), dtype=object)
     return arr
 
@@ -31,17 +33,22 @@ def predict(model: Pipeline, passwords, threads: int | None = None) -> np.ndarra
 
 
 def _markov_column(model: Pipeline) -> tuple[int, float, float] | None:
-    """(column, scale, mean) of the standardised Markov log10 P in the feature matrix."""
-    if "features" not in model.named_steps:
-        return None
-    dense = model.named_steps["features"].transformer_list[1][1]
-    parts = dict(dense.named_steps["extract"].transformer_list)
-    markovs = [name for name in parts if name.startswith("markov")]
-    if not markovs:
-        return None
-    scaler = dense.named_steps["scale"]
-    i = len(FEATURE_NAMES)  # markov's first column (log10 P) follows the hand features
-    return model[-1].estimator_.dense_from + i, float(scaler.scale_[i]), float(scaler.mean_[i])
+    """(column, scale, mean) of the standardised Markov log10 P in the feature matrix: the
+    first column of the first Markov family, found by name, its place by the widths of the
+    families before it."""
+    union = model.named_steps.get("features")
+    dense = dict(union.transformer_list).get("hand") if isinstance(union, FeatureUnion) else None
+    if not isinstance(dense, Pipeline) or "extract" not in dense.named_steps:
+        return None  # a learner without our dense families (the baseline, a toy)
+    probe = as_arrow(["a"])
+    at = 0
+    for name, family in dense.named_steps["extract"].transformer_list:
+        if name.startswith("markov"):
+            scaler = dense.named_steps["scale"]
+            start = model[-1].estimator_.dense_from
+            return start + at, float(scaler.scale_[at]), float(scaler.mean_[at])
+        at += transform(family, probe).shape[1]
+    return None
 
 
 def _stacked_blocks(model: Pipeline) -> tuple | None:

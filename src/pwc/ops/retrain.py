@@ -24,7 +24,7 @@ from pwc.ops.experiments import PRIMARY, primary
 from pwc.ops.tools import entry
 
 
-def decide(
+def refusal(
     candidate: dict, production: dict | None, gate: dict, min_gain: float = 0.0
 ) -> str | None:
     """None when the candidate may ship, else the reason it may not."""
@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
         return 2
     if rev is None:
         print("retrain: no model in prod yet: the gate alone decides")
-    reason = decide(candidate, production, gate, float(argv[2]) if len(argv) == 3 else 0.0)
+    reason = refusal(candidate, production, gate, float(argv[2]) if len(argv) == 3 else 0.0)
     if reason:
         print(f"retrain: not shipping: {reason}", file=sys.stderr)
         return 1

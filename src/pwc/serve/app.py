@@ -178,7 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.breach_index:
             scorer = with_breach_index(scorer, settings.breach_index)
         # one password through every path first: what the first call builds (the trees'
-        # single-row tables, ~60 ms) is built before the server says it is ready
+        # single-row tables) is built before the server says it is ready
         scorer(["warm-up", "warm-up-2"])
         scorer(["warm-up"])
         app.state.scorer = scorer
@@ -187,9 +187,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         commit = _git_commit(settings.git_commit)
         app.state.version = version_info(params, scorer, commit, registry)
         log.info("model %s loaded from %s", scorer.version, model_path)
-        # The model and the app are ~200k long-lived objects: a full collection walking them
-        # takes ~60 ms, a stall for every request queued behind it. Frozen, collections only
-        # look at what requests allocate.
+        # The model and the app are many long-lived objects: a full collection walking them
+        # stalls every request queued behind it (benchmarks/RESULTS.md, "Figures behind the
+        # code's choices"). Frozen, collections only look at what requests allocate.
         gc.collect()
         gc.freeze()
         yield
@@ -228,7 +228,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def version(request: Request) -> dict:
         return request.app.state.version
 
-    # async: scoring takes ~1 ms of CPU; running it on the event loop skips a thread hop
+    # async: scoring is short CPU work; running it on the event loop skips a thread hop
     # (one worker process scores one request at a time either way).
     @app.post(
         "/v1/score",

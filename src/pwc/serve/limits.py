@@ -85,7 +85,7 @@ class InFlightLimit:
     """Load shedding: at most `max_in_flight` score requests handled at once by this worker.
 
     One more gets 503 with Retry-After at once, instead of a place in an unbounded queue
-    (past capacity every caller waited behind it, p50 44.6 s at 1,000 req/s). Other routes
+    (past capacity every caller waited behind it: docs/api.md, "Load shedding"). Other routes
     (/health, /metrics) are never shed, so a busy server still says it is alive.
     """
 
@@ -123,7 +123,7 @@ class InFlightLimit:
             # holds its turn across one more pass of the loop after answering: the loop then
             # reads the sockets between two scorings, so arrivals are counted (and those over
             # the bound refused) within one scoring's time instead of after every admitted
-            # request has run (8 x ~0.45 ms), and the bound sees the whole queue.
+            # request has run, and the bound sees the whole queue.
             async with self.turn:
                 await self.app(scope, receive, send)
                 await asyncio.sleep(0)

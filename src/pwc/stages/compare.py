@@ -2,10 +2,9 @@
 test rows."""
 
 import numpy as np
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pwc import compare, frequency, model
+from pwc import compare, evaluate, frequency, model
 from pwc.config import Params, with_changes
 from pwc.data.split import TEST_SETS
 from pwc.io import sha256_file, write_json
@@ -22,8 +21,7 @@ def main(params: Params) -> None:
     # the model and its beyond-leak extension.
     served = Scorer.build(params, ours, sha256_file(paths.model))
     train = pq.read_table(paths.split("train"), columns=model.train_columns(params.train))
-    constant = float(np.mean(train["target"]))
-    cap = float(pc.max(train["target"]).as_py())  # the leak's rarest class (evaluate.metrics)
+    constant, cap = evaluate.constant_and_cap(train["target"])
     # The lecture baseline, fitted on exactly our linear learner's rows and weights.
     linear_rows = model.draw_rows(train, params.train, params.seed).linear
     baseline_cfg = with_changes(params.train, model="baseline")

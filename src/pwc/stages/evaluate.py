@@ -1,19 +1,15 @@
 """evaluate: the served scorer, the browser meter, the model alone and the constant baseline
 on the validation and test sets; the lookup end to end; plots of the test sets."""
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from dvclive import Live
 
 from pwc import evaluate, frequency, lookup, model
 from pwc.config import Params
-from pwc.data.split import EVAL_SETS, TEST_SETS, validation_mask
+from pwc.data.split import EVAL_SETS, TEST_SETS, end_to_end_queries
 from pwc.errors import DataError
 from pwc.io import atomic_dir, sha256_file
 from pwc.meter import bundle
-from pwc.sampling import log_rank_sample
 from pwc.scorer import Scorer
 from pwc.stages import log, run
 
@@ -24,8 +20,7 @@ def main(params: Params) -> None:
     train = pq.read_table(
         paths.split("train"), columns=["password", "guess_rank", "target", "times"]
     )
-    constant = float(np.mean(train["target"]))  # the constant baseline: mean training target
-    cap = float(pc.max(train["target"]).as_py())  # the leak's rarest class (evaluate.metrics)
+    constant, cap = evaluate.constant_and_cap(train["target"])
     times_map = evaluate.TimesMap.from_table(train)  # for RMSLE where the source has counts
     # The scorer users get, with a lookup of the training split only: no held-out password
     # can be answered from it, exactly as for a password outside the leak.
@@ -63,7 +58,14 @@ def main(params: Params) -> None:
         log.info("%s: served %s", name, results[name]["served"])
         log.info("%s: meter %s", name, results[name]["meter"])
         log.info("%s: meter_extended %s", name, results[name]["meter_extended"])
-    results["lookup_end_to_end"] = lookup_figure(params, scorer, cap)
+    leak = pq.read_table(paths.validated, columns=["password", "rank", "target", "seen_once"])
+    queries = end_to_end_queries(
+        leak, params.split, params.evaluate.end_to_end_queries, params.seed
+    )
+    del leak
+    out = scorer(queries["password"])
+    found = out["source"] == "leak"
+    results["lookup_end_to_end"] = evaluate.end_to_end(queries, out["guesses_log10"], found, cap)
     log.info("lookup end to end: %s", results["lookup_end_to_end"])
 
     # dvcyaml=False: dvc.yaml declares these metrics and plots itself.
@@ -91,28 +93,6 @@ def main(params: Params) -> None:
             y=[f"rmse_{n}" for n in TEST_SETS],
             template="bar_horizontal",
         )
-
-
-def lookup_figure(params: Params, scorer: Scorer, cap: float) -> dict:
-    """The served scorer (train-only lookup) on log-rank draws over the leak's training and
-    test rows (validation rows choose, so they are left out of a reported figure)."""
-    rows = pq.read_table(
-        params.paths.validated, columns=["password", "rank", "target", "seen_once"]
-    )
-    validation = validation_mask(rows["password"], params.split)
-    rows = rows.filter(pa.array(~validation))
-    # row indices in rank order (a stable sort, as the table's sort_by), not a sorted copy
-    # of the leak's rows: this is the evaluate stage's peak memory
-    order = np.argsort(rows["rank"].to_numpy(), kind="stable")
-    rng = np.random.default_rng([params.seed, 7])
-    # like the head sets: on small samples at most half of the rows (log-rank draws slow
-    # down sharply as they near every row)
-    size = min(params.evaluate.end_to_end_queries, rows.num_rows // 2)
-    drawn = log_rank_sample(rows["rank"].to_numpy()[order], size, rng)
-    queries = rows.take(order[np.sort(drawn)])
-    del rows, order
-    out = scorer(queries["password"])
-    return evaluate.end_to_end(queries, out["guesses_log10"], out["source"] == "leak", cap)
 
 
 if __name__ == "__main__":
