@@ -31,7 +31,7 @@ import yaml
 from pwc.config import load_params
 from pwc.errors import PwcError
 from pwc.ops.experiments import finished, primary
-from pwc.ops.mr_report import GitLab
+from pwc.ops.gitlab import GitLab
 from pwc.ops.sweeps import load_sweep, points, set_args
 from pwc.ops.tools import dvc, entry, git
 
@@ -115,7 +115,8 @@ def run_point(name: str, index: int) -> dict:
 
 def _experiments(exp_show: list[dict], names: set[str], metrics: str, gate: str) -> dict:
     found = {}
-    for _, name, data in finished(exp_show):
+    for _, name, rev in finished(exp_show):
+        data = rev["data"]
         try:
             if name in names:
                 found[name] = {

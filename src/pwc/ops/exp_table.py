@@ -12,7 +12,7 @@ from collections import Counter
 
 from dvc.utils.flatten import flatten  # DVC's own: the CSV's column names come from it
 
-from pwc.ops.experiments import PRIMARY, figure, ranked
+from pwc.ops.experiments import PRIMARY, figure, finished, ranked
 
 # `dvc exp show`'s fixed columns: a metric or param of the same name gets its file prefixed
 FIXED = ["Experiment", "rev", "typ", "Created", "parent", "State", "Executor"]
@@ -104,35 +104,22 @@ def table(
     cols = columns(exp_show)
     commits = commits or {}
     rows: list[dict] = []
+
+    def add(experiment: str, rev: str, base_id: int, state: dict, facts: dict) -> None:
+        kind = "experiment" if experiment else "commit"
+        rows.append(_row(len(rows), experiment, rev, kind, base_id, state, facts))
+        rows[-1]["values"] = _values(state, cols)
+        rows[-1]["ranked"] = figure(state.get("data") or {}, metrics, key)
+
+    done = list(finished(exp_show))  # failed ones are left out: DVC shows their baseline's
     for baseline in exp_show:
         if baseline.get("rev") == "workspace":
             continue  # the working tree is no one's result
-        base_id = len(rows)
-        facts = commits.get(baseline["rev"], {})
-        rev = baseline.get("name") or baseline["rev"][:7]
-        rows.append(_row(base_id, "", rev, "commit", base_id, baseline, cols, metrics, key, facts))
-        for exp in baseline.get("experiments") or []:
-            for state in exp.get("revs") or []:
-                if state.get("error") or not state.get("data"):
-                    continue  # failed: DVC shows its baseline's figures beside it
-                name = exp.get("name") or state["rev"][:7]
-                sha = state["rev"][:7]
-                facts = commits.get(state["rev"], {}) | {"branches": commits.get(
-                    baseline["rev"], {}).get("branches", [])}  # fmt: skip
-                rows.append(
-                    _row(
-                        len(rows),
-                        name,
-                        sha,
-                        "experiment",
-                        base_id,
-                        state,
-                        cols,
-                        metrics,
-                        key,
-                        facts,
-                    )
-                )
+        base_id, facts = len(rows), commits.get(baseline["rev"], {})
+        add("", baseline.get("name") or baseline["rev"][:7], base_id, baseline, facts)
+        for _, name, state in (found for found in done if found[0] is baseline):
+            own = commits.get(state["rev"], {}) | {"branches": facts.get("branches", [])}
+            add(name, state["rev"][:7], base_id, state, own)
     ranking = ranked(exp_show, metrics, key, order)
     best = next((r["id"] for r in rows if ranking and r["experiment"] == ranking[0][0]), None)
     ranked_key = ".".join(key)
@@ -149,7 +136,7 @@ def table(
     return {"columns": cols, "rows": rows, "best": best, "ranked": ranked_key, "order": order}
 
 
-def _row(i, experiment, rev, kind, base_id, state, cols, metrics, key, facts) -> dict:
+def _row(i: int, experiment: str, rev: str, kind: str, base_id: int, state, facts) -> dict:
     return {
         "id": i,
         "experiment": experiment,
@@ -157,8 +144,6 @@ def _row(i, experiment, rev, kind, base_id, state, cols, metrics, key, facts) ->
         "sha": state.get("rev", ""),
         "kind": kind,
         "baseline": base_id,
-        "values": _values(state, cols),
-        "ranked": figure(state.get("data") or {}, metrics, key),
         "branches": facts.get("branches", []),
         "author": facts.get("author", ""),
         "created": (state.get("data") or {}).get("timestamp") or "",

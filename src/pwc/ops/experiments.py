@@ -80,14 +80,15 @@ def figure(data: dict, metrics: str, key: tuple[str, ...]) -> float | None:
 
 
 def finished(exp_show: list[dict]) -> Iterator[tuple[dict, str, dict]]:
-    """(baseline commit, experiment name, its data) for every finished experiment in
-    `dvc exp show --json`. A failed one is skipped: DVC lists it with an error beside its
+    """(baseline commit, experiment name, its revision) for every finished experiment in
+    `dvc exp show --json`, the one reader of its nesting; a revision is {"rev": sha, "data":
+    {params, metrics, ...}}. A failed one is skipped: DVC lists it with an error beside its
     baseline's metrics, which are not its own."""
     for baseline in exp_show:
         for exp in baseline.get("experiments") or []:
             for rev in exp.get("revs", []):
                 if not rev.get("error") and rev.get("data"):
-                    yield baseline, exp.get("name") or rev["rev"][:7], rev["data"]
+                    yield baseline, exp.get("name") or rev["rev"][:7], rev
 
 
 def ranked(
@@ -96,8 +97,8 @@ def ranked(
     """(experiment name, the metric at `key` in the `metrics` file) for every finished
     experiment in `dvc exp show --json`, best first (highest for "max")."""
     found = []
-    for _, name, data in finished(exp_show):
-        found_value = figure(data, metrics, key)
+    for _, name, rev in finished(exp_show):
+        found_value = figure(rev["data"], metrics, key)
         if found_value is not None:
             found.append((name, found_value))
     return sorted(found, key=lambda item: -item[1] if direction == "max" else item[1])
