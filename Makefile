@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help docs docs-serve setup repro verify test test-other-cpu test-fast mutate lint format lock bench serve openapi load-bench push pull sweep \
-	best report plots release promote clean-venv web web-deps web-bench
+	best report plots release promote clean-venv web web-deps web-bench golden
 
 help:  ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,6 +46,11 @@ OTHER_CPU_TESTS ?= tests/code tests/model tests/serve
 test-other-cpu: setup  ## the fast suites under another CPU's numerics (CI runs it after make test)
 	$(BIN)/python -m tests.cpu_path -- $(BIN)/python -m pytest -n auto --dist loadfile \
 		--no-loadscope-reorder -p no:cacheprovider $(OTHER_CPU_TESTS)
+
+# The golden file of served answers (tests/golden/served.jsonl, tests/serve/test_golden.py),
+# rewritten from the sample model after a change meant to move them: the diff is the review.
+golden: setup web-deps  ## rewrite tests/golden/served.jsonl (what users get, 1,000 passwords)
+	PWC_GOLDEN_WRITE=1 $(BIN)/python -m pytest -q -p no:randomly tests/serve/test_golden.py
 
 # The unit tests only (tests/code, under a minute on two workers): the edit-test loop. CI
 # runs `make test`.
