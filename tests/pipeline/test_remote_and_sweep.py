@@ -97,7 +97,17 @@ def test_tiny_sweep_ranks_on_validation_applies_the_best_and_shows_them(repo):
     assert applied in (3, 30)
     metrics = json.loads((repo / "metrics/evaluate/metrics.json").read_text())
     assert primary(metrics) == best_value  # the workspace holds the best experiment's results
-    sh(repo, "python", "-m", "pwc.ops.dashboard", "--out", "dashboard.html")
+    web = ROOT / "tests/web/node_modules"  # the project's pinned Vega (make web-deps)
+    sh(
+        repo,
+        "python",
+        "-m",
+        "pwc.ops.dashboard",
+        "--out",
+        "dashboard.html",
+        "--node-modules",
+        str(web),
+    )
     page = (repo / "dashboard.html").read_text()
     data = json.loads(
         page.split("<script id='data' type='application/json'>", 1)[1].split("</script>", 1)[0]

@@ -85,8 +85,11 @@ def test_the_image_holds_every_file_the_server_reads(params):
         assert path.parts[0] in copied, f"{path} is not in the image (COPY {path.parts[0]})"
     assert "params.yaml" in copied
     ci = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text())
-    pulled = ci["image-fetch"]["script"][-1].split("#")[0].split()[2:]
+    pull = next(line for line in ci["image-fetch"]["script"] if str(line).startswith("dvc pull"))
+    pulled = pull.split("#")[0].split()[2:]
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
     outs = {out for name in pulled for out in stages[name]["outs"]}
-    assert {"${paths.model}", "${paths.lookup}"} <= outs
-    assert ci["image-fetch"]["artifacts"]["paths"] == [f"{paths.model.parts[0]}/"]
+    assert {"${paths.model}", "${paths.lookup}", "${paths.meter}"} <= outs
+    handed_on = ci["image-fetch"]["artifacts"]["paths"]  # to the image job, which COPYs them
+    assert {f"{paths.model.parts[0]}/", f"{paths.meter.parts[0]}/"} <= set(handed_on)
+    assert ci["image-fetch"]["artifacts"]["reports"]["dotenv"] == "registry.env"
