@@ -48,6 +48,9 @@ def _score(args: argparse.Namespace) -> int:
     bad = [i + 1 for i, p in enumerate(passwords) if not is_utf8(p)]
     if bad:
         raise PwcError(f"input line(s) {bad[:10]} are not valid UTF-8")
+    limit = params.validate_.max_length  # the API's limit too (its 422), and batch predict's
+    if long := [i + 1 for i, p in enumerate(passwords) if len(p) > limit]:
+        raise PwcError(f"input line(s) {long[:10]} over {limit} characters (validate.max_length)")
     if args.meter:
         folder = args.meter if args.meter != "-" else params.paths.meter
         scorer = _meter(folder, passwords, "extended" if args.extended else "core")

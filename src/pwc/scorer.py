@@ -183,10 +183,13 @@ class Scorer:
         # at least one guess, and at most what a float holds: past 10^308 guesses would be
         # infinite (JSON null), and no attacker tells such numbers apart
         log10 = np.clip(log10, 0.0, MAX_GUESSES_LOG10)
+        guesses = numerics.exp10(log10)
+        if found.any():  # a leaked password's guesses: its guess rank itself, not 10^log10
+            guesses[found] = rank[found]
         # the fields of `Result`, as columns
         return {
             "guesses_log10": log10,
-            "guesses": numerics.exp10(log10),
+            "guesses": guesses,
             "score": strength(log10, self.thresholds),
             "source": np.where(found, "leak", "model"),
         }
@@ -207,9 +210,10 @@ class Scorer:
                 weight = numerics.logistic_float((log10 - start) / width)
                 log10 = log10 + weight * max(-float(log10_prob[0]) - markov_from, 0.0)
         log10 = min(max(log10, 0.0), MAX_GUESSES_LOG10)  # np.clip's answers, NaN included
+        guesses = float(rank) if rank is not None else numerics.exp10_float(log10)
         return {
             "guesses_log10": np.array([log10]),
-            "guesses": np.array([numerics.exp10_float(log10)]),
+            "guesses": np.array([guesses]),
             "score": np.array([bisect.bisect_right(self.thresholds, log10)], dtype=np.int8),
             "source": np.array([source]),
         }

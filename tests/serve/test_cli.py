@@ -56,6 +56,38 @@ def test_crlf_stdin_and_invalid_utf8(served):
     assert b"Traceback" not in bad.stderr
 
 
+def test_the_cli_refuses_what_the_api_refuses_by_length(served):
+    """One input, one answer: over validate.max_length the API says 422 and the CLI says which
+    line, never the password."""
+    limit = load_params(served).validate_.max_length
+    too_long = "x" * (limit + 32)
+    proc = run_cli(served, stdin=f"fine\n{too_long}\n".encode())
+    assert proc.returncode == 1
+    assert f"line(s) [2] over {limit} characters".encode() in proc.stderr
+    assert too_long.encode() not in proc.stdout + proc.stderr and b"Traceback" not in proc.stderr
+    with TestClient(create_app(Settings(params=served))) as client:
+        assert client.post("/v1/score", json={"passwords": [too_long]}).status_code == 422
+    assert run_cli(served, stdin=("x" * limit + "\n").encode()).returncode == 0  # at the limit
+
+
+def test_a_leaked_passwords_guesses_are_its_guess_rank_exactly(served, small_run):
+    """Not 10^log10(rank) (10278.999999999995 for a rank of 10279): the rank itself, in the
+    batch path and the one-password path alike."""
+    train = small_run[1]["train"]
+    picked = train.take([0, 1, 2, 3, 500, 5000])
+    passwords = picked["password"].to_pylist()
+    ranks = picked["guess_rank"].to_pylist()
+    with TestClient(create_app(Settings(params=served))) as client:
+        batch = client.post("/v1/score", json={"passwords": passwords}).json()["results"]
+        ones = [
+            client.post("/v1/score", json={"passwords": [p]}).json()["results"][0]
+            for p in passwords
+        ]
+    for got in (batch, ones):
+        assert [r["source"] for r in got] == ["leak"] * len(passwords)
+        assert [r["guesses"] for r in got] == ranks
+
+
 def test_help_recommends_stdin(capsys):
     with contextlib.suppress(SystemExit):
         main(["score", "--help"])
