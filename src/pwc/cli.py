@@ -50,7 +50,7 @@ def _score(args: argparse.Namespace) -> int:
         raise PwcError(f"input line(s) {bad[:10]} are not valid UTF-8")
     limit = params.validate_.max_length  # the API's limit too (its 422), and batch predict's
     if long := [i + 1 for i, p in enumerate(passwords) if len(p) > limit]:
-        raise PwcError(f"input line(s) {long[:10]} over {limit} characters (validate.max_length)")
+        raise PwcError(f"input line {long[0]}: over {limit} characters")  # as the meter's CLI
     if args.meter:
         folder = args.meter if args.meter != "-" else params.paths.meter
         scorer = _meter(folder, passwords, "extended" if args.extended else "core")

@@ -50,6 +50,7 @@ class ScoreResponse(BaseModel):
 RESULT_FIELDS = tuple(Result.model_fields)
 # The largest answer: 10^308 guesses, below float64's largest value (1.8 * 10^308).
 MAX_GUESSES_LOG10 = 308.0
+MAX_GUESSES = numerics.exp10_float(MAX_GUESSES_LOG10)  # the same bound, in guesses
 # Arrow column types of the record's Python types (a 0-4 score fits int8)
 _ARROW_TYPES = {float: pa.float64(), int: pa.int8(), str: pa.string()}
 
@@ -185,7 +186,7 @@ class Scorer:
         log10 = np.clip(log10, 0.0, MAX_GUESSES_LOG10)
         guesses = numerics.exp10(log10)
         if found.any():  # a leaked password's guesses: its guess rank itself, not 10^log10
-            guesses[found] = rank[found]
+            guesses[found] = np.clip(rank[found], 1.0, MAX_GUESSES)
         # the fields of `Result`, as columns
         return {
             "guesses_log10": log10,
@@ -210,7 +211,7 @@ class Scorer:
                 weight = numerics.logistic_float((log10 - start) / width)
                 log10 = log10 + weight * max(-float(log10_prob[0]) - markov_from, 0.0)
         log10 = min(max(log10, 0.0), MAX_GUESSES_LOG10)  # np.clip's answers, NaN included
-        guesses = float(rank) if rank is not None else numerics.exp10_float(log10)
+        guesses = numerics.exp10_float(log10) if rank is None else min(max(rank, 1.0), MAX_GUESSES)
         return {
             "guesses_log10": np.array([log10]),
             "guesses": np.array([guesses]),

@@ -63,7 +63,7 @@ def test_the_cli_refuses_what_the_api_refuses_by_length(served):
     too_long = "x" * (limit + 32)
     proc = run_cli(served, stdin=f"fine\n{too_long}\n".encode())
     assert proc.returncode == 1
-    assert f"line(s) [2] over {limit} characters".encode() in proc.stderr
+    assert f"error: input line 2: over {limit} characters\n".encode() in proc.stderr
     assert too_long.encode() not in proc.stdout + proc.stderr and b"Traceback" not in proc.stderr
     with TestClient(create_app(Settings(params=served))) as client:
         assert client.post("/v1/score", json={"passwords": [too_long]}).status_code == 422
