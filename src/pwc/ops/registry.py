@@ -70,10 +70,10 @@ def register(stage: str, repo: str = ".", artifact: str = ARTIFACT) -> dict:
     from scmrepo.git import Git
 
     head = Git(repo).get_rev()
-    if version_at(head, repo, artifact) is None:
-        api.register(repo, artifact, "HEAD")
     current = version_at(head, repo, artifact)
-    assert current is not None  # registered just above
+    if current is None:
+        version = api.register(repo, artifact, "HEAD").version
+        current = {"version": version, "stages": []}
     if stage not in current["stages"]:
         api.assign(repo, artifact, stage, version=current["version"])
     return version_at(head, repo, artifact)  # type: ignore[return-value]
