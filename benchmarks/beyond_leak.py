@@ -15,10 +15,10 @@ import string
 import numpy as np
 import pyarrow.parquet as pq
 
-from pwc import evaluate
 from pwc import model as model_lib
 from pwc.config import load_params
 from pwc.data.split import VALIDATION_SETS
+from pwc.evaluation import evaluate
 from pwc.scorer import beyond_leak, strength
 
 CANDIDATES = (10.0, 12.0, 14.0, 16.0, 18.0, 20.0)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pwc import compare, model
+from pwc import model
 from pwc.config import load_params
+from pwc.evaluation import compare
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks/compare_speed.json"

@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from pwc import compare, evaluate
 from pwc.config import load_params
 from pwc.data.split import TEST_SETS
+from pwc.evaluation import compare, evaluate
 from pwc.sampling import take_uniform
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pwc import evaluate
 from pwc.config import load_params, with_changes
 from pwc.data.split import VALIDATION_SETS
+from pwc.evaluation import evaluate
 from pwc.meter import bundle, fit
 
 ROOT = Path(__file__).resolve().parents[1]

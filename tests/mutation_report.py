@@ -17,7 +17,8 @@ ALIVE = ("survived", "no tests")
 
 
 def per_module(results: str) -> dict[str, collections.Counter]:
-    """`mutmut results --all true` lines ("  pwc.gate.x_decide__mutmut_3: killed") by module."""
+    """`mutmut results --all true` lines ("  pwc.evaluation.gate.x_decide__mutmut_3:
+    killed") by module."""
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for line in results.splitlines():
         name, sep, status = line.strip().rpartition(": ")

@@ -141,10 +141,11 @@ class CompareParams(_Section):
 
 
 class GateParams(_Section):
-    # on the validation sets, of the served scorer (pwc.gate)
-    min_spearman_head: float
-    min_auc_head: float
-    min_spearman: float
+    # on the validation sets, of the served scorer (pwc.evaluation.gate): a threshold out of
+    # its metric's range could never fail (or never pass)
+    min_spearman_head: float = Field(ge=-1, le=1)
+    min_auc_head: float = Field(ge=0, le=1)
+    min_spearman: float = Field(ge=-1, le=1)
 
 
 class LookupParams(_Section):

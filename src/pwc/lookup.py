@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pwc.counting.hashing import siphash
 from pwc.errors import ModelError
-from pwc.hashing import siphash
 from pwc.io import atomic_path
 
 MAGIC = b"PWCLOOK1"

@@ -1,16 +1,14 @@
 """Elementary functions whose bits do not depend on the machine.
 
-numpy's `log`, `log10`, `exp` and `**` run different code on different CPUs: AVX-512
-kernels where the CPU has them, else libm, whose own FMA and non-FMA variants glibc picks by
-CPU. Each is accurate to an ulp or so, but not the same ulp: measured here, np.log10
-differed in its last bit on 20% of random inputs between the AVX-512 and the baseline path,
-and that was enough to change targets, features and so every model file.
+numpy's `log`, `log10`, `exp` and `**` run different code on different CPUs: AVX-512 kernels
+where the CPU has them, else libm, whose own FMA and non-FMA variants glibc picks by CPU. Each
+is accurate to an ulp or so, but not the same ulp, and a last bit changes targets, features and
+so every model file (benchmarks/RESULTS.md, "Figures behind the code's choices").
 
-These are fdlibm's algorithms (Sun's freely distributable libm, the reference for Java's
-StrictMath) written with numpy's +, -, *, /, frexp, ldexp and rint only. IEEE 754 rounds each
-of those exactly, in scalar or SIMD code alike, so the results are the same bits on every
-machine. Accuracy against mpmath (tests/code/test_numerics.py): log, log10 and exp within
-1 ulp, exp10 within 4 ulp.
+These are fdlibm's algorithms (Sun's libm, the reference for Java's StrictMath) written with
+numpy's +, -, *, /, frexp, ldexp and rint only, which IEEE 754 rounds exactly in scalar or SIMD
+code alike: the same bits on every machine. Against mpmath (tests/code/test_numerics.py): log,
+log10 and exp within 1 ulp, exp10 within 4.
 """
 
 from __future__ import annotations
@@ -59,10 +57,11 @@ _POW10 = np.array(
     [float(Fraction(10) ** n) for n in range(_POW10_MIN, _POW10_MAX + 1)], dtype=np.float64
 )
 _POW10_LIST = _POW10.tolist()
-# Up to this many values, the same operations on Python floats (numpy's per-call costs:
-# benchmarks/RESULTS.md). CPython's float +, -, *, / are the same IEEE double operations,
-# rounded once each, as numpy's (no fused multiply-add in either), and math.frexp / ldexp /
-# round (half to even) are exact like np.frexp / ldexp / rint: the same bits (tested).
+# Up to this many values (or rows: pwc.features.paths.few_path, every two-path switch), the same
+# operations on Python floats (numpy's per-call costs: benchmarks/RESULTS.md). CPython's float
+# +, -, *, / are the same IEEE double operations, rounded once each, as numpy's (no fused
+# multiply-add in either), and math.frexp / ldexp / round (half to even) are exact like np.frexp
+# / ldexp / rint: the same bits (tested).
 FEW = 2
 
 
@@ -267,8 +266,13 @@ def exp(x) -> np.ndarray:
     k = np.rint(safe * _INV_LN2)  # round half to even: exact, the same everywhere
     y = _exp_reduced(safe, k)
     out = np.ldexp(y, k.astype(np.int64))  # exact scaling by 2^k (rounds once if subnormal)
-    out = np.where(x > _EXP_MAX, np.inf, out)
-    out = np.where(x < _EXP_MIN, 0.0, out)
+    return _edges(x, out, x > _EXP_MAX, x < _EXP_MIN)
+
+
+def _edges(x: np.ndarray, out: np.ndarray, over: np.ndarray, under: np.ndarray) -> np.ndarray:
+    """An exponential's answers past its range (over: inf, under: 0), at NaN and infinities."""
+    out = np.where(over, np.inf, out)
+    out = np.where(under, 0.0, out)
     out = np.where(np.isnan(x), np.nan, out)
     return np.where(np.isneginf(x), 0.0, np.where(np.isposinf(x), np.inf, out))
 
@@ -284,10 +288,7 @@ def exp10(x) -> np.ndarray:
     index = np.clip(n, _POW10_MIN, _POW10_MAX).astype(np.int64) - _POW10_MIN
     with np.errstate(over="ignore"):
         out = _POW10[index] * exp(f * _LN10)
-    out = np.where(n > _POW10_MAX, np.inf, out)
-    out = np.where(n < _POW10_MIN, 0.0, out)
-    out = np.where(np.isnan(x), np.nan, out)
-    return np.where(np.isneginf(x), 0.0, np.where(np.isposinf(x), np.inf, out))
+    return _edges(x, out, n > _POW10_MAX, n < _POW10_MIN)
 
 
 @_sliced

@@ -23,6 +23,7 @@ from pwc import lookup as lookup_lib
 from pwc import model as model_lib
 from pwc import numerics
 from pwc.config import Params
+from pwc.features.paths import few_path
 from pwc.io import sha256_file
 from pwc.text import as_arrow
 
@@ -109,6 +110,9 @@ def beyond_leak(
     """
     if log10_prob is None:
         return pred
+    if isinstance(pred, float):  # one password's answer: the same operations on floats
+        weight = numerics.logistic_float((pred - start) / width)
+        return pred + weight * max(-log10_prob - markov_from, 0.0)
     weight = numerics.logistic((pred - start) / width)
     return pred + weight * np.maximum(-log10_prob - markov_from, 0.0)
 
@@ -167,8 +171,8 @@ class Scorer:
 
     def __call__(self, passwords) -> dict[str, np.ndarray]:
         arr = as_arrow(passwords)
-        if len(arr) == 1:
-            return self._one(arr)
+        if few_path(len(arr)):
+            return self._few(arr)
         log10 = np.zeros(len(arr))
         found = np.zeros(len(arr), dtype=bool)
         if self.lookup is not None and len(arr):
@@ -195,26 +199,40 @@ class Scorer:
             "source": np.where(found, "leak", "model"),
         }
 
-    def _one(self, arr: pa.Array) -> dict[str, np.ndarray]:
-        """`__call__` for one password in Python floats, where numpy's per-call costs on
+    def _few(self, arr: pa.Array) -> dict[str, np.ndarray]:
+        """`__call__` for a password or two in Python floats, where numpy's per-call costs on
         1-element arrays were much of the API's usual request (benchmarks/RESULTS.md,
-        "Figures behind the code's choices"): the same operations in the
-        same order, so the same bits (tested against the batch path)."""
-        rank = self.lookup.find_one(arr) if self.lookup is not None else None
-        if rank is not None:
-            log10, source = numerics.log10_floats([rank])[0], "leak"
-        else:
-            pred, log10_prob = model_lib.predict_with_markov(self.model, arr)
-            log10, source = float(pred[0]), "model"
-            if self.beyond_leak is not None and log10_prob is not None:
-                start, width, markov_from = self.beyond_leak
-                weight = numerics.logistic_float((log10 - start) / width)
-                log10 = log10 + weight * max(-float(log10_prob[0]) - markov_from, 0.0)
-        log10 = min(max(log10, 0.0), MAX_GUESSES_LOG10)  # np.clip's answers, NaN included
-        guesses = numerics.exp10_float(log10) if rank is None else min(max(rank, 1.0), MAX_GUESSES)
+        "Figures behind the code's choices"): the same operations in the same order, so the
+        same bits (tested against the batch path)."""
+        ranks = [self._rank_of(arr.slice(i, 1)) for i in range(len(arr))]
+        unknown = [i for i, rank in enumerate(ranks) if rank is None]
+        predicted = {}
+        if unknown:
+            rest = arr if len(unknown) == len(arr) else arr.take(unknown)
+            pred, log10_prob = model_lib.predict_with_markov(self.model, rest)
+            for j, i in enumerate(unknown):
+                predicted[i] = float(pred[j])
+                if self.beyond_leak is not None and log10_prob is not None:
+                    prob = float(log10_prob[j])
+                    predicted[i] = beyond_leak(predicted[i], prob, *self.beyond_leak)
+        columns: dict[str, list] = {"guesses_log10": [], "guesses": [], "score": [], "source": []}
+        for i, rank in enumerate(ranks):
+            log10 = predicted[i] if rank is None else numerics.log10_floats([rank])[0]
+            log10 = min(max(log10, 0.0), MAX_GUESSES_LOG10)  # np.clip's answers, NaN included
+            guesses = (
+                numerics.exp10_float(log10) if rank is None else min(max(rank, 1.0), MAX_GUESSES)
+            )
+            columns["guesses_log10"].append(log10)
+            columns["guesses"].append(guesses)
+            columns["score"].append(bisect.bisect_right(self.thresholds, log10))
+            columns["source"].append("model" if rank is None else "leak")
         return {
-            "guesses_log10": np.array([log10]),
-            "guesses": np.array([guesses]),
-            "score": np.array([bisect.bisect_right(self.thresholds, log10)], dtype=np.int8),
-            "source": np.array([source]),
+            "guesses_log10": np.array(columns["guesses_log10"], dtype=np.float64),
+            "guesses": np.array(columns["guesses"], dtype=np.float64),
+            "score": np.array(columns["score"], dtype=np.int8),
+            "source": np.array(columns["source"]),
         }
+
+    def _rank_of(self, one: pa.Array) -> float | None:
+        """The leak's guess rank of a one-row array, None when absent or without a lookup."""
+        return self.lookup.find_one(one) if self.lookup is not None else None

@@ -14,11 +14,6 @@ import pyarrow as pa
 START, END = 0x02, 0x03
 
 
-# Up to this many passwords, a feature computed in plain Python, one password at a time,
-# costs less than numpy's per-call overheads (the API's usual request is one password).
-FEW_ROWS = 2
-
-
 def as_arrow(passwords: Iterable[str] | pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
     """Any sequence of strings as one contiguous Arrow large_string array."""
     if isinstance(passwords, pa.ChunkedArray):

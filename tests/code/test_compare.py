@@ -3,7 +3,7 @@ import pyarrow as pa
 import pytest
 from scipy.stats import spearmanr
 
-from pwc import compare
+from pwc.evaluation import compare
 
 
 def test_zxcvbn_handles_empty_and_overlong_inputs():

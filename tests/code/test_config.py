@@ -61,6 +61,8 @@ def test_missing_file(tmp_path):
         ({"meter.backoff": [0, 0]}, "one per order"),
         ({"meter.min_gains": [0, 0]}, "one per order"),
         ({"meter.extended": {"key_bits": 26, "min_counts": [1], "min_gains": [0]}}, "one per"),
+        ({"gate.min_auc_head": 1.5}, r"gate\.min_auc_head"),  # a gate that could never pass
+        ({"gate.min_spearman": -2}, r"gate\.min_spearman"),  # nor fail
     ],
 )
 def test_each_validator_names_the_file_and_the_field(tmp_path, root, changes, message):

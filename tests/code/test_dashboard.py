@@ -19,7 +19,7 @@ import threading
 import pytest
 import yaml
 
-from pwc import evaluate
+from pwc.evaluation import evaluate
 from pwc.ops import dashboard, exp_table
 from tests.project import PARAMS
 from tests.web.conftest import NODE_MODULES, chromium

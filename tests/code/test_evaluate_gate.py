@@ -2,10 +2,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from pwc import evaluate
 from pwc.config import GateParams, with_changes
 from pwc.data.split import VALIDATION_SETS
-from pwc.gate import decide, failures
+from pwc.evaluation import evaluate
+from pwc.evaluation.gate import decide, failures
 
 
 def test_perfect_and_constant_predictions():

@@ -3,7 +3,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from pwc.features import FEATURE_NAMES, HandFeatures, as_arrow, hand_features
+from pwc.features.hand import FEATURE_NAMES, HandFeatures, as_arrow, hand_features
 
 
 def feats(*passwords):
@@ -119,18 +119,3 @@ def test_length_and_trailing_digits_equal_their_definitions():
     trailing = pc.utf8_length(pc.extract_regex(words, r"(?P<d>[0-9]*)$").field("d")).to_numpy()
     assert np.array_equal(X[:, FEATURE_NAMES.index("length")], length.astype(np.float32))
     assert np.array_equal(X[:, FEATURE_NAMES.index("trailing_digits")], trailing.astype(np.float32))
-
-
-def test_one_password_at_a_time_is_the_batch_answer():
-    """The API's path (a password or two, in plain Python) against the vectorised one,
-    including the letters where Python's and RE2's case folding differ (dotless i, long s,
-    the Kelvin sign)."""
-    rng = np.random.default_rng(11)
-    alphabet = list("aZq9 !~\t\x00é€ıİſ\u212a") + ["qwerty", "1qaz", "POIU", "1987", "2031"]
-    words = ["".join(rng.choice(alphabet, size=rng.integers(0, 12))) for _ in range(3000)]
-    words += ["", "12345", "Password1!", "poıu", "POİU", "\u212aqwerty", "l\u212ajh", "a\u017fdf"]
-    batch = hand_features(words)
-    fitted = HandFeatures().fit(["x"])
-    for i, word in enumerate(words):
-        assert np.array_equal(fitted.transform([word])[0], batch[i]), (i, word)
-    assert np.array_equal(fitted.transform(words[:2]), batch[:2])

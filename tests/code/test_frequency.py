@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 from scipy.stats import spearmanr
 
-from pwc import compare, evaluate, frequency
+from pwc.evaluation import compare, evaluate, frequency
 
 
 def _zipf_leak(top: float = 3e5, s: float = 0.87) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -7,8 +7,8 @@ import pytest
 from zxcvbn.adjacency_graphs import ADJACENCY_GRAPHS
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from pwc import knowledge
 from pwc.errors import ModelError
+from pwc.features import knowledge
 
 COLUMN = {name: i for i, name in enumerate(knowledge.FEATURE_NAMES)}
 
@@ -175,14 +175,3 @@ def test_a_model_refuses_other_word_lists():
     fitted.lists_sha256_ = "0" * 64  # fitted with lists that are not installed here
     with pytest.raises(ModelError, match="zxcvbn"):
         fitted.transform(["abc"])
-
-
-def test_one_password_at_a_time_is_the_batch_answer():
-    """The API's path (a password or two, in plain Python) against the vectorised one."""
-    passwords = _passwords(1500) + ["12051987 31121999", "ÀÉ€qwerty", "a\tb"]
-    batch = knowledge.knowledge_features(passwords)
-    fitted = knowledge.KnowledgeFeatures().fit(["x"])
-    for i, password in enumerate(passwords):
-        assert np.array_equal(fitted.transform([password])[0], batch[i]), i
-    assert np.array_equal(fitted.transform(passwords[:2]), batch[:2])
-    assert knowledge.knowledge_rows([]).shape == (0, len(knowledge.FEATURE_NAMES))

@@ -13,7 +13,7 @@ from ..conftest import ROOT
 SRC = ROOT / "src"
 MODULES = sorted(p for p in (SRC / "pwc").rglob("*.py"))
 # Layers around the core: nothing in the core may import them.
-OUTER = ("pwc.ops", "pwc.serve", "pwc.stages", "pwc.cli", "pwc.distributed")
+OUTER = ("pwc.ops", "pwc.serve", "pwc.stages", "pwc.cli", "pwc.batch.distributed")
 
 
 def _name(path: Path) -> str:
@@ -40,6 +40,23 @@ GRAPH = {_name(p): _imports(p) - {_name(p)} for p in MODULES}
 def test_no_module_over_300_lines():
     long = {_name(p): n for p in MODULES if (n := len(p.read_text().splitlines())) > 300}
     assert not long, long
+
+
+def test_no_function_over_60_lines():
+    long = {}
+    for path in MODULES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if (n := node.end_lineno - node.lineno + 1) > 60:
+                    long[f"{_name(path)}.{node.name}"] = n
+    assert not long, long
+
+
+def test_the_top_level_holds_at_most_12_modules_beside_its_packages():
+    """A flat top level hides where a change goes: families of modules live in packages
+    (features, counting, model, evaluation, batch, ...)."""
+    top = sorted(p.name for p in (SRC / "pwc").glob("*.py"))
+    assert len(top) <= 12, top
 
 
 def test_no_import_cycles():

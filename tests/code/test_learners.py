@@ -15,10 +15,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 
-from pwc import evaluate
 from pwc import model as model_lib
 from pwc.config import load_params, with_changes
 from pwc.errors import ConfigError, ModelError
+from pwc.evaluation import evaluate
 from pwc.model import learners
 
 from ..conftest import ROOT

@@ -5,8 +5,8 @@ import pyarrow as pa
 import pytest
 
 from pwc import lookup
+from pwc.counting.hashing import SMALL_BATCH
 from pwc.errors import ModelError
-from pwc.hashing import SMALL_BATCH
 
 KEY = "0123456789abcdef"
 WORDS = [f"user{i}pass" for i in range(5000)] + ["123456", "NaN", " ", "peña", ""]
@@ -120,7 +120,7 @@ def test_small_and_large_batches_hash_alike():
 def test_large_batches_hash_a_slice_at_a_time_alike(monkeypatch):
     """Large batches are hashed HASH_CHUNK passwords at a time (bounded memory): slices of
     every size, Arrow chunk boundaries and plain lists give the one-pass hashes."""
-    from pwc import hashing
+    from pwc.counting import hashing
 
     words = [f"w{i}" for i in range(SMALL_BATCH + 10)] + ["NaN", "peña", ""]
     whole = hashing.siphash(pa.array(words, pa.large_string()))

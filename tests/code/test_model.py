@@ -13,8 +13,8 @@ from sklearn.linear_model import LinearRegression
 
 from pwc import model as model_lib
 from pwc.config import with_changes
+from pwc.counting.hashing import password_hash
 from pwc.errors import ModelError
-from pwc.hashing import password_hash
 from tests.project import section
 
 WORDS = [f"{w}{i}" for i in range(300) for w in ("pass", "Dragon!", "x")]
@@ -262,7 +262,7 @@ def test_features_in_chunks_are_the_one_call_matrix(threads, monkeypatch):
     """The learners' rows are transformed a chunk at a time (memory), `threads` chunks at
     once: the stacked chunks are the one-call matrix entry for entry, in the same order, left
     out or not."""
-    from pwc.leave_one_out import leaving_one_out
+    from pwc.features.leave_one_out import leaving_one_out
     from pwc.model.chunks import fit_features, stack_in_chunks, transform_in_chunks
 
     monkeypatch.setattr(importlib.import_module("pwc.model.chunks"), "usable", lambda: threads)

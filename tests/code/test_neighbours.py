@@ -9,9 +9,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from pwc import hashing, keytable, neighbours
-from pwc.hashing import GRAM_STEP
-from pwc.leave_one_out import leaving_one_out
+from pwc.counting import hashing, keytable
+from pwc.counting.hashing import GRAM_STEP
+from pwc.features.leave_one_out import leaving_one_out
+from pwc.features.neighbours import scores as neighbours
 
 M = (1 << 64) - 1
 K_INV = pow(int(GRAM_STEP), -1, 1 << 64)

@@ -3,9 +3,10 @@
 import numpy as np
 import pyarrow as pa
 
-from pwc import markov, numerics
-from pwc.markov import FEATURES, MarkovScores
-from pwc.ngrams import HashedNgrams, ngram_hashes
+from pwc import numerics
+from pwc.features import markov
+from pwc.features.markov import FEATURES, MarkovScores
+from pwc.features.ngrams import HashedNgrams, ngram_hashes
 from pwc.text import END, START, padded_bytes
 
 WORDS = ["ab", "", "abc", "é1", "null", " a\t", "aaaa"]
@@ -100,24 +101,6 @@ def test_markov_scores_common_shapes_as_likelier():
     assert model.transform([]).shape == (0, len(FEATURES))
 
 
-def test_markov_one_password_at_a_time_is_the_batch_answer():
-    """The API's path (a password or two, in plain Python) against the vectorised one: the
-    same hashes, the same float32 sums, on seen, unseen and colliding n-grams."""
-    rng = np.random.default_rng(13)
-    alphabet = list("abcxyz0129!é€") + ["love", "123", "qwerty"]
-    words = ["".join(rng.choice(alphabet, size=rng.integers(0, 14))) for _ in range(2500)]
-    words += ["", "a", "x" * 60, "ab", "\U0001f600" * 3]
-    # 2^12 buckets: many collisions; per-order sizes: each order's n-grams and contexts in
-    # tables of different sizes (a context bucketed at its own order's size fails this)
-    sizes = ((6, 12), (3, 20), (1, 12), (6, [10, 13, 11, 12, 14, 10]))
-    for order, bits in sizes:
-        model = MarkovScores(order=order, bits=bits).fit_counts(words[:1200] * 2)
-        batch = model.transform(pa.array(words, pa.large_string()))
-        for i, word in enumerate(words):
-            assert np.array_equal(model.transform([word])[0], batch[i]), (order, i, word)
-        assert np.array_equal(model.transform(words[:2]), batch[:2])
-
-
 def test_markov_per_order_sizes_are_the_one_size_model_where_they_agree():
     """A list of equal sizes is the one-number model (same tables); different sizes give
     each order's tables their own size, counting the same n-grams."""
@@ -152,25 +135,6 @@ def test_markov_one_password_rounds_sums_float32_cannot_hold_as_the_batch_does()
         assert np.array_equal(model.transform([word])[0], batch[i]), (i, word)
 
 
-def test_ngram_rows_of_a_password_or_two_are_the_csr_rows():
-    """The API's path (HashedNgrams.few_rows, plain Python) against transform's CSR after
-    sum_duplicates: the same columns and the same float32 values, repeated n-grams and
-    hash collisions (2^10 columns) included."""
-    rng = np.random.default_rng(29)
-    alphabet = list("abcxyz0129!é€") + ["love", "aaaa", "\U0001f600"]
-    words = ["".join(rng.choice(alphabet, size=rng.integers(0, 16))) for _ in range(1500)]
-    words += ["", "a", "x" * 80]
-    for bits in (10, 20):
-        model = HashedNgrams(n_max=4, bits=bits).fit(words[:800])
-        for word in words:
-            csr = model.transform([word])
-            csr.sum_duplicates()
-            (pairs,) = model.few_rows([word])
-            assert [c for c, _ in pairs] == csr.indices.tolist(), word
-            values = np.array([v for _, v in pairs], dtype=np.float32)
-            assert values.tobytes() == csr.data.tobytes(), word
-
-
 def test_markov_counts_weighted_like_the_rows_repeated():
     """`count` sampling weighs each row by its count: the tables are those of the rows
     repeated that many times."""
@@ -192,7 +156,7 @@ def test_markov_left_out_is_the_model_counted_without_the_password():
     """leave_one_out scores each counted password as a model that never counted it does:
     its own n-grams (repeated ones too), its contexts and the continuations only it gave are
     taken out. Exact where nothing collides (2^24 buckets for a few thousand n-grams)."""
-    from pwc.leave_one_out import leaving_one_out
+    from pwc.features.leave_one_out import leaving_one_out
 
     rng = np.random.default_rng(31)
     alphabet = list("abcxyz0129!é") + ["love", "aaaa", "qwerty"]
@@ -222,7 +186,7 @@ def test_markov_counts_in_chunks_are_the_whole_batch_counts():
     bits = [8, 12, 18, 22]  # small tables (bincount) and large ones (buckets present)
     whole = MarkovScores(order=4, bits=bits).fit_counts(words, chunk=len(words))
     data, offsets = padded_bytes(pa.array(words))
-    for k, predicted, inside, gram, context in markov._windows(data, offsets, 4):
+    for k, predicted, inside, gram, context in markov.ngram_windows(data, offsets, 4):
         used = inside & predicted
         g = markov._bucket(gram[inside if k == 1 else used], np.uint64(k), bits[k - 1])
         counts = np.zeros(1 << bits[k - 1], np.float32)

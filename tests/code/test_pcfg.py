@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from pwc import pcfg
+from pwc.features import pcfg
 
 TRAIN = [
     "iloveyou12!",
@@ -90,24 +90,11 @@ def test_chunked_counting_is_the_same():
     assert np.array_equal(one.transform(many), chunked.transform(many))
 
 
-def test_one_password_at_a_time_is_the_batch_answer():
-    """The API's path (a password or two, in plain Python) against the vectorised one."""
-    rng = np.random.default_rng(9)
-    alphabet = list("abcXYZ0189!@ é€") + ["\U0001f600"]
-    words = ["".join(rng.choice(alphabet, size=rng.integers(0, 20))) for _ in range(2000)]
-    words += ["a" * 200, "1" * 130 + "x", *TRAIN]
-    model = pcfg.PcfgScores(bits=18).fit_counts(words[:1000] * 2 + words[-20:])
-    batch = model.transform(words)
-    for i, word in enumerate(words):
-        assert np.array_equal(model.transform([word])[0], batch[i]), i
-    assert np.array_equal(model.transform(words[:2]), batch[:2])
-
-
 def test_left_out_is_the_grammar_counted_without_the_password():
     """leave_one_out (markov.leaving_one_out) scores a counted password as the grammar that
     never counted it: its segments (one repeated in it too), its class-length totals and its
     structure (one only it had) taken out."""
-    from pwc.leave_one_out import leaving_one_out
+    from pwc.features.leave_one_out import leaving_one_out
 
     words = sorted(set(TRAIN)) + ["ab12ab", "zz!!zz?Q", "unique~structure~9"]
     model = pcfg.PcfgScores(bits=20).fit_counts(words)

@@ -6,9 +6,9 @@ import pytest
 from pwc import lookup as lookup_lib
 from pwc import model as model_lib
 from pwc import numerics
+from pwc.batch.predict import predict_file
 from pwc.config import with_changes
 from pwc.errors import DataError
-from pwc.predict import predict_file
 from pwc.scorer import (
     OUTPUT_SCHEMA,
     RESULT_FIELDS,
@@ -96,7 +96,7 @@ def test_text_and_parquet_inputs_stream_to_the_same_result(model, tmp_path, batc
 
 
 def test_text_chunks_split_mid_line(model, tmp_path, monkeypatch):
-    monkeypatch.setattr("pwc.predict.TEXT_CHUNK_BYTES", 5)
+    monkeypatch.setattr("pwc.batch.predict.TEXT_CHUNK_BYTES", 5)
     words = [f"word{i}" for i in range(50)]
     (tmp_path / "in.txt").write_text("\n".join(words))  # no final newline
     predict_file(model, tmp_path / "in.txt", tmp_path / "o.parquet", 4)
@@ -132,7 +132,7 @@ def test_beyond_leak_extends_only_improbable_answers_near_the_top():
 
 
 def test_blank_chunks_crlf_and_a_10mb_line_stream(model, tmp_path, monkeypatch):
-    monkeypatch.setattr("pwc.predict.TEXT_CHUNK_BYTES", 64)
+    monkeypatch.setattr("pwc.batch.predict.TEXT_CHUNK_BYTES", 64)
     words = ["\ufeffnot-a-bom-here", "a", *([""] * 40), "b ", "\tc", "d"]
     raw = "\r\n".join(words[1:]).encode() + b"\r\n"
     (tmp_path / "crlf.txt").write_bytes(b"\xef\xbb\xbf" + raw)  # BOM + CRLF + blank chunks
@@ -140,7 +140,7 @@ def test_blank_chunks_crlf_and_a_10mb_line_stream(model, tmp_path, monkeypatch):
     assert pq.read_table(tmp_path / "o.parquet")["password"].to_pylist() == words[1:]
     assert counts["rows"] == len(words) - 1
 
-    monkeypatch.setattr("pwc.predict.TEXT_CHUNK_BYTES", 1 << 20)
+    monkeypatch.setattr("pwc.batch.predict.TEXT_CHUNK_BYTES", 1 << 20)
     huge = "y" * (10 << 20)
     (tmp_path / "huge.txt").write_text(f"short\n{huge}\nafter\n")
     counts = predict_file(model, tmp_path / "huge.txt", tmp_path / "h.parquet", 4, max_length=128)

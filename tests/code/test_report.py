@@ -2,7 +2,7 @@
 
 import json
 
-from pwc.evaluate import RANK_BUCKETS
+from pwc.evaluation.evaluate import RANK_BUCKETS
 from pwc.ops import report
 
 from ..conftest import ROOT

@@ -1,12 +1,12 @@
-"""pwc.ridge.LsqrRidge: sklearn's Ridge(solver="lsqr") problem, solved without BLAS sums."""
+"""pwc.model.ridge.LsqrRidge: sklearn's Ridge(solver="lsqr") problem, solved without BLAS sums."""
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import Ridge
 
-from pwc import ridge
-from pwc.ridge import LsqrRidge
+from pwc.model import ridge
+from pwc.model.ridge import LsqrRidge
 
 
 def problem(seed: int = 0, n: int = 3000, d: int = 400):

@@ -1,9 +1,9 @@
 import numpy as np
 import pyarrow as pa
 
+from pwc.counting.hashing import password_hash
 from pwc.data.sources import wordlist_table
 from pwc.data.split import EVAL_SETS, bucket_of, heldout_mask, split
-from pwc.hashing import password_hash
 from pwc.sampling import log_rank_sample, uniform_sample
 from tests.project import section
 

@@ -4,10 +4,11 @@ import zipfile
 
 import numpy as np
 
-from pwc import evaluate, lookup
+from pwc import lookup
 from pwc import model as model_lib
 from pwc.data.sources import rockyou_zip_path
 from pwc.data.split import VALIDATION_SETS
+from pwc.evaluation import evaluate
 from pwc.scorer import Scorer, response_json
 
 COMMON = ["123456", "password", "iloveyou", "qwerty", "abc123", "111111"]

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pwc import numerics
+from pwc.batch.predict import predict_file
 from pwc.config import load_params
 from pwc.errors import ModelError
-from pwc.predict import predict_file
 from pwc.scorer import Scorer
 from pwc.serve.app import Settings, create_app
 

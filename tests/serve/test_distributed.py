@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 from dask.distributed import Client
 
+from pwc.batch.distributed import predict_dask
+from pwc.batch.predict import predict_file
 from pwc.config import load_params
-from pwc.distributed import predict_dask
-from pwc.predict import predict_file
 from pwc.scorer import Scorer
 
 from .conftest import BIN

@@ -8,9 +8,9 @@ import sys
 
 from ..conftest import ROOT
 
-ENTRY = ["pwc.serve.app", "pwc.cli", "pwc.predict"]
+ENTRY = ["pwc.serve.app", "pwc.cli", "pwc.batch.predict"]
 # imported lazily inside commands the image never runs (batch scoring on a Dask cluster)
-NOT_IN_IMAGE = {"pwc.distributed"}
+NOT_IN_IMAGE = {"pwc.batch.distributed"}
 
 
 def _norm(name: str) -> str:

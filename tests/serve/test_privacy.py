@@ -5,7 +5,7 @@ import logging
 import httpx
 from fastapi.testclient import TestClient
 
-from pwc.hashing import siphash
+from pwc.counting.hashing import siphash
 from pwc.serve.app import Settings, create_app
 
 CANARY = "canary-Zx81-secret"

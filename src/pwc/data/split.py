@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from pwc.config import SplitParams
-from pwc.hashing import password_hash
+from pwc.counting.hashing import password_hash
 from pwc.sampling import log_rank_sample, uniform_sample
 
 

@@ -7,6 +7,7 @@ feature code training ran. One home per job:
   how to build and fit it, the rows it draws, the types its file may hold, the params it reads
 - `ngram_ridge`, `baseline`: the learners (each a row of `learners.LEARNERS`)
 - `estimators`: the estimators they share (`Calibrated`, `Stacked`)
+- `ridge`: `LsqrRidge`, Ridge regression solved by LSQR with machine-independent sums
 - `train`: each learner's rows drawn from the train split, then `fit` through the registry
 - `chunks`: features a chunk of rows at a time (the same matrices as one call)
 - `infer`: `predict` / `predict_with_markov` through the fast path
@@ -19,6 +20,7 @@ from pwc.model.estimators import Calibrated, Stacked
 from pwc.model.file import MODEL_FORMAT, load, save, to_bytes
 from pwc.model.infer import predict, predict_with_markov
 from pwc.model.learners import LEARNERS, Learner, register, trusted_types
+from pwc.model.ridge import LsqrRidge
 from pwc.model.train import LearnerRows, Rows, build, draw_rows, fit, train, train_columns
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "CharCounts",
     "Learner",
     "LearnerRows",
+    "LsqrRidge",
     "Rows",
     "Stacked",
     "Tfidf",

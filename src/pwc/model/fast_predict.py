@@ -22,6 +22,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from pwc.features.paths import few_path
 from pwc.threads import usable
 
 
@@ -35,8 +36,6 @@ def scaled(scaler: StandardScaler, X: np.ndarray) -> np.ndarray:  # noqa: N803
     return X
 
 
-# Up to this many rows the plain-Python walk is faster than sklearn's tree-by-tree loop.
-TREES_MAX_ROWS = 2
 _TREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -46,7 +45,7 @@ def boosted(
     n_threads: int | None = None,
 ) -> np.ndarray:
     """`booster.predict(X)`, on `n_threads` OpenMP threads (None: sklearn's choice)."""
-    if X.shape[0] <= TREES_MAX_ROWS:
+    if few_path(X.shape[0]):  # the plain-Python walk beats sklearn's tree-by-tree loop
         trees = _TREES.get(booster)
         if trees is None:
             trees = _TREES[booster] = Trees(booster)

@@ -9,10 +9,11 @@ import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from pwc.features.ngrams import HashedNgrams
+from pwc.features.paths import few_path
 from pwc.model.estimators import Calibrated, Stacked
 from pwc.model.fast_predict import transform
-from pwc.ngrams import HashedNgrams
-from pwc.text import FEW_ROWS, as_arrow
+from pwc.text import as_arrow
 from pwc.threads import map_runs, usable
 
 
@@ -92,7 +93,7 @@ def _uncalibrated(blocks: tuple, docs, n_threads: int | None) -> tuple[np.ndarra
     """(Stacked's prediction, the dense columns) of `docs` through ours' blocks."""
     ngrams, dense_step, regress = blocks
     dense = transform(dense_step, docs)
-    if len(docs) <= FEW_ROWS and isinstance(ngrams, HashedNgrams):
+    if few_path(len(docs)) and isinstance(ngrams, HashedNgrams):
         return regress.estimator_.predict_few(ngrams.few_rows(docs.to_pylist()), dense), dense
     sparse = transform(ngrams, docs)  # ours alone: no copy needed
     return regress.estimator_.predict_blocks(sparse, dense, copy=False, n_threads=n_threads), dense

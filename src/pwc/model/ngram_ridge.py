@@ -20,16 +20,19 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from pwc.config import TrainParams
-from pwc.features import HandFeatures
-from pwc.knowledge import KnowledgeFeatures
-from pwc.leave_one_out import leaving_one_out
-from pwc.markov import MarkovScores
+from pwc.features import (
+    FAMILIES,
+    HandFeatures,
+    HashedNgrams,
+    KnowledgeFeatures,
+    MarkovScores,
+    NeighbourScores,
+    PcfgScores,
+)
+from pwc.features.leave_one_out import leaving_one_out
 from pwc.model.chunks import fit_features, stack_in_chunks, transform_in_chunks
 from pwc.model.estimators import Calibrated, Stacked, calibrate_on
-from pwc.neighbours import NeighbourScores
-from pwc.ngrams import HashedNgrams
-from pwc.pcfg import PcfgScores
-from pwc.ridge import LsqrRidge
+from pwc.model.ridge import LsqrRidge
 from pwc.text import as_arrow
 
 log = logging.getLogger("pwc.model.train")  # the train stage's log lines, as before
@@ -169,12 +172,10 @@ def fit(model: Pipeline, params: TrainParams, rows, seed: int) -> None:
 
 
 # What the registry (pwc.model.learners) says of it
-_FAMILIES = ("features.HandFeatures", "knowledge.KnowledgeFeatures", "markov.MarkovScores")
-_FAMILIES += ("neighbours.NeighbourScores", "ngrams.HashedNgrams", "pcfg.PcfgScores")
-TRUSTED_TYPES = tuple(f"pwc.{name}" for name in _FAMILIES) + (
+TRUSTED_TYPES = tuple(f"pwc.features.{cls.__name__}" for cls in FAMILIES.values()) + (
     "pwc.model.Calibrated",
     "pwc.model.Stacked",
-    "pwc.ridge.LsqrRidge",
+    "pwc.model.LsqrRidge",
     # the boosted trees' fitted nodes (plain arrays; skops' own loader for it)
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )

@@ -10,8 +10,8 @@ import pyarrow as pa
 from sklearn.pipeline import Pipeline
 
 from pwc.config import TrainParams
-from pwc.frequency import BlockCounts, row_weights
-from pwc.hashing import password_hash
+from pwc.counting.hashing import password_hash
+from pwc.evaluation.frequency import BlockCounts, row_weights
 from pwc.model import learners
 from pwc.model.file import MODEL_FORMAT
 from pwc.sampling import inclusion_weights, training_rows
@@ -68,8 +68,8 @@ def _draw_markov(
     table: pa.Table, size: int, sampling: str, seed: int, counts: BlockCounts | None
 ) -> Rows:
     """The Markov counts' rows. `count`: rows drawn uniformly, each weighing its estimated
-    count in the leak (pwc.frequency; a source's own counts where it has them): the counts
-    then describe passwords as people pick them, not the list of distinct ones."""
+    count in the leak (pwc.evaluation.frequency; a source's own counts where it has them):
+    the counts then describe passwords as people pick them, not the list of distinct ones."""
     if sampling != "count":
         return _draw(table, size, sampling, seed, False)
     picked = table.take(training_rows(table["rank"].to_numpy(), size, "uniform", seed))

@@ -29,11 +29,10 @@ from pathlib import Path
 import yaml
 
 from pwc.config import load_params
-from pwc.errors import PwcError
 from pwc.ops.experiments import finished, primary
 from pwc.ops.gitlab import GitLab
 from pwc.ops.sweeps import load_sweep, points, set_args
-from pwc.ops.tools import dvc, entry, git
+from pwc.ops.tools import dvc, entry, git, user_errors
 
 CI_FILE = Path(".gitlab-ci.yml")
 RESULTS = Path("sweep-results")
@@ -215,6 +214,7 @@ def merge_request_iid() -> str | None:
     return os.environ.get("CI_MERGE_REQUEST_IID") or os.environ.get("PWC_SWEEP_MR") or None
 
 
+@user_errors
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["generate", "point", "collect"])
@@ -223,29 +223,25 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--post", action="store_true")
     opts = parser.parse_args(argv)
-    try:
-        if opts.command == "generate":
-            text = yaml.safe_dump(generate(opts.name), sort_keys=False, width=1000)
-            if opts.out:
-                opts.out.write_text(text)
-            else:
-                print(text)
-        elif opts.command == "point":
-            if opts.index is None:
-                parser.error("point needs INDEX")
-            print(json.dumps(run_point(opts.name, opts.index), indent=2))
+    if opts.command == "generate":
+        text = yaml.safe_dump(generate(opts.name), sort_keys=False, width=1000)
+        if opts.out:
+            opts.out.write_text(text)
         else:
-            report, _ = collect(opts.name)
-            RESULTS.mkdir(exist_ok=True)
-            (RESULTS / "report.md").write_text(report + "\n")
-            print(report)
-            merge_request = merge_request_iid()
-            if opts.post and merge_request:
-                GitLab.from_env(merge_request).note(merge_request, report)
-                print(f"posted the sweep to merge request !{merge_request}", file=sys.stderr)
-    except PwcError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+            print(text)
+    elif opts.command == "point":
+        if opts.index is None:
+            parser.error("point needs INDEX")
+        print(json.dumps(run_point(opts.name, opts.index), indent=2))
+    else:
+        report, _ = collect(opts.name)
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "report.md").write_text(report + "\n")
+        print(report)
+        merge_request = merge_request_iid()
+        if opts.post and merge_request:
+            GitLab.from_env(merge_request).note(merge_request, report)
+            print(f"posted the sweep to merge request !{merge_request}", file=sys.stderr)
     return 0
 
 

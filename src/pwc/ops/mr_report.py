@@ -24,7 +24,7 @@ from pwc.config import load_params
 from pwc.errors import PwcError
 from pwc.ops import registry
 from pwc.ops.gitlab import GitLab
-from pwc.ops.tools import dvc, entry
+from pwc.ops.tools import dvc, entry, user_errors
 
 
 @dataclass
@@ -141,33 +141,30 @@ def _gate() -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+@user_errors
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     args.add_argument("--base", default="main", help="revision to compare with")
     args.add_argument("--post", action="store_true", help="post to the merge request")
     opts = args.parse_args(argv)
-    try:
-        params_md = dvc("params", "diff", opts.base, "--md")
-        metrics_md = dvc("metrics", "diff", opts.base, "--md")
-        plots = changed_plots(json.loads(dvc("plots", "diff", opts.base, "--json") or "{}"))
-        gitlab = GitLab.from_env() if opts.post else None
-        links = []
-        for i, plot in enumerate(plots):
-            name = f"plot-{i}.png"
-            links.append(
-                f"**{plot.title}**\n\n" + (gitlab.upload(name, plot.png) if gitlab else f"({name})")
-            )
-        every = json.loads(dvc("metrics", "diff", opts.base, "--all", "--json") or "{}")
-        served = next((m for m in every.values() if any(_SERVED in k for k in m)), {})
-        lead = headline(opts.base, served, _gate(), registry.version_in("prod"))
-        body = markdown(opts.base, params_md, metrics_md, links, lead)
-        print(body)
-        if gitlab is not None:
-            gitlab.note(os.environ["CI_MERGE_REQUEST_IID"], body)
-            print("posted the report to the merge request", file=sys.stderr)
-    except PwcError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    params_md = dvc("params", "diff", opts.base, "--md")
+    metrics_md = dvc("metrics", "diff", opts.base, "--md")
+    plots = changed_plots(json.loads(dvc("plots", "diff", opts.base, "--json") or "{}"))
+    gitlab = GitLab.from_env() if opts.post else None
+    links = []
+    for i, plot in enumerate(plots):
+        name = f"plot-{i}.png"
+        links.append(
+            f"**{plot.title}**\n\n" + (gitlab.upload(name, plot.png) if gitlab else f"({name})")
+        )
+    every = json.loads(dvc("metrics", "diff", opts.base, "--all", "--json") or "{}")
+    served = next((m for m in every.values() if any(_SERVED in k for k in m)), {})
+    lead = headline(opts.base, served, _gate(), registry.version_in("prod"))
+    body = markdown(opts.base, params_md, metrics_md, links, lead)
+    print(body)
+    if gitlab is not None:
+        gitlab.note(os.environ["CI_MERGE_REQUEST_IID"], body)
+        print("posted the report to the merge request", file=sys.stderr)
     return 0
 
 

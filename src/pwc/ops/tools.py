@@ -3,6 +3,7 @@ PwcError naming the command."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import tempfile
@@ -61,12 +62,23 @@ def retried(call: Callable[[], str], tries: int = 5, pause: float = 2.0) -> str:
         raise PwcError(f"{exc} ({tries} tries)") from None
 
 
+def user_errors(main: Callable) -> Callable:
+    """`main(argv)` returning 1 after one `error:` line on stderr when it fails with a
+    PwcError (a failed git or DVC call, a bad sweep file): a user sees what went wrong, not
+    a traceback; otherwise what it returns (None: 0)."""
+
+    @functools.wraps(main)
+    def run(argv: list[str] | None = None) -> int:
+        try:
+            return main(argv) or 0
+        except PwcError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+
+    return run
+
+
 def entry(main: Callable[[list[str]], int | None]) -> int:
-    """A pwc.ops command's exit code: what `main(argv)` returns, or 1 after one `error:` line
-    on stderr when it fails with a PwcError (a failed git or DVC call, a bad sweep file): a
-    user sees what went wrong, not a traceback."""
-    try:
-        return main(sys.argv[1:]) or 0
-    except PwcError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    """A pwc.ops command's exit code: `main` on the command line's arguments, with its
+    errors reported as `user_errors` does."""
+    return user_errors(main)(sys.argv[1:])

@@ -164,12 +164,8 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
 METER_PATH = "/meter"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    params = load_params(settings.params)
-    model_path = settings.model or params.paths.model
-    max_length = settings.max_length or params.validate_.max_length
-    ScoreRequest = _request_model(settings.max_batch, max_length)  # noqa: N806 - a class
+def _lifespan(settings: Settings, params, model_path):
+    """Start-up and shut-down: the scorer loaded, warmed up and versioned."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -196,20 +192,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.unfreeze()
         app.state.scorer = None
 
-    app = FastAPI(
-        title="password-complexity",
-        version=__version__,
-        description="How many guesses a password takes, learned from the RockYou leak.",
-        lifespan=lifespan,
-    )
-    app.state.scorer = None
-    # the last added runs first: metrics see every answer, shed ones included
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    shed = ("/v1/score", range_api.PATH)
-    app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight, paths=shed)
-    app.add_middleware(RequestMetrics)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    return lifespan
+
+
+def _routes(app: FastAPI, ScoreRequest) -> None:  # noqa: N803 - a class
+    """/health, /version and /v1/score."""
 
     @app.get(
         "/health",
@@ -230,24 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # async: scoring is short CPU work; running it on the event loop skips a thread hop
     # (one worker process scores one request at a time either way).
-    @app.post(
-        "/v1/score",
-        response_model=ScoreResponse,
-        responses={
-            413: {"description": "body over PWC_MAX_BODY_BYTES", "model": Refused},
-            503: {
-                "description": "busy: PWC_MAX_IN_FLIGHT requests in flight; retry after the "
-                "Retry-After header's seconds",
-                "model": Refused,
-                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
-            },
-            422: {
-                "description": "not a valid request (malformed JSON included): where and "
-                "why, never the value",
-                "model": Invalid,
-            },
-        },
-    )
+    @app.post("/v1/score", response_model=ScoreResponse, responses=_SCORE_RESPONSES)
     async def score(body: ScoreRequest, request: Request) -> Response:  # type: ignore[valid-type]
         scorer: Scorer = request.app.state.scorer
         columns = scorer(body.passwords)
@@ -258,6 +228,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         content = response_json(scorer.version, columns)
         return Response(content, media_type="application/json")
 
+
+_SCORE_RESPONSES = {
+    413: {"description": "body over PWC_MAX_BODY_BYTES", "model": Refused},
+    503: {
+        "description": "busy: PWC_MAX_IN_FLIGHT requests in flight; retry after the "
+        "Retry-After header's seconds",
+        "model": Refused,
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
+    422: {
+        "description": "not a valid request (malformed JSON included): where and "
+        "why, never the value",
+        "model": Invalid,
+    },
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    params = load_params(settings.params)
+    model_path = settings.model or params.paths.model
+    max_length = settings.max_length or params.validate_.max_length
+    app = FastAPI(
+        title="password-complexity",
+        version=__version__,
+        description="How many guesses a password takes, learned from the RockYou leak.",
+        lifespan=_lifespan(settings, params, model_path),
+    )
+    app.state.scorer = None
+    # the last added runs first: metrics see every answer, shed ones included
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    shed = ("/v1/score", range_api.PATH)
+    app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight, paths=shed)
+    app.add_middleware(RequestMetrics)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    _routes(app, _request_model(settings.max_batch, max_length))
     app.add_api_route(
         "/metrics",
         metrics_response,

@@ -4,9 +4,10 @@ test rows."""
 import numpy as np
 import pyarrow.parquet as pq
 
-from pwc import compare, evaluate, frequency, model
+from pwc import model
 from pwc.config import Params, with_changes
 from pwc.data.split import TEST_SETS
+from pwc.evaluation import compare, evaluate, frequency
 from pwc.io import sha256_file, write_json
 from pwc.meter import bundle
 from pwc.sampling import take_uniform

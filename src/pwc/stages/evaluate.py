@@ -4,10 +4,11 @@ on the validation and test sets; the lookup end to end; plots of the test sets."
 import pyarrow.parquet as pq
 from dvclive import Live
 
-from pwc import evaluate, frequency, lookup, model
+from pwc import lookup, model
 from pwc.config import Params
-from pwc.data.split import EVAL_SETS, TEST_SETS, end_to_end_queries
-from pwc.errors import DataError
+from pwc.data.split import EVAL_SETS, end_to_end_queries
+from pwc.evaluation import evaluate, frequency
+from pwc.evaluation.served import log_test_plots, served_answers
 from pwc.io import atomic_dir, sha256_file
 from pwc.meter import bundle
 from pwc.scorer import Scorer
@@ -35,12 +36,7 @@ def main(params: Params) -> None:
     }
     sets = {name: pq.read_table(paths.split(name)) for name in EVAL_SETS}
     counts = frequency.read_counts(paths.validated)
-    served = {}
-    for name, rows in sets.items():
-        out = scorer(rows["password"])
-        if (hits := int((out["source"] == "leak").sum())) > 0:
-            raise DataError(f"{hits} {name} passwords found in the train-only lookup: split leak")
-        served[name] = out["guesses_log10"]
+    served = served_answers(scorer, sets)
     results = {
         name: evaluate.evaluate_set(
             rows,
@@ -74,25 +70,7 @@ def main(params: Params) -> None:
         Live(str(out), dvcyaml=False, save_dvc_exp=False, report=None) as live,
     ):
         live.summary = {"constant_prediction": round(constant, 6), **results}
-        for name in TEST_SETS:  # plots report: the test sets, of what users get
-            seen_twice = ~sets[name]["seen_once"].to_numpy(zero_copy_only=False)
-            roc = evaluate.roc_points(seen_twice, served[name])
-            live.log_plot(f"roc_{name}", roc, x="fpr", y="tpr", template="simple")
-            live.log_plot(
-                f"predicted_vs_true_{name}",
-                evaluate.binned_quantiles(
-                    sets[name]["target"].to_numpy(), served[name], params.evaluate.bin_width
-                ),
-                x="target",
-                y="median",
-            )
-        live.log_plot(
-            "error_by_length",
-            evaluate.error_by_length({n: results[n] for n in TEST_SETS}),
-            x="length",
-            y=[f"rmse_{n}" for n in TEST_SETS],
-            template="bar_horizontal",
-        )
+        log_test_plots(live, sets, served, results, params.evaluate.bin_width)
 
 
 if __name__ == "__main__":

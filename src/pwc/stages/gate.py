@@ -4,7 +4,7 @@ import json
 
 from pwc.config import Params
 from pwc.errors import GateError
-from pwc.gate import decide, failures
+from pwc.evaluation.gate import decide, failures
 from pwc.io import write_json
 from pwc.stages import log, run
 

@@ -1,7 +1,7 @@
 """predict: batch inference over a file of passwords, streamed in chunks."""
 
+from pwc.batch.predict import predict_file
 from pwc.config import Params
-from pwc.predict import predict_file
 from pwc.scorer import Scorer
 from pwc.stages import log, run
 

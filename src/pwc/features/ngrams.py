@@ -21,8 +21,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
-from pwc.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK64
-from pwc.text import END, START, padded_bytes
+from pwc.counting.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK64
+from pwc.features.paths import TwoPaths
+from pwc.text import END, START, as_arrow, padded_bytes
 
 _MASK, _STEP, _FIB = MASK64, GRAM_STEP_INT, FIBONACCI_INT
 
@@ -53,7 +54,7 @@ def ngram_hashes(passwords, n_max: int, bits: int) -> tuple[np.ndarray, np.ndarr
     return columns, csum[offsets]
 
 
-class HashedNgrams(TransformerMixin, BaseEstimator):
+class HashedNgrams(TwoPaths, TransformerMixin, BaseEstimator):
     """Byte n-grams 1..n_max hashed into 2**bits columns, IDF-weighted, rows L2-normalised."""
 
     def __init__(self, n_max: int = 4, bits: int = 20):
@@ -76,7 +77,13 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         self.n_features_out_ = 1 << self.bits
         return self
 
-    def transform(self, X):  # noqa: N803
+    def transform(self, X):  # noqa: N803 - sklearn's signature
+        # always `many`: its CSR keeps a row's repeated n-grams apart, and the linear model's
+        # sparse product adds them in that order (pwc.model.infer reads `few_rows` itself)
+        return self.many(as_arrow(X))
+
+    def many(self, X):  # noqa: N803
+        """The TF-IDF rows of an Arrow array's passwords, a CSR matrix."""
         columns, indptr = ngram_hashes(X, self.n_max, self.bits)
         values = self.idf_[columns]
         rows = np.diff(indptr)
@@ -89,6 +96,15 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
             norms[filled] = np.sqrt(np.add.reduceat(squares, indptr[:-1][filled]))
         values /= np.repeat(np.maximum(norms, 1e-12), rows).astype(np.float32)
         shape = (indptr.size - 1, self.n_features_out_)
+        return sp.csr_matrix((values, columns, indptr), shape=shape)
+
+    def few(self, passwords: list[str]) -> sp.csr_matrix:
+        """`many` for a password or two: `few_rows` as a CSR matrix."""
+        rows = self.few_rows(passwords)
+        indptr = np.cumsum([0, *(len(r) for r in rows)])
+        columns = np.array([c for r in rows for c, _ in r], dtype=np.int64)
+        values = np.array([v for r in rows for _, v in r], dtype=np.float32)
+        shape = (len(rows), self.n_features_out_)
         return sp.csr_matrix((values, columns, indptr), shape=shape)
 
     def few_rows(self, passwords: list[str]) -> list[list[tuple[int, float]]]:

@@ -13,7 +13,7 @@ DEFAULT_HASH_KEY = "0123456789123456"
 # above it, the Arrow-backed Series path is faster. Both give the same hashes (tested).
 SMALL_BATCH = 4096
 
-# Rolling n-gram hashes (pwc.ngrams, pwc.markov): an FNV-style step per byte, then
+# Rolling n-gram hashes (pwc.features.ngrams, pwc.features.markov): an FNV-style step per byte, then
 # Fibonacci hashing, whose multiply leaves good high bits to take the bucket from.
 GRAM_STEP = np.uint64(0x100000001B3)
 FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
@@ -55,8 +55,8 @@ def password_hash(passwords: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return siphash(passwords)
 
 
-# Whole-string keys (pwc.neighbours): a polynomial hash of the bytes, any substring's from
-# prefix sums, then the length and a kind mixed in by splitmix64.
+# Whole-string keys (pwc.features.neighbours): a polynomial hash of the bytes, any
+# substring's from prefix sums, then the length and a kind mixed in by splitmix64.
 _K = GRAM_STEP
 _K_INV = np.uint64(pow(int(GRAM_STEP), -1, 1 << 64))
 _LENGTH_MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -77,8 +77,8 @@ def powers(base: np.uint64, n: int) -> np.ndarray:
 
 class SubstringHashes:
     """Prefix sums over a byte buffer: the hash of any [a, e), or of its bytes reversed, in a
-    few gathers (pwc.neighbours: many substrings of each password). hash(bytes) = sum of
-    (byte_i + 1) * K^-i mod 2^64, K = GRAM_STEP (odd, so invertible mod 2^64)."""
+    few gathers (pwc.features.neighbours: many substrings of each password). hash(bytes) =
+    sum of (byte_i + 1) * K^-i mod 2^64, K = GRAM_STEP (odd, so invertible mod 2^64)."""
 
     def __init__(self, data: np.ndarray, reverse: bool = False):
         n = data.size
@@ -107,7 +107,7 @@ def string_key(h: np.ndarray, length: np.ndarray, kind: int) -> np.ndarray:
 
 
 # SubstringHashes' and string_key's arithmetic in Python integers (one-password paths).
-K_INV_INT = int(_K_INV)  # the next byte's weight (pwc.neighbours_few)
+K_INV_INT = int(_K_INV)  # the next byte's weight (pwc.features.neighbours.one)
 _MIXES = (int(_LENGTH_MIX), int(_KIND_MIX), 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 
 
@@ -125,3 +125,26 @@ def string_key_int(h: int, length: int, kind: int) -> int:
     z = ((z ^ (z >> 30)) * first) & MASK64
     z = ((z ^ (z >> 27)) * second) & MASK64
     return z ^ (z >> 31)
+
+
+def ngram_windows(data: np.ndarray, offsets: np.ndarray, order: int):
+    """The Markov model's rolling n-gram hashes (pwc.features.markov). For each order
+    k = 1..order: (predicted, inside, n-gram hash, context hash) at every
+    position p. The n-gram is data[p-k+1 .. p]; it is `inside` its password when it does not
+    cross the password's start. `predicted`: p is a byte to predict (any but START). The
+    context hash (data[p-k+1 .. p-1]) equals the (k-1)-gram hash at p-1, so the (k-1)-gram
+    counts double as the context counts of order k."""
+    size = data.size
+    row_start = np.repeat(offsets[:-1], np.diff(offsets))
+    position = np.arange(size, dtype=np.int64)
+    predicted = position != row_start  # START is given, never predicted
+    values = data.astype(np.uint64) + np.uint64(1)
+    gram = np.zeros(size, dtype=np.uint64)  # hash of data[p-k+1 .. p], grown leftward
+    for k in range(1, order + 1):
+        context = np.zeros(size, dtype=np.uint64)
+        context[1:] = gram[:-1]  # the (k-1)-gram ending at p-1
+        shifted = np.zeros(size, dtype=np.uint64)
+        shifted[k - 1 :] = values[: max(size - k + 1, 0)]
+        gram = gram * GRAM_STEP + shifted
+        inside = position - k + 1 >= row_start
+        yield k, predicted, inside, gram, context

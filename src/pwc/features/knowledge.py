@@ -4,7 +4,7 @@ substitutions and reversed), keyboard walks, dates, repeats and sequences.
 Vectorised over the batch: one leftmost-longest Aho-Corasick pass (ahocorasick_rs, in Rust)
 over the whole batch's bytes, lowercased and with l33t symbols read as letters, reads each
 password as words where it can; the rest are byte-table lookups and run lengths in numpy.
-No per-password Python loop.
+`knowledge_rows` is the same in plain Python for a password or two (pwc.features.paths).
 
 Knowledge comes from the word and name lists that ship with the pinned `zxcvbn` package
 (English Wikipedia, US TV and film, surnames, male and female names) and its keyboard
@@ -30,7 +30,8 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from pwc import numerics
 from pwc.errors import ModelError
-from pwc.text import FEW_ROWS, as_arrow, byte_buffers
+from pwc.features.paths import TwoPaths
+from pwc.text import as_arrow, byte_buffers
 
 WORD_LISTS = ("english_wikipedia", "us_tv_and_film", "surnames", "female_names", "male_names")
 NAME_LISTS = ("surnames", "female_names", "male_names")
@@ -267,7 +268,7 @@ def knowledge_rows(passwords: list[str]) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32).reshape(len(passwords), len(FEATURE_NAMES))
 
 
-class KnowledgeFeatures(TransformerMixin, BaseEstimator):
+class KnowledgeFeatures(TwoPaths, TransformerMixin, BaseEstimator):
     """sklearn wrapper; remembers the word lists' digest so a model fitted with one version
     of the lists refuses to run with another (the lists are read from the zxcvbn package)."""
 
@@ -282,9 +283,10 @@ class KnowledgeFeatures(TransformerMixin, BaseEstimator):
                 "the zxcvbn package's word lists differ from the ones this model was trained"
                 " with: install the pinned zxcvbn (requirements.txt)"
             )
-        if len(X) <= FEW_ROWS:
-            return knowledge_rows(as_arrow(X).to_pylist())
-        return knowledge_features(X)
+        return super().transform(X)
+
+    many = staticmethod(knowledge_features)
+    few = staticmethod(knowledge_rows)
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(FEATURE_NAMES, dtype=object)

@@ -1,5 +1,6 @@
 """A hashed table of 64-bit keys, each kept as a 12-bit fingerprint and a 4-bit level in a
-16-bit slot, 16 slots per bucket (pwc.neighbours: whole strings among the counted rows).
+16-bit slot, 16 slots per bucket (pwc.features.neighbours: whole strings among the counted
+rows).
 
 A lookup reads one 32-byte bucket: the key's top bits choose it, its fingerprint is compared
 with the bucket's 16 slots, and a match gives the level (0: not found). A key is exact up to

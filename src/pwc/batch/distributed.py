@@ -2,7 +2,7 @@
 
 Each task reads one row group of one input file, scores it with the same `Scorer` as batch
 predict, the API and the CLI, and writes one output part; the parts concatenated in order
-equal `pwc.predict.predict_file`'s output row for row (tested on a 2-worker LocalCluster).
+equal `pwc.batch.predict.predict_file`'s output row for row (tested on a 2-worker LocalCluster).
 
     password-complexity predict-dask INPUT... --output DIR               # LocalCluster
     password-complexity predict-dask INPUT... --output DIR --scheduler tcp://host:8786
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from pwc.batch.predict import open_parquet_input, output_table
 from pwc.config import load_params
 from pwc.io import atomic_path
-from pwc.predict import open_parquet_input, output_table
 from pwc.scorer import Scorer
 
 

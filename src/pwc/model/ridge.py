@@ -133,12 +133,7 @@ def lsqr(A: _Centered, b: np.ndarray, damp: float, tol: float, iter_lim: int):  
             alfa = _norm(v)
             if alfa > 0:
                 v = v / alfa
-        psi = 0.0
-        rhobar1 = rhobar
-        if damp > 0:
-            rhobar1 = math.sqrt(rhobar * rhobar + dampsq)
-            cs1, sn1 = rhobar / rhobar1, damp / rhobar1
-            psi, phibar = sn1 * phibar, cs1 * phibar
+        rhobar1, psi, phibar = _damped(rhobar, phibar, damp, dampsq)
         cs, sn, rho = _sym_ortho(rhobar1, beta)
         theta, rhobar = sn * alfa, -cs * alfa
         phi, phibar = cs * phibar, sn * phibar
@@ -158,25 +153,42 @@ def lsqr(A: _Centered, b: np.ndarray, damp: float, tol: float, iter_lim: int):  
         res2 += psi * psi
         rnorm = math.sqrt(phibar * phibar + res2)
         arnorm = alfa * abs(tau)
-        test1 = rnorm / bnorm
-        test2 = arnorm / (anorm * rnorm + _EPS)
-        test3 = 1 / (acond + _EPS)
-        t1 = test1 / (1 + anorm * xnorm / bnorm)
-        rtol = tol + tol * anorm * xnorm / bnorm
-        for stop, met in (
-            (7, itn >= iter_lim),
-            (6, 1 + test3 <= 1),
-            (5, 1 + test2 <= 1),
-            (4, 1 + t1 <= 1),
-            (3, test3 <= ctol),
-            (2, test2 <= tol),
-            (1, test1 <= rtol),
-        ):
-            if met:
-                istop = stop  # the last rule met wins, as in scipy
-        if istop:
+        norms = (rnorm, arnorm, anorm, acond, xnorm, bnorm)
+        if istop := _stop_reason(itn >= iter_lim, norms, tol, ctol):
             break
     return x, itn, istop
+
+
+def _damped(rhobar: float, phibar: float, damp: float, dampsq: float):
+    """LSQR's damping rotation: (rhobar1, psi, phibar), unchanged without damping."""
+    if damp <= 0:
+        return rhobar, 0.0, phibar
+    rhobar1 = math.sqrt(rhobar * rhobar + dampsq)
+    cs1, sn1 = rhobar / rhobar1, damp / rhobar1
+    return rhobar1, sn1 * phibar, cs1 * phibar
+
+
+def _stop_reason(at_limit: bool, norms, tol: float, ctol: float) -> int:
+    """scipy's stopping rules 1-7 (0: go on); the last rule met wins, as in scipy."""
+    rnorm, arnorm, anorm, acond, xnorm, bnorm = norms
+    test1 = rnorm / bnorm
+    test2 = arnorm / (anorm * rnorm + _EPS)
+    test3 = 1 / (acond + _EPS)
+    t1 = test1 / (1 + anorm * xnorm / bnorm)
+    rtol = tol + tol * anorm * xnorm / bnorm
+    istop = 0
+    for stop, met in (
+        (7, at_limit),
+        (6, 1 + test3 <= 1),
+        (5, 1 + test2 <= 1),
+        (4, 1 + t1 <= 1),
+        (3, test3 <= ctol),
+        (2, test2 <= tol),
+        (1, test1 <= rtol),
+    ):
+        if met:
+            istop = stop
+    return istop
 
 
 class LsqrRidge(RegressorMixin, BaseEstimator):
@@ -205,3 +217,6 @@ class LsqrRidge(RegressorMixin, BaseEstimator):
     def predict(self, X):  # noqa: N803
         # scipy's sparse product sums each row in order; a dense product would go to BLAS
         return sp.csr_matrix(X) @ self.coef_ + self.intercept_
+
+
+LsqrRidge.__module__ = "pwc.model"  # its public path, as the model file names it

@@ -3,14 +3,14 @@
 A password's log-probability under a byte n-gram model of leaked passwords is the classic
 guessability signal (Markov-based password crackers enumerate in exactly this order). The
 count tables are hashed into 2**bits buckets per order, so the model is a few fixed-size
-arrays: no dict of n-grams, no per-password Python loop.
+arrays, no dict of n-grams.
 
     P_k(c | h) = (C(h c) + T(h) * P_{k-1}(c | h')) / (C(h) + T(h))
 
 with C the (weighted) counts, T(h) the number of distinct bytes seen after h, h' the
 context shortened by one byte, and P_0 uniform over 256 bytes. A password is scored as
 START, its bytes, END: the END probability says how often passwords stop there. Rows the
-tables counted are scored leave-one-out (pwc.leave_one_out), as honestly as new passwords.
+tables counted are scored leave-one-out (pwc.features.leave_one_out), as honestly as new passwords.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
-from pwc.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK64
-from pwc.leave_one_out import lost_per_group, per_row_multiplicity
-from pwc.sorted_counts import add_counts, merged_distinct
-from pwc.text import END, FEW_ROWS, START, as_arrow, padded_bytes
+from pwc.counting.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP_INT, MASK64, ngram_windows
+from pwc.counting.sorted_counts import add_counts, merged_distinct
+from pwc.features.leave_one_out import lost_per_group, per_row_multiplicity
+from pwc.features.paths import TwoPaths
+from pwc.text import END, START, as_arrow, padded_bytes
 
 # log10 P, per symbol, the least likely symbol's surprisal; log10 P under the model cut at
 # SHORT_ORDER (what the long contexts add); the share of symbols whose longest n-gram was
@@ -63,29 +64,7 @@ def _table_views(markov: MarkovScores) -> tuple[list[memoryview], list[memoryvie
     return views
 
 
-def _windows(data: np.ndarray, offsets: np.ndarray, order: int):
-    """For each order k = 1..order: (predicted, inside, n-gram hash, context hash) at every
-    position p. The n-gram is data[p-k+1 .. p]; it is `inside` its password when it does not
-    cross the password's start. `predicted`: p is a byte to predict (any but START). The
-    context hash (data[p-k+1 .. p-1]) equals the (k-1)-gram hash at p-1, so the (k-1)-gram
-    counts double as the context counts of order k."""
-    size = data.size
-    row_start = np.repeat(offsets[:-1], np.diff(offsets))
-    position = np.arange(size, dtype=np.int64)
-    predicted = position != row_start  # START is given, never predicted
-    values = data.astype(np.uint64) + np.uint64(1)
-    gram = np.zeros(size, dtype=np.uint64)  # hash of data[p-k+1 .. p], grown leftward
-    for k in range(1, order + 1):
-        context = np.zeros(size, dtype=np.uint64)
-        context[1:] = gram[:-1]  # the (k-1)-gram ending at p-1
-        shifted = np.zeros(size, dtype=np.uint64)
-        shifted[k - 1 :] = values[: max(size - k + 1, 0)]
-        gram = gram * GRAM_STEP + shifted
-        inside = position - k + 1 >= row_start
-        yield k, predicted, inside, gram, context
-
-
-class MarkovScores(TransformerMixin, BaseEstimator):
+class MarkovScores(TwoPaths, TransformerMixin, BaseEstimator):
     """log10 P(password) and friends under a hashed byte n-gram model of `order`.
 
     Two tables per order: n-gram counts (float32; the (k-1)-gram counts are order k's
@@ -125,7 +104,7 @@ class MarkovScores(TransformerMixin, BaseEstimator):
             if weights is not None:
                 part = np.asarray(weights[start : start + chunk], np.float64)
                 w = np.repeat(part, np.diff(offsets))
-            for k, predicted, inside, gram, context in _windows(data, offsets, self.order):
+            for k, predicted, inside, gram, context in ngram_windows(data, offsets, self.order):
                 # order 1 also counts START, the context of every password's first byte
                 counted = inside if k == 1 else inside & predicted
                 g = _bucket(gram[counted], np.uint64(k), bits[k - 1])
@@ -178,10 +157,11 @@ class MarkovScores(TransformerMixin, BaseEstimator):
         own_below = None  # leave_one_out: the password's own count of each (k-1)-gram bucket
         top_count = np.zeros(data.size, dtype=np.float32)  # of the longest n-gram so far
         short = prob
-        for k, predicted, inside, gram, context in _windows(data, offsets, self.order):
+        for k, predicted, inside, gram, context in ngram_windows(data, offsets, self.order):
             valid = np.flatnonzero(inside & predicted)  # indices: faster than a mask, reused
             g = _bucket(gram[valid], np.uint64(k), bits[k - 1])
             count = self.gram_counts_[k - 1][g]
+            c = None
             if k == 1:
                 seen, distinct = self.total_, float(self.distinct_empty_)
             else:
@@ -189,24 +169,10 @@ class MarkovScores(TransformerMixin, BaseEstimator):
                 seen = self.gram_counts_[k - 2][c]
                 distinct = self.distinct_[k - 2][c].astype(np.float32)
             if leave_one_out:
-                own = np.zeros(data.size, dtype=np.float32)
-                if k == 1:  # fit_counts counts order 1 at START too: every inside position
-                    g1 = _bucket(gram[inside], np.uint64(k), bits[k - 1])
-                    own[inside] = per_row_multiplicity(row[inside], g1)
-                else:  # the positions counted are the valid ones, hashed above
-                    own[valid] = per_row_multiplicity(row[valid], g)
-                count = count - own[valid]
-                gone = count <= 0  # n-grams only this password had
-                if k == 1:
-                    symbols = np.bincount(row[valid], minlength=offsets.size - 1)
-                    seen = (self.total_ - symbols[row[valid]]).astype(np.float64)
-                    lost = lost_per_group(row[valid], np.zeros(g.size, np.int64), g, gone)
-                    distinct = float(self.distinct_empty_) - lost
-                else:
-                    # the context is the (k-1)-gram ending one byte earlier
-                    seen = seen - own_below[valid - 1]
-                    distinct = distinct - lost_per_group(row[valid], c, g, gone)
-                own_below = own
+                at = (k, gram, inside, valid, row, offsets.size - 1)
+                count, seen, distinct, own_below = self._left_out(
+                    at, (g, c), (count, seen, distinct), own_below
+                )
             lower = prob[valid]
             with np.errstate(invalid="ignore", divide="ignore"):
                 mixed = (count + distinct * lower) / (seen + distinct)
@@ -223,7 +189,34 @@ class MarkovScores(TransformerMixin, BaseEstimator):
             "unseen": top_count[predicted] <= 0,
         }
 
-    def _rows(self, passwords: list[str]) -> np.ndarray:
+    def _left_out(self, at, buckets, counts, own_below):
+        """`symbol_scores`' counts at order k with each password's own n-grams taken out:
+        (count, seen, distinct, own), `own` the password's count of each bucket (the next
+        order's context counts). `at`: (k, gram, inside, valid, row, rows); `buckets`: the
+        valid positions' n-gram and context buckets; `counts`: (count, seen, distinct)."""
+        k, gram, inside, valid, row, rows = at
+        g, c = buckets
+        count, seen, distinct = counts
+        own = np.zeros(row.size, dtype=np.float32)
+        if k == 1:  # fit_counts counts order 1 at START too: every inside position
+            g1 = _bucket(gram[inside], np.uint64(k), self.order_bits()[k - 1])
+            own[inside] = per_row_multiplicity(row[inside], g1)
+        else:  # the positions counted are the valid ones, hashed in symbol_scores
+            own[valid] = per_row_multiplicity(row[valid], g)
+        count = count - own[valid]
+        gone = count <= 0  # n-grams only this password had
+        if k == 1:
+            symbols = np.bincount(row[valid], minlength=rows)
+            seen = (self.total_ - symbols[row[valid]]).astype(np.float64)
+            lost = lost_per_group(row[valid], np.zeros(g.size, np.int64), g, gone)
+            distinct = float(self.distinct_empty_) - lost
+        else:
+            # the context is the (k-1)-gram ending one byte earlier
+            seen = seen - own_below[valid - 1]
+            distinct = distinct - lost_per_group(row[valid], c, g, gone)
+        return count, seen, distinct, own
+
+    def few(self, passwords: list[str]) -> np.ndarray:
         """`transform` one password at a time in plain Python (for a password or two it
         beats numpy's per-call costs): the same hashes in Python integers mod 2^64, the same
         float32/float64 arithmetic in the same order (tested equal)."""
@@ -276,10 +269,10 @@ class MarkovScores(TransformerMixin, BaseEstimator):
             out.append((total, total / len(logp), -min(logp), short_total, unseen))
         return np.asarray(out, dtype=np.float32).reshape(len(passwords), len(FEATURES))
 
-    def transform(self, X):  # noqa: N803
-        leave_one_out = getattr(self, "_leave_one_out", False)  # pwc.leave_one_out
-        if len(X) <= FEW_ROWS and not leave_one_out:
-            return self._rows(as_arrow(X).to_pylist())
+    def many(self, X):  # noqa: N803
+        """The features of an Arrow array's rows, each left out of the counts inside
+        `leaving_one_out` (pwc.features.leave_one_out)."""
+        leave_one_out = getattr(self, "_leave_one_out", False)
         scored = self.symbol_scores(X, leave_one_out)
         logp, rows = scored["log10_prob"], scored["row"]
         n = len(X)

@@ -15,7 +15,8 @@ import pyarrow as pa
 from sklearn.isotonic import IsotonicRegression
 from zxcvbn import zxcvbn
 
-from pwc import evaluate, numerics
+from pwc import numerics
+from pwc.evaluation import evaluate
 from pwc.sampling import uniform_sample
 
 ZXCVBN_MAX_CHARS = 72  # zxcvbn raises on longer inputs

@@ -12,10 +12,10 @@ byte string, a grammar over its structures), which is why the best meters combin
 (Ur et al., USENIX Security 2015).
 
 Counts live in hashed tables (2**bits buckets for segments, 2**(bits - 2) for structures),
-like the Markov model's: a fixed size however many passwords are counted, no per-password
-Python loop. Unseen segments get add-one smoothing over every string of their class and
-length (52 letters, 10 digits, 33 other printable characters per position), so a rare digit
-string is 1 / (count of D-length strings + 10^length), not zero.
+like the Markov model's: a fixed size however many passwords are counted. Unseen segments
+get add-one smoothing over every string of their class and length (52 letters, 10 digits,
+33 other printable characters per position), so a rare digit string is 1 / (count of
+D-length strings + 10^length), not zero.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pwc import numerics
-from pwc.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK64
-from pwc.leave_one_out import per_row_multiplicity
-from pwc.text import FEW_ROWS, as_arrow, byte_buffers
+from pwc.counting.hashing import FIBONACCI, FIBONACCI_INT, GRAM_STEP, GRAM_STEP_INT, MASK64
+from pwc.features.leave_one_out import per_row_multiplicity
+from pwc.features.paths import TwoPaths
+from pwc.text import as_arrow, byte_buffers
 
 # log10 P(password), of its structure, and of its segments of each class (letters, digits,
 # others: 0 when it has none), so the trees can weigh a common word apart from its digits
@@ -98,7 +99,7 @@ def segments(passwords) -> dict[str, np.ndarray]:
     }
 
 
-class PcfgScores(TransformerMixin, BaseEstimator):
+class PcfgScores(TwoPaths, TransformerMixin, BaseEstimator):
     """log10 P(password) under the grammar, of its structure alone and of each class's
     segments (FEATURES). Fit with `fit_counts` (rows the regressor does not train on, or it
     scores them leave-one-out); `fit` only checks it.
@@ -143,10 +144,10 @@ class PcfgScores(TransformerMixin, BaseEstimator):
             raise ValueError("PcfgScores needs fit_counts(...) on its own rows before fit")
         return self
 
-    def transform(self, X):  # noqa: N803
-        leave_one_out = getattr(self, "_leave_one_out", False)  # pwc.leave_one_out
-        if len(X) <= FEW_ROWS and not leave_one_out:
-            return self._rows(as_arrow(X).to_pylist())
+    def many(self, X):  # noqa: N803
+        """The features of an Arrow array's rows, each left out of the counts inside
+        `leaving_one_out` (pwc.features.leave_one_out)."""
+        leave_one_out = getattr(self, "_leave_one_out", False)
         seg = segments(X)
         n = seg["structure"].size
         buckets = _bucket(seg["hash"], self.bits)
@@ -154,7 +155,7 @@ class PcfgScores(TransformerMixin, BaseEstimator):
         denominator = self.log_denominators_[seg["cls"], seg["length"]]
         structure = self.structure_log_probs_[_bucket(seg["structure"], self.bits - 2)]
         structure = structure.astype(np.float64)
-        if leave_one_out:  # each password as if never counted (pwc.leave_one_out)
+        if leave_one_out:  # each password as if never counted (pwc.features.leave_one_out)
             row = seg["row"]
             slot = seg["cls"] * (MAX_LENGTH + 1) + seg["length"]
             # log10(count + 1 - own): the tables hold log10(count + 1)
@@ -178,7 +179,7 @@ class PcfgScores(TransformerMixin, BaseEstimator):
         per_class = [_row_sums(seg_logp[m], seg["row"][m], n) for m in in_class]
         return np.column_stack([per_row + structure, structure, *per_class]).astype(np.float32)
 
-    def _rows(self, passwords: list[str]) -> np.ndarray:
+    def few(self, passwords: list[str]) -> np.ndarray:
         """`transform` one password at a time in Python (for a password or two it beats
         numpy's per-call costs): the same hashes in Python integers mod 2^64, the same
         float64 sums in the same order (tested equal)."""

@@ -1,21 +1,29 @@
-"""pwc.neighbours' features in plain Python for a password or two: numpy's per-call costs
-were much of a one-password request (benchmarks/RESULTS.md, "Figures behind the code's
+"""`NeighbourScores`' features in plain Python for a password or two: numpy's per-call
+costs were much of a one-password request (benchmarks/RESULTS.md, "Figures behind the code's
 choices"). The same keys in Python integers, the same slots,
 the same rule for a neighbour that is the password itself (tested equal to the batch path).
 """
 
 from __future__ import annotations
 
-from pwc.hashing import K_INV_INT, MASK64, string_hash_int, string_key_int
-from pwc.keytable import lookup_int
-from pwc.neighbour_keys import DIGITS, FULL, INSERTION, PREFIX, SIBLING, SUBSTITUTION, SUFFIX
+from pwc.counting.hashing import K_INV_INT, MASK64, string_hash_int, string_key_int
+from pwc.counting.keytable import lookup_int
+from pwc.features.neighbours.keys import (
+    DIGITS_MASKED,
+    FULL,
+    INSERTION,
+    PREFIX,
+    SIBLING,
+    SUBSTITUTION,
+    SUFFIX,
+)
 
-_DIGITS = b"0123456789"
+_DIGIT_CHARS = b"0123456789"
 _LETTERS = frozenset(range(ord("A"), ord("Z") + 1)) | frozenset(range(ord("a"), ord("z") + 1))
 
 
 def neighbours_bytes(raw: bytes) -> list[bytes]:
-    """pwc.neighbours.NEIGHBOURS of a password's bytes, in order."""
+    """pwc.features.neighbours.scores.NEIGHBOURS of a password's bytes, in order."""
     low = raw.lower()  # bytes.lower: ASCII letters only
     capital = low[:1].upper() + low[1:]
     return [
@@ -24,14 +32,14 @@ def neighbours_bytes(raw: bytes) -> list[bytes]:
         raw[::-1],
         raw[:-1],
         raw[1:],
-        raw.rstrip(_DIGITS),
-        raw.lstrip(_DIGITS),
+        raw.rstrip(_DIGIT_CHARS),
+        raw.lstrip(_DIGIT_CHARS),
         bytes(b for b in raw if b in _LETTERS),
     ]
 
 
 def few_levels(slots, bits: int, edits: bool, substitutions: bool, password: str) -> list[int]:
-    """One password's row of pwc.neighbours.NeighbourScores.transform."""
+    """One password's row of pwc.features.neighbours.scores.NeighbourScores.transform."""
     raw = password.encode()
     own = string_hash_int(raw)
     row = []
@@ -47,7 +55,7 @@ def few_levels(slots, bits: int, edits: bool, substitutions: bool, password: str
             (own, SUFFIX),
             (string_hash_int(raw[:-1]), SIBLING),
             (own, INSERTION),
-            (string_hash_int(masked), DIGITS),
+            (string_hash_int(masked), DIGITS_MASKED),
         )
         row += [
             lookup_int(slots, bits, string_key_int(h, len(raw), kind)) if raw else 0

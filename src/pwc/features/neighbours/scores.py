@@ -1,36 +1,6 @@
-"""What the train split says about a password's neighbours: the strings one small edit away
-that were chosen too, and how many chosen passwords extend it.
-
-The count models (Markov, PCFG) see n-grams and segments; whole strings they do not see.
-Yet whether `Jessica1` was chosen by one person or by several shows in its neighbours:
-`jessica1` and `Jessica` are among the leak's 3,400 commonest passwords, and 27 other train
-passwords start with `Jessica1`. Measured on validation before it was built (docs/models.md):
-eight neighbour lookups and the count of extensions, stacked on the model's answer, +0.006
-(validation) and +0.008 (validation_head) Spearman.
-
-One hashed table (pwc.keytable: a 12-bit fingerprint and a 4-bit level per key) holds:
-- every counted password, at the level of its target (1 for the leak's rarest block, one
-  more per quarter decade of guess rank toward the head, up to 15);
-- every proper prefix of a counted password, at log2 of how many counted passwords extend
-  it (1 for one, 2 for two or three, ...).
-With `edits`, three more kinds (EDITS; measured first as a probe, docs/models.md):
-- every proper suffix of a counted password, at log2 of how many end with it;
-- every counted password's string without its last byte, with the password's length: how
-  many counted passwords of that length differ from it in the last byte at most (the count
-  itself, up to 15);
-- every string a counted password gives with one byte deleted, at log2 of how many distinct
-  counted passwords give it, kept from two (one alone was the bulk of 81M keys).
-With `substitutions`, every string a counted password gives with one byte read as any byte
-(at log2 of how many distinct counted passwords give it, kept from two): a password's
-levels at each of its bytes, summed and the most.
-A password's features are the levels of eight neighbours (NEIGHBOURS; 0 when not counted,
-empty, or the password itself), of its own prefix key and, with edits, of its suffix,
-sibling and insertion keys. The sibling, digit-variant and substitution counts include a
-counted password itself: inside `leaving_one_out` it is taken away (the learners' rows,
-counted too). Neighbours are byte edits (UTF-8), lowercasing is ASCII's. A key is a
-polynomial hash of the bytes, taken from prefix sums over the batch's buffer (any substring
-or its reverse at the cost of two gathers), then mixed (splitmix64).
-"""
+"""`NeighbourScores`: what the train split says about a password's neighbours, the strings
+one small edit away that were chosen too, and how many chosen passwords extend it. The keys,
+the table and the features are described in docs/models.md, "The neighbour features"."""
 
 from __future__ import annotations
 
@@ -39,8 +9,8 @@ import logging
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from pwc.hashing import SubstringHashes, string_key
-from pwc.keytable import (
+from pwc.counting.hashing import SubstringHashes, string_key
+from pwc.counting.keytable import (
     LEVELS,
     count_levels,
     distinct_counts,
@@ -51,10 +21,10 @@ from pwc.keytable import (
     pack,
     target_levels,
 )
-from pwc.neighbour_keys import (
-    DIGIT,
+from pwc.features.neighbours.keys import (
     FULL,
     INSERTION,
+    IS_DIGIT,
     PREFIX,
     SIBLING,
     SUFFIX,
@@ -67,8 +37,9 @@ from pwc.neighbour_keys import (
     substitution_keys,
     suffix_keys,
 )
-from pwc.neighbours_few import few_levels
-from pwc.text import FEW_ROWS, as_arrow, byte_buffers
+from pwc.features.neighbours.one import few_levels
+from pwc.features.paths import TwoPaths
+from pwc.text import as_arrow, byte_buffers
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +69,7 @@ def _rows(arr):
     return data, offsets[:-1], offsets[1:]
 
 
-class NeighbourScores(TransformerMixin, BaseEstimator):
+class NeighbourScores(TwoPaths, TransformerMixin, BaseEstimator):
     """Levels of a password's neighbours and of its extensions among counted passwords
     (FEATURES, then EDITS with `edits`, then SUBSTITUTIONS with `substitutions`). Fit with
     `fit_counts` (the passwords and their targets); `fit` checks it."""
@@ -168,16 +139,18 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
             raise ValueError("NeighbourScores needs fit_counts(...) before fit")
         return self
 
-    def transform(self, X):  # noqa: N803
-        rows = as_arrow(X)
-        if len(rows) <= FEW_ROWS:
-            few = [
-                few_levels(self.slots_, self.bits, self.edits, self.substitutions, password)
-                for password in rows.to_pylist()
-            ]
-            out = np.asarray(few, dtype=np.float32).reshape(len(rows), len(self.features()))
-        else:
-            out = self._batch(rows)
+    def few(self, passwords: list[str]) -> np.ndarray:
+        """`many` for a password or two in plain Python (pwc.features.neighbours.one)."""
+        rows = [
+            few_levels(self.slots_, self.bits, self.edits, self.substitutions, password)
+            for password in passwords
+        ]
+        return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(self.features()))
+
+    def many(self, rows) -> np.ndarray:
+        """The features of an Arrow array's rows, each left out of the counts inside
+        `leaving_one_out` (pwc.features.leave_one_out)."""
+        out = self._batch(rows)
         if getattr(self, "_leave_one_out", False):
             self._leave_out(out, rows)
         return out
@@ -227,7 +200,7 @@ class NeighbourScores(TransformerMixin, BaseEstimator):
         capital = low - np.where(to_upper, np.uint64(32), np.uint64(0))  # position 0 weighs 1
         # end of the last non-digit byte, start of the first one (a row of digits: empty)
         position = np.arange(data.size, dtype=np.int64)
-        kept = ~DIGIT[data]
+        kept = ~IS_DIGIT[data]
         filled = length > 0
         digits_end, digits_start = a.copy(), e.copy()
         if data.size:

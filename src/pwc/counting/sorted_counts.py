@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pwc.keytable import distinct_counts
+from pwc.counting.keytable import distinct_counts
 
 
 def distinct(values: np.ndarray, sorted_in_place: str | None = None) -> np.ndarray:

@@ -1,7 +1,8 @@
-"""Password features, shared by training, batch predict and online scoring.
+"""Hand-made features: lengths, character classes, patterns (FEATURE_NAMES).
 
-Everything is vectorised over an Arrow string array (regex counts run in Arrow's C++ kernels,
-byte comparisons in numpy): no per-password Python loop, so scoring stays fast.
+`hand_features` is vectorised over an Arrow string array (regex counts in Arrow's C++
+kernels, byte comparisons in numpy); `hand_rows` is the same in plain Python for a password
+or two (pwc.features.paths).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from pwc.text import FEW_ROWS, as_arrow, byte_buffers
+from pwc.features.paths import TwoPaths
+from pwc.text import as_arrow, byte_buffers
 
 # Walks on a US keyboard that people type as passwords (rows, columns, diagonals).
 KEYBOARD_WALKS = (
@@ -238,17 +240,15 @@ def hand_rows(passwords: list[str]) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32).reshape(len(passwords), len(FEATURE_NAMES))
 
 
-class HandFeatures(TransformerMixin, BaseEstimator):
+class HandFeatures(TwoPaths, TransformerMixin, BaseEstimator):
     """sklearn wrapper so the features live inside the one saved Pipeline."""
+
+    many = staticmethod(hand_features)
+    few = staticmethod(hand_rows)
 
     def fit(self, X, y=None):  # noqa: N803 - sklearn's signature
         self.n_features_out_ = len(FEATURE_NAMES)
         return self
-
-    def transform(self, X):  # noqa: N803
-        if len(X) <= FEW_ROWS:
-            return hand_rows(as_arrow(X).to_pylist())
-        return hand_features(X)
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(FEATURE_NAMES, dtype=object)

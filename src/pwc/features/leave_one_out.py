@@ -1,4 +1,4 @@
-"""Leave-one-out scores for the count models (pwc.markov, pwc.pcfg).
+"""Leave-one-out scores for the count models (pwc.features.markov, pwc.features.pcfg).
 
 The Markov model and the PCFG count every row of the train split once; the Ridge and the
 boosted trees learn from rows among them. Scored with their own counts in the tables, those

@@ -204,8 +204,9 @@ def evaluate_set(
 ) -> dict:
     """Metrics of the served scorer (errors capped at `cap`, see `metrics`), the model alone
     and the constant baseline on one evaluation set, and slices of the served scorer. With
-    `weights` (each row's count, pwc.frequency), frequency-weighted Spearman beside. `others`:
-    more scorers users get (the browser meter), each by name, capped like the served one."""
+    `weights` (each row's count, pwc.evaluation.frequency), frequency-weighted Spearman
+    beside. `others`: more scorers users get (the browser meter), each by name, capped like
+    the served one."""
     y = table["target"].to_numpy()
     seen_once = table["seen_once"].to_numpy(zero_copy_only=False)
     masks = slice_masks(table["password"], seen_once, y)
