@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import tempfile
+from pathlib import Path
 
 from pwc import cli_args
 from pwc.config import load_params
@@ -25,6 +26,7 @@ def _read_stdin() -> list[str]:
 
 def _score(args: argparse.Namespace) -> int:
     # heavy imports only for the command that needs them
+    from pwc.answer import full
     from pwc.scorer import Scorer, response_json, result_rows
 
     params = load_params(args.params)
@@ -35,6 +37,10 @@ def _score(args: argparse.Namespace) -> int:
     limit = params.validate_.max_length  # the API's limit too (its 422), and batch predict's
     if long := [i + 1 for i, p in enumerate(passwords) if len(p) > limit]:
         raise PwcError(f"input line {long[0]}: over {limit} characters")  # as the meter's CLI
+    user_inputs = _user_inputs(args.user_inputs)
+    fuller = args.detail or args.zxcvbn or user_inputs
+    if args.meter and fuller:
+        raise PwcError("--detail, --zxcvbn and --user-inputs are the model's: not with --meter")
     if args.meter:
         folder = args.meter if args.meter != "-" else params.paths.meter
         scorer = _meter(folder, passwords, "extended" if args.extended else "core")
@@ -47,6 +53,11 @@ def _score(args: argparse.Namespace) -> int:
             from pwc.breach.lookup import with_breach_index
 
             scorer = with_breach_index(scorer, args.breach_index)
+    if fuller:  # JSON: the API's answer to the same request
+        fmt = "zxcvbn" if args.zxcvbn else "record"
+        out, _ = full.response(scorer, passwords, user_inputs, args.detail, fmt, args.lang, 2)
+        sys.stdout.write(out.decode() + "\n")
+        return 0
     columns = scorer(passwords)
     if args.json:
         sys.stdout.write(response_json(scorer.version, columns, indent=2).decode() + "\n")
@@ -60,6 +71,24 @@ def _score(args: argparse.Namespace) -> int:
             )
         print(f"model {scorer.version}", file=sys.stderr)
     return 0
+
+
+def _user_inputs(path) -> list[str]:
+    """User inputs from a file, one a line (never from the command line: like passwords,
+    they would show in the shell's history and the process list)."""
+    from pwc.answer import full
+
+    if path is None:
+        return []
+    try:
+        lines = [line.removesuffix("\r") for line in Path(path).read_text("utf-8").split("\n")]
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not valid UTF-8"
+        raise PwcError(f"--user-inputs {path}: {why}") from None
+    try:
+        return full.check_user_inputs([line for line in lines if line])
+    except ValueError as exc:
+        raise PwcError(f"--user-inputs {path}: {exc}") from None
 
 
 def _pwned(args: argparse.Namespace) -> int:

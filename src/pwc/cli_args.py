@@ -7,6 +7,8 @@ import argparse
 import os
 from pathlib import Path
 
+from pwc.answer.messages import languages
+
 SCORE_HELP = """\
 Score passwords with the pipeline's model. Prints, per password in input order, the same
 fields as the API: guesses_log10, guesses, score (0-4, zxcvbn's scale) and source ("leak":
@@ -46,6 +48,19 @@ def _score(sub) -> None:
         help="score with the browser meter's reference (DIR: its bundle; default paths.meter)",
     )
     score.add_argument("--extended", action="store_true", help="with --meter: its extended model")
+    score.add_argument(
+        "--user-inputs",
+        type=Path,
+        metavar="FILE",
+        help="the site's and the user's words (one a line): passwords built on them score low",
+    )
+    score.add_argument(
+        "--detail", action="store_true", help="JSON with feedback, crack times and spans"
+    )
+    score.add_argument("--zxcvbn", action="store_true", help="JSON in zxcvbn's result shape")
+    score.add_argument(
+        "--lang", default="en", choices=languages(), help="the feedback's language (default en)"
+    )
     score.add_argument(
         "--breach-index",
         type=Path,

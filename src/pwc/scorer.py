@@ -22,6 +22,8 @@ from sklearn.pipeline import Pipeline
 from pwc import lookup as lookup_lib
 from pwc import model as model_lib
 from pwc import numerics
+from pwc.answer.bound import passwords_bound_log10
+from pwc.answer.records import Detail, ZxcvbnResult
 from pwc.config import Params
 from pwc.features.paths import few_path
 from pwc.io import sha256_file
@@ -35,17 +37,27 @@ class Result(BaseModel):
     guesses_log10: float = Field(description="log10 of the estimated guesses, 0 to 308")
     guesses: float = Field(description="estimated guesses an attacker needs")
     score: int = Field(ge=0, le=4, description="0 (weakest) to 4, zxcvbn's scale")
-    source: Literal["leak", "model"] = Field(
+    source: Literal["leak", "model", "brute_force", "user_input"] = Field(
         description="leak: the password is in the leak, its guess rank is exact; "
-        "model: not in the leak (or lookup off), estimated by the model"
+        "model: not in the leak (or lookup off), estimated by the model; brute_force: "
+        "trying every string of its length and character classes takes fewer guesses "
+        "(the answer is that count); user_input: built on a user input given with it "
+        "(zxcvbn's count for that reading)"
     )
+
+
+class FullResult(Result, Detail):
+    """A result with `detail=true` (`score --detail`)."""
 
 
 class ScoreResponse(BaseModel):
     """What the API answers and `password-complexity score --json` prints."""
 
     model_version: str
-    results: list[Result] = Field(description="one result per password, in request order")
+    results: list[Result | FullResult | ZxcvbnResult] = Field(
+        description="one result per password, in request order: the record, the record "
+        "with detail (detail=true), or zxcvbn's shape (format=zxcvbn)"
+    )
 
 
 RESULT_FIELDS = tuple(Result.model_fields)
@@ -188,15 +200,20 @@ class Scorer:
         # at least one guess, and at most what a float holds: past 10^308 guesses would be
         # infinite (JSON null), and no attacker tells such numbers apart
         log10 = np.clip(log10, 0.0, MAX_GUESSES_LOG10)
+        # never more than trying every string of its length and classes (pwc.answer.bound)
+        bound = passwords_bound_log10(arr)
+        forced = log10 > bound
+        log10 = np.where(forced, bound, log10)
         guesses = numerics.exp10(log10)
-        if found.any():  # a leaked password's guesses: its guess rank itself, not 10^log10
-            guesses[found] = np.clip(rank[found], 1.0, MAX_GUESSES)
+        ranked = found & ~forced
+        if ranked.any():  # a leaked password's guesses: its guess rank itself, not 10^log10
+            guesses[ranked] = np.clip(rank[ranked], 1.0, MAX_GUESSES)
         # the fields of `Result`, as columns
         return {
             "guesses_log10": log10,
             "guesses": guesses,
             "score": strength(log10, self.thresholds),
-            "source": np.where(found, "leak", "model"),
+            "source": np.where(forced, "brute_force", np.where(found, "leak", "model")),
         }
 
     def _few(self, arr: pa.Array) -> dict[str, np.ndarray]:
@@ -216,16 +233,20 @@ class Scorer:
                     prob = float(log10_prob[j])
                     predicted[i] = beyond_leak(predicted[i], prob, *self.beyond_leak)
         columns: dict[str, list] = {"guesses_log10": [], "guesses": [], "score": [], "source": []}
+        bounds = passwords_bound_log10(arr.to_pylist()).tolist()
         for i, rank in enumerate(ranks):
             log10 = predicted[i] if rank is None else numerics.log10_floats([rank])[0]
             log10 = min(max(log10, 0.0), MAX_GUESSES_LOG10)  # np.clip's answers, NaN included
+            source = "model" if rank is None else "leak"
+            if log10 > bounds[i]:
+                log10, rank, source = bounds[i], None, "brute_force"
             guesses = (
                 numerics.exp10_float(log10) if rank is None else min(max(rank, 1.0), MAX_GUESSES)
             )
             columns["guesses_log10"].append(log10)
             columns["guesses"].append(guesses)
             columns["score"].append(bisect.bisect_right(self.thresholds, log10))
-            columns["source"].append("model" if rank is None else "leak")
+            columns["source"].append(source)
         return {
             "guesses_log10": np.array(columns["guesses_log10"], dtype=np.float64),
             "guesses": np.array(columns["guesses"], dtype=np.float64),

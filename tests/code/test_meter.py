@@ -202,10 +202,12 @@ def test_the_file_round_trips_and_refuses_other_bytes(meter):
 
 
 def test_the_record_is_built_from_the_integer_answer(meter):
-    pw = ["password", "qwerty123", "x7#Kp!2zQ9@m", "", "a" * 60]
+    pw = ["password", "qwerty123", "x7#Kp!2zQ9@m", "a" * 60]
     q = meter.quantised(pw)
     out = meter.score(pw)
-    assert (out["guesses_log10"] == q / SCALE).all()
+    assert (out["guesses_log10"] == q / SCALE).all() and set(out["source"]) == {"model"}
+    empty = meter.score([""])  # one guess: the empty string, brute-forced
+    assert (empty["guesses_log10"][0], empty["source"][0]) == (0.0, "brute_force")
     steps = step_table()
     assert out["guesses"].tolist() == [steps[v % SCALE] * POWERS[v // SCALE] for v in q]
     # 10^(k/SCALE): the ratio correctly rounded, the last step within 4,095 products' rounding

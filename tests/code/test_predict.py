@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -6,6 +8,7 @@ import pytest
 from pwc import lookup as lookup_lib
 from pwc import model as model_lib
 from pwc import numerics
+from pwc.answer.bound import passwords_bound_log10
 from pwc.batch.predict import predict_file
 from pwc.config import with_changes
 from pwc.errors import DataError
@@ -186,25 +189,28 @@ def _fake_predictions(monkeypatch, with_markov: bool = True):
 
 
 def test_the_one_password_path_is_the_batch_path_leaked_or_not(model, monkeypatch):
-    """Leaked passwords (ranks below 1 and past float range too, clipped to 0 and 308) and
-    model answers lifted beyond the leak: each password alone gives the batch's bits."""
+    """Leaked passwords (ranks below 1 and past float range too: clipped to 0, and to the
+    brute-force bound) and model answers lifted beyond the leak (one past the bound): each
+    password alone gives the batch's bits."""
     _fake_predictions(monkeypatch)
     words = ["leaked-a", "leaked-b", "leaked-c", "x", "abcdefgh", "a-much-longer-one!"]
     table = lookup_lib.build(words[:3], np.array([0.5, 12345.0, np.inf]), None, "0123456789abcdef")
     beyond = (5.0, 1.5, 1.0)
     scorer = Scorer(model.model, model.model_sha256, T, table, "l" * 64, beyond)
     batch = scorer(words)
-    assert batch["source"].tolist() == ["leak"] * 3 + ["model"] * 3
     leaked = numerics.log10(np.array([12345.0]))[0]
-    assert batch["guesses_log10"][:3].tolist() == [0.0, leaked, 308.0]
     lengths = np.array([1.0, 8.0, 18.0])
     lifted = beyond_leak(lengths * 0.7 + 1.0, -lengths * 1.3, *beyond)
-    assert batch["guesses_log10"][3:].tolist() == lifted.tolist()
     assert (lifted > lengths * 0.7 + 1.0).all()  # the lift happened, for each
-    # leaked: the rank itself within the same bounds (not 10^log10 of it); model: 10^log10
-    bounded = [1.0, 12345.0, numerics.exp10(np.array([308.0]))[0]]
-    assert batch["guesses"][:3].tolist() == bounded
-    assert batch["guesses"][3:].tolist() == numerics.exp10(batch["guesses_log10"][3:]).tolist()
+    answers = np.array([0.0, leaked, 308.0, *lifted])
+    bound = passwords_bound_log10(words)
+    forced = answers > bound  # "leaked-c" (rank past float range) and "x" (1.7) at least
+    assert forced.tolist()[:4] == [False, False, True, True]
+    assert batch["guesses_log10"].tolist() == np.where(forced, bound, answers).tolist()
+    kind = np.array(["leak"] * 3 + ["model"] * 3)
+    assert batch["source"].tolist() == np.where(forced, "brute_force", kind).tolist()
+    assert batch["guesses"][:2].tolist() == [1.0, 12345.0]
+    assert batch["guesses"][2:].tolist() == numerics.exp10(batch["guesses_log10"][2:]).tolist()
     for i, word in enumerate(words):
         one = scorer([word])
         for field in RESULT_FIELDS:
@@ -218,7 +224,8 @@ def test_without_markov_or_beyond_the_model_answer_is_kept(model, monkeypatch):
     plain = Scorer(model.model, model.model_sha256, T)
     lifted = Scorer(model.model, model.model_sha256, T, beyond_leak=(5.0, 1.5, 2.0))
     for scorer in (plain, lifted):
-        assert scorer(["abcdefgh", "x"])["guesses_log10"].tolist() == [6.6, 1.7]
+        # "x": 1.7 from the model, past the 26 guesses that brute force needs
+        assert scorer(["abcdefgh", "x"])["guesses_log10"].tolist() == [6.6, math.log10(26)]
         assert scorer(["abcdefgh"])["guesses_log10"].tolist() == [6.6]
     _fake_predictions(monkeypatch)
     assert plain(["abcdefgh"])["guesses_log10"].tolist() == [6.6]  # no lift asked for

@@ -69,7 +69,7 @@ def records_equal(js: list[dict], py: dict) -> list[int]:
         if r.get("guesses_log10") != py["guesses_log10"][i]
         or r.get("guesses") != py["guesses"][i]
         or r.get("score") != py["score"][i]
-        or r.get("source") != "model"
+        or r.get("source") != py["source"][i]
     ]
 
 

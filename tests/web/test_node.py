@@ -4,12 +4,16 @@ API's input rules, and an npm package a web team can install and type-check."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
+from pwc.answer.bound import CLASSES, passwords_bound_log10
 from pwc.meter import bundle
+from pwc.meter.model import brute_force_count
+from tests.project import ROOT
 from tests.web.conftest import EDGES, NODE_BIN, NODE_ENV, REFUSED, WEB, node, records_equal
 
 
@@ -152,3 +156,24 @@ def test_npm_installs_the_bundle_and_its_types_check(meter_dir, tmp_path):
             [NODE_BIN / "node", tsc, *options, name], cwd=app, capture_output=True
         )
         assert (proc.returncode == 0) == ok, proc.stdout.decode()
+
+
+def test_no_short_string_scores_above_brute_force_in_node_or_the_reference(meter_dir):
+    """The 9,120 printable-ASCII strings of 1-2 characters: Node and the Python reference
+    give the same records, and none above every string of its length and classes."""
+    printable = [chr(c) for c in range(0x20, 0x7F)]
+    short = printable + [a + b for a in printable for b in printable]
+    js = _node_scores(meter_dir, short)
+    py = bundle.read(meter_dir).score(short)
+    assert records_equal(js, py) == []
+    assert (py["guesses"] <= brute_force_count(short)).all()
+    assert (py["guesses_log10"] <= passwords_bound_log10(short) + 1e-12).all()
+    assert "brute_force" in set(py["source"].tolist())
+    assert py["guesses_log10"][printable.index("7")] <= 1.0
+
+
+def test_the_bundle_counts_classes_as_the_server_does():
+    text = (ROOT / "src/pwc/meter/js/meter.js").read_text()
+    sizes = {name: size for name, (_, _, size) in CLASSES.items()}
+    listed = text.split("export const CLASS_SIZES = ", 1)[1].split(";", 1)[0]
+    assert json.loads(re.sub(r"(\w+):", r'"\1":', listed)) == sizes

@@ -14,6 +14,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from pwc.answer import full
+from pwc.answer.explain import USER_INPUTS
 from pwc.data.lines import decode_lines, ends_in_crlf, split_lines
 from pwc.errors import DataError
 from pwc.io import atomic_path
@@ -50,9 +52,11 @@ def _text_batches(path: Path, batch_size: int) -> Iterator[pa.Array]:
         raise DataError(f"{path}: file is empty")
 
 
-def _parquet_batches(file: pq.ParquetFile, batch_size: int) -> Iterator[pa.Array]:
-    for batch in file.iter_batches(batch_size=batch_size, columns=["password"]):
-        yield batch.column(0)
+def _parquet_batches(file: pq.ParquetFile, batch_size: int) -> Iterator:
+    """(passwords, each row's user inputs or None) a batch at a time."""
+    names = ["password"] + [USER_INPUTS] * (USER_INPUTS in file.schema_arrow.names)
+    for batch in file.iter_batches(batch_size=batch_size, columns=names):
+        yield batch.column(0), batch.column(1) if len(names) > 1 else None
 
 
 def open_parquet_input(path: Path) -> pq.ParquetFile:
@@ -65,7 +69,17 @@ def open_parquet_input(path: Path) -> pq.ParquetFile:
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
     if "password" not in file.schema_arrow.names:
         raise DataError(f"{path}: no 'password' column")
+    names = file.schema_arrow.names
+    if USER_INPUTS in names and not _strings(file.schema_arrow.field(USER_INPUTS).type):
+        raise DataError(f"{path}: column '{USER_INPUTS}' is not a list of strings")
     return file
+
+
+def _strings(kind: pa.DataType) -> bool:
+    lists = pa.types.is_list(kind) or pa.types.is_large_list(kind)
+    return lists and (
+        pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
+    )
 
 
 def input_batches(path: Path, batch_size: int) -> tuple[Iterator[pa.Array], int | None]:
@@ -73,7 +87,7 @@ def input_batches(path: Path, batch_size: int) -> tuple[Iterator[pa.Array], int 
     if path.suffix != ".parquet":
         if not path.is_file():
             raise DataError(f"{path}: input file not found")
-        return _text_batches(path, batch_size), None
+        return ((b, None) for b in _text_batches(path, batch_size)), None
     file = open_parquet_input(path)
     return _parquet_batches(file, batch_size), file.metadata.num_rows
 
@@ -92,9 +106,13 @@ def csv_safe(passwords: pa.Array) -> pa.Array:
     return pc.if_else(risky, pc.binary_join_element_wise(quote, passwords, empty), passwords)
 
 
-def output_table(scorer: Scorer, passwords: pa.Array, max_length: int | None = None) -> pa.Table:
+def output_table(
+    scorer: Scorer, passwords: pa.Array, max_length: int | None = None, user_inputs=None
+) -> pa.Table:
     """One scored batch in OUTPUT_SCHEMA. Passwords longer than `max_length` characters are
-    not scored: null guesses and source "too_long" (counted by the caller, never dropped)."""
+    not scored: null guesses and source "too_long" (counted by the caller, never dropped).
+    `user_inputs`: each row's list (the input's `user_inputs` column), applied as the API
+    applies a request's (pwc.answer.full)."""
     passwords = passwords.cast(pa.large_string())
     n = len(passwords)
     too_long = np.zeros(n, dtype=bool)
@@ -112,6 +130,8 @@ def output_table(scorer: Scorer, passwords: pa.Array, max_length: int | None = N
         out = scorer(passwords.filter(pa.array(~too_long)) if too_long.any() else passwords)
         for name, values in columns.items():
             values[~too_long] = out[name]
+    if user_inputs is not None:
+        _apply_user_inputs(columns, passwords, user_inputs, too_long, scorer.thresholds)
     mask = too_long if too_long.any() else None
     table = {"password": passwords}
     for name, values in columns.items():
@@ -122,6 +142,23 @@ def output_table(scorer: Scorer, passwords: pa.Array, max_length: int | None = N
         )
     table["model_version"] = pa.array([scorer.version] * n, pa.string())
     return pa.table(table, schema=OUTPUT_SCHEMA)
+
+
+def _apply_user_inputs(columns, passwords, user_inputs, too_long, thresholds) -> None:
+    """Each scored row's user inputs (a list per row, null as none) applied to its record:
+    a bad list is a DataError naming the row (never its content)."""
+    columns["source"] = columns["source"].astype(object)
+    for i, inputs in enumerate(user_inputs.to_pylist()):
+        if too_long[i] or not inputs:
+            continue
+        try:
+            full.check_user_inputs([u for u in inputs if u is not None])
+        except ValueError as exc:
+            raise DataError(f"row {i + 1} of its batch: {exc}") from None
+        record = {name: columns[name][i] for name in columns}
+        record = full.with_user_inputs(record, passwords[i].as_py(), inputs, thresholds)
+        for name, value in record.items():
+            columns[name][i] = value
 
 
 def predict_file(
@@ -140,8 +177,8 @@ def predict_file(
         _writer(tmp, as_csv) as write,
         tqdm(total=total, unit="pw", unit_scale=True, desc="predict") as progress,
     ):
-        for passwords in batches:
-            table = output_table(scorer, passwords, max_length)
+        for passwords, user_inputs in batches:
+            table = output_table(scorer, passwords, max_length, user_inputs)
             write(table)
             rejected = int(pc.sum(pc.equal(table["source"], TOO_LONG)).as_py() or 0)
             counts["rows"] += table.num_rows

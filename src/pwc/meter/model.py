@@ -21,6 +21,7 @@ import struct
 
 import numpy as np
 
+from pwc.answer.bound import lengths_and_sizes
 from pwc.meter.features import features, names
 from pwc.meter.tables import UNSEEN, Tables
 from pwc.meter.trees import SCALE, Forest
@@ -199,11 +200,41 @@ class Meter:
             if len(p) > self.max_length:
                 raise ValueError(f"password {i}: over {self.max_length} characters")
 
+    def guesses(self, q: np.ndarray) -> np.ndarray:
+        """10^(q / SCALE) from the tables, as meter.js computes it."""
+        return self._steps[q % SCALE] * self._powers[q // SCALE]
+
     def score(self, passwords) -> dict[str, np.ndarray]:
-        """The record: guesses_log10, guesses, score (and source "model")."""
+        """The record: guesses_log10, guesses, score, source ("model", or "brute_force" when
+        trying every string of its length and classes takes fewer guesses)."""
         q = self.quantised(passwords)
+        limit = brute_force_count(passwords)
+        forced = self.guesses(q) > limit
+        if forced.any():  # the largest step at or below the count (binary search, as in JS)
+            low, high = np.zeros_like(q), q.copy()
+            for _ in range(int(MAX_LOG10 * SCALE).bit_length()):
+                mid = (low + high + 1) // 2
+                fits = self.guesses(mid) <= limit
+                low, high = np.where(fits, mid, low), np.where(fits, high, mid - 1)
+            q = np.where(forced, low, q)
         log10 = q / SCALE
-        guesses = self._steps[q % SCALE] * self._powers[q // SCALE]
         score = np.searchsorted(np.array(self.thresholds), log10, side="right").astype(np.int8)
-        source = np.full(q.size, "model", dtype=object)
-        return {"guesses_log10": log10, "guesses": guesses, "score": score, "source": source}
+        source = np.where(forced, "brute_force", "model").astype(object)
+        return {
+            "guesses_log10": log10,
+            "guesses": self.guesses(q),
+            "score": score,
+            "source": source,
+        }
+
+
+def brute_force_count(passwords) -> np.ndarray:
+    """Every string of up to the password's length over its classes (pwc.answer.bound), as
+    a float64 sum of products in the order meter.js adds them (1 for the empty string)."""
+    length, size = lengths_and_sizes(as_arrow(passwords))
+    total, power = np.zeros(length.size), np.ones(length.size)
+    for n in range(1, int(length.max(initial=0)) + 1):
+        on = length >= n
+        power = np.where(on, power * size, power)
+        total = np.where(on, total + power, total)
+    return np.where(length > 0, total, 1.0)

@@ -11,9 +11,9 @@ import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -23,13 +23,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
 from pwc import __version__
+from pwc.answer.explain import MAX_USER_INPUT_LENGTH, MAX_USER_INPUTS
 from pwc.breach.lookup import with_breach_index
 from pwc.config import Params, load_params
 from pwc.data.split import TEST_SETS
-from pwc.scorer import Scorer, ScoreResponse, response_json
+from pwc.scorer import Scorer, ScoreResponse
 from pwc.serve import range as range_api
+from pwc.serve.answers import Format, Language, respond
 from pwc.serve.limits import BodySizeLimit, InFlightLimit
-from pwc.serve.metrics import SCORED, RequestMetrics, metrics_response
+from pwc.serve.metrics import RequestMetrics, metrics_response
+from pwc.serve.schemas import Health, Invalid, Refused
 from pwc.text import check_utf8
 
 log = logging.getLogger("pwc.serve")
@@ -61,12 +64,22 @@ class Settings(BaseSettings):
 
 def _request_model(max_batch: int, max_length: int) -> type[BaseModel]:
     password = Annotated[str, Field(max_length=max_length), AfterValidator(check_utf8)]
+    user_input = Annotated[str, Field(max_length=MAX_USER_INPUT_LENGTH), AfterValidator(check_utf8)]
     return create_model(
         "ScoreRequest",
         __config__=ConfigDict(extra="forbid"),
         passwords=(
             list[password],
             Field(min_length=1, max_length=max_batch, description="passwords to score"),
+        ),
+        user_inputs=(
+            list[user_input],
+            Field(
+                default_factory=list,
+                max_length=MAX_USER_INPUTS,
+                description="the site's name, the user's name and e-mail, ...: a password "
+                "built on one scores low (source user_input). Secrets like the passwords",
+            ),
         ),
     )
 
@@ -115,28 +128,7 @@ def version_info(params: Params, scorer: Scorer, commit: str, registry: dict) ->
     }
 
 
-class Health(BaseModel):
-    status: Literal["ok", "loading"]
-    model_version: str | None = None
-
-
-class Refused(BaseModel):
-    """413 (body too large) and 503 (busy): the reason, in words."""
-
-    detail: str
-
-
-class Problem(BaseModel):
-    loc: list[int | str] = Field(description="where: body, passwords, index (never a value)")
-    msg: str
-    type: str
-
-
-class Invalid(BaseModel):
-    detail: list[Problem]
-
-
-_KNOWN_LOC = {"body", "passwords"}
+_KNOWN_LOC = {"body", "passwords", "user_inputs", "query", "detail", "format", "lang"}
 
 
 def _safe_loc(loc: tuple) -> list:
@@ -218,16 +210,21 @@ def _routes(app: FastAPI, ScoreRequest) -> None:  # noqa: N803 - a class
     # async: scoring is short CPU work; running it on the event loop skips a thread hop
     # (one worker process scores one request at a time either way).
     @app.post("/v1/score", response_model=ScoreResponse, responses=_SCORE_RESPONSES)
-    async def score(body: ScoreRequest, request: Request) -> Response:  # type: ignore[valid-type]
+    async def score(
+        body: ScoreRequest,  # type: ignore[valid-type]
+        request: Request,
+        detail: Annotated[bool, Query(description=DETAIL_HELP)] = False,
+        fmt: Annotated[Format, Query(alias="format", description=FORMAT_HELP)] = "record",
+        lang: Annotated[Language, Query(description="the feedback's language")] = "en",
+    ) -> Response:
         scorer: Scorer = request.app.state.scorer
-        columns = scorer(body.passwords)
-        leaked = int((columns["source"] == "leak").sum())
-        SCORED.labels("leak").inc(leaked)
-        SCORED.labels("model").inc(len(body.passwords) - leaked)
         # ScoreResponse's bytes without a model per password (response_model: the schema)
-        content = response_json(scorer.version, columns)
+        content = respond(scorer, body.passwords, body.user_inputs, detail, fmt, lang)
         return Response(content, media_type="application/json")
 
+
+DETAIL_HELP = "add feedback (codes and texts), crack times and the spans behind each estimate"
+FORMAT_HELP = "zxcvbn: each result in the Python zxcvbn package's shape, with these estimates"
 
 _SCORE_RESPONSES = {
     413: {"description": "body over PWC_MAX_BODY_BYTES", "model": Refused},

@@ -6,8 +6,9 @@ export interface Result {
   guesses: number;
   /** 0 (weakest) to 4, zxcvbn's scale. */
   score: 0 | 1 | 2 | 3 | 4;
-  /** Always "model": the browser meter has no leak lookup. */
-  source: "model";
+  /** "model" (the browser meter has no leak lookup), or "brute_force" when trying every
+   * string of its length and character classes takes fewer guesses (that count). */
+  source: "model" | "brute_force";
 }
 
 /**

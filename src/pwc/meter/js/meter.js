@@ -40,6 +40,34 @@ export function formatFloat(x) {
   return `${sign}${whole}.${frac || "0"}`;
 }
 
+// Character classes and their sizes, as pwc.answer.bound.CLASSES (a test compares them).
+export const CLASS_SIZES = { lower: 26, upper: 26, digit: 10, symbol: 33, other: 100 };
+
+/** Every string of up to the password's length over the classes it uses: sum of C^l. */
+export function bruteForceCount(password) {
+  const used = new Set();
+  let chars = 0;
+  for (const ch of password) {
+    const c = ch.codePointAt(0);
+    chars++;
+    if (c >= 97 && c <= 122) used.add("lower");
+    else if (c >= 65 && c <= 90) used.add("upper");
+    else if (c >= 48 && c <= 57) used.add("digit");
+    else if (c >= 32 && c <= 126) used.add("symbol");
+    else used.add("other");
+  }
+  if (chars === 0) return 1;
+  let size = 0;
+  for (const name of used) size += CLASS_SIZES[name];
+  let total = 0;
+  let power = 1;
+  for (let n = 0; n < chars; n++) {
+    power *= size;
+    total += power;
+  }
+  return total;
+}
+
 /** A meter from the model file's bytes (Uint8Array) or their base64 text. */
 export function createMeter(data, version = null) {
   const bytes = typeof data === "string" ? decodeBase64(data) : data;
@@ -197,15 +225,30 @@ export function createMeter(data, version = null) {
     if (chars > head.max_length) throw new RangeError(`password over ${head.max_length} characters`);
   }
 
+  const guessesOf = (q) => steps[q % scale] * powers[Math.floor(q / scale)];
+
   /** { guesses_log10, guesses, score, source } for one password, as the API answers. */
   function score(password) {
     check(password);
-    const q = quantised(password);
+    let q = quantised(password);
+    let source = "model";
+    const limit = bruteForceCount(password);
+    if (guessesOf(q) > limit) {
+      // the largest step at or below what brute force needs (binary search, as in Python)
+      let low = 0;
+      let high = q;
+      while (low < high) {
+        const mid = Math.floor((low + high + 1) / 2);
+        if (guessesOf(mid) <= limit) low = mid;
+        else high = mid - 1;
+      }
+      q = low;
+      source = "brute_force";
+    }
     const log10 = q / scale;
-    const guesses = steps[q % scale] * powers[Math.floor(q / scale)];
     let s = 0;
     for (const t of head.thresholds) if (t <= log10) s++;
-    return { guesses_log10: log10, guesses, score: s, source: "model" };
+    return { guesses_log10: log10, guesses: guessesOf(q), score: s, source };
   }
 
   return { score, version, maxLength: head.max_length, thresholds: head.thresholds };

@@ -1,0 +1,59 @@
+"""The brute-force bound: an attacker who tries every string of up to the password's length
+over the character classes it uses needs at most sum_{l=1..L} C^l guesses, C the classes'
+sizes added. No answer may exceed it: not the model's (which learned ranks inside a leak and
+says 10^6 for `7`), not the leak's (a rare one-character password ranks late in RockYou),
+not the browser meter's. zxcvbn's brute-force match is the same idea with C = 10 for every
+character (docs/strength.md, "The brute-force bound").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pwc import numerics
+
+# Each class: its Arrow regex, a test for one character, and its size. `other` is every
+# character outside printable ASCII (a generous alphabet: a larger one would allow more).
+CLASSES = {
+    "lower": ("[a-z]", lambda ch: "a" <= ch <= "z", 26),
+    "upper": ("[A-Z]", lambda ch: "A" <= ch <= "Z", 26),
+    "digit": ("[0-9]", lambda ch: "0" <= ch <= "9", 10),
+    "symbol": ("[ -/:-@\\[-`{-~]", lambda ch: ch in _SYMBOLS, 33),
+    "other": ("[^ -~]", lambda ch: not " " <= ch <= "~", 100),
+}
+_SYMBOLS = frozenset(chr(c) for c in range(0x20, 0x7F) if not chr(c).isalnum())
+
+
+def lengths_and_sizes(passwords) -> tuple[np.ndarray, np.ndarray]:
+    """Each password's length in characters and its alphabet's size C (float64 arrays)."""
+    if isinstance(passwords, list) and len(passwords) <= numerics.FEW:  # as few_path
+        sizes = [
+            sum(size for _, test, size in CLASSES.values() if any(map(test, p))) for p in passwords
+        ]
+        return np.array([len(p) for p in passwords], dtype=np.float64), np.array(
+            sizes, dtype=np.float64
+        )
+    arr = passwords if isinstance(passwords, pa.Array) else pa.array(passwords, pa.large_string())
+    length = pc.utf8_length(arr).to_numpy(zero_copy_only=False).astype(np.float64)
+    size = np.zeros(len(arr))
+    for pattern, _, n in CLASSES.values():
+        size += n * pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
+    return length, size
+
+
+def bound_log10(length: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """log10 of sum_{l=1..L} C^l = L log10 C + log10(C / (C - 1)) + log10(1 - C^-L), with
+    the machine-independent functions (pwc.numerics); 0 (one guess) for the empty string."""
+    length = np.asarray(length, dtype=np.float64)
+    size = np.maximum(np.asarray(size, dtype=np.float64), 2.0)  # C >= 10 for any character
+    log_size = numerics.log10(size)
+    top = length * log_size
+    tail = numerics.log10(size / (size - 1.0)) + numerics.log10(1.0 - numerics.exp10(-top))
+    return np.where(length > 0, top + tail, 0.0)
+
+
+def passwords_bound_log10(passwords) -> np.ndarray:
+    """Each password's brute-force bound, log10 guesses."""
+    return bound_log10(*lengths_and_sizes(passwords))

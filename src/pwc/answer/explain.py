@@ -1,0 +1,63 @@
+"""What the meter found in a password, for its feedback and its explanation: zxcvbn's
+matchers (word and name lists, keyboard graphs, dates, sequences, repeats, l33t and reversed
+words) and the caller's user inputs as one more dictionary, each span with zxcvbn's own guess
+estimate. Never zxcvbn's list of leaked passwords: the leak lookup answers for those."""
+
+from __future__ import annotations
+
+from zxcvbn import matching, scoring
+
+USER_INPUTS = "user_inputs"
+# Bounds of a request's user inputs (the API documents and checks them)
+MAX_USER_INPUTS = 20
+MAX_USER_INPUT_LENGTH = 100
+_DICTIONARIES = {n: d for n, d in matching.RANKED_DICTIONARIES.items() if n != "passwords"}
+_NAMES = {"surnames", "male_names", "female_names"}
+# A span's kind by zxcvbn's pattern (dictionary matches are read by `kind`)
+_KINDS = {"spatial": "keyboard_walk", "repeat": "repeat", "sequence": "sequence"}
+_KINDS |= {"regex": "date", "date": "date", "bruteforce": "other"}
+
+
+def matches(password: str, user_inputs=()) -> dict:
+    """zxcvbn's most guessable match sequence (its `guesses`, `guesses_log10`, `sequence`),
+    with `user_inputs` (lowercased, as zxcvbn does) ranked in order as a dictionary."""
+    # first: of equal counts (zxcvbn's floor of 50 for a short word), the user input is read
+    dictionaries = {USER_INPUTS: matching.build_ranked_dict([u.lower() for u in user_inputs])}
+    dictionaries |= _DICTIONARIES
+    return scoring.most_guessable_match_sequence(
+        password, matching.omnimatch(password, dictionaries)
+    )
+
+
+def kind(match: dict) -> str:
+    """A match's kind: word, name, l33t, user_input, keyboard_walk, repeat, sequence, date
+    or other."""
+    if match["pattern"] != "dictionary":
+        return _KINDS.get(match["pattern"], "other")
+    if match["dictionary_name"] == USER_INPUTS:
+        return "user_input"
+    if match.get("l33t"):
+        return "l33t"
+    return "name" if match["dictionary_name"] in _NAMES else "word"
+
+
+def spans(found: dict, source: str, guesses_log10: float, length: int) -> list[dict]:
+    """The spans behind the estimate, in order: kind, start, end (characters, end excluded)
+    and the span's own guesses_log10; a leaked password is one span of its own."""
+    if source == "leak":
+        return [
+            {"kind": "leaked_password", "start": 0, "end": length, "guesses_log10": guesses_log10}
+        ]
+    return [
+        {
+            "kind": kind(m),
+            "start": m["i"],
+            "end": m["j"] + 1,
+            "guesses_log10": float(m["guesses_log10"]),
+        }
+        for m in found["sequence"]
+    ]
+
+
+def uses_user_input(found: dict) -> bool:
+    return any(kind(m) == "user_input" for m in found["sequence"])
