@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 from pwc import lookup as lookup_lib
 from pwc import model as model_lib
 from pwc import numerics
-from pwc.answer.bound import passwords_bound_log10
+from pwc.answer.bound import bound_log10, count, lengths_and_sizes
 from pwc.answer.records import Detail, ZxcvbnResult
 from pwc.config import Params
 from pwc.features.paths import few_path
@@ -201,10 +201,13 @@ class Scorer:
         # infinite (JSON null), and no attacker tells such numbers apart
         log10 = np.clip(log10, 0.0, MAX_GUESSES_LOG10)
         # never more than trying every string of its length and classes (pwc.answer.bound)
-        bound = passwords_bound_log10(arr)
+        length, size = lengths_and_sizes(arr)
+        bound = bound_log10(length, size)
         forced = log10 > bound
         log10 = np.where(forced, bound, log10)
         guesses = numerics.exp10(log10)
+        if forced.any():  # the count itself: "a" is 26 guesses, not 10^log10(26)
+            guesses[forced] = np.minimum(count(length[forced], size[forced]), MAX_GUESSES)
         ranked = found & ~forced
         if ranked.any():  # a leaked password's guesses: its guess rank itself, not 10^log10
             guesses[ranked] = np.clip(rank[ranked], 1.0, MAX_GUESSES)
@@ -233,13 +236,14 @@ class Scorer:
                     prob = float(log10_prob[j])
                     predicted[i] = beyond_leak(predicted[i], prob, *self.beyond_leak)
         columns: dict[str, list] = {"guesses_log10": [], "guesses": [], "score": [], "source": []}
-        bounds = passwords_bound_log10(arr.to_pylist()).tolist()
+        length, size = lengths_and_sizes(arr.to_pylist())
+        bounds, counts = bound_log10(length, size).tolist(), count(length, size).tolist()
         for i, rank in enumerate(ranks):
             log10 = predicted[i] if rank is None else numerics.log10_floats([rank])[0]
             log10 = min(max(log10, 0.0), MAX_GUESSES_LOG10)  # np.clip's answers, NaN included
             source = "model" if rank is None else "leak"
-            if log10 > bounds[i]:
-                log10, rank, source = bounds[i], None, "brute_force"
+            if log10 > bounds[i]:  # the count itself, as the batch path
+                log10, rank, source = bounds[i], min(counts[i], MAX_GUESSES), "brute_force"
             guesses = (
                 numerics.exp10_float(log10) if rank is None else min(max(rank, 1.0), MAX_GUESSES)
             )

@@ -219,3 +219,16 @@ def test_the_zxcvbn_shape_is_the_zxcvbn_packages(weak, zxcvbn_results):
             assert _keys_and_types(m) in patterns[m["pattern"]], (password, m["pattern"])
         assert ours["password"] == "*" * len(password)
     assert not any(p in body.decode() for p in ZXCVBN_LIST if len(p) > 3)
+
+
+def test_the_empty_password_is_one_guess_and_no_span(weak):
+    """zxcvbn's scoring fails on it: the reading is made here (found by the schema test)."""
+    body, _ = full.response(weak, [""], ["alice"], detail=True)
+    (result,) = json.loads(body)["results"]
+    assert (result["guesses_log10"], result["source"], result["sequence"]) == (
+        0.0,
+        "brute_force",
+        [],
+    )
+    shaped, _ = full.response(weak, [""], fmt="zxcvbn")
+    assert json.loads(shaped)["results"][0]["sequence"] == []

@@ -57,3 +57,15 @@ def bound_log10(length: np.ndarray, size: np.ndarray) -> np.ndarray:
 def passwords_bound_log10(passwords) -> np.ndarray:
     """Each password's brute-force bound, log10 guesses."""
     return bound_log10(*lengths_and_sizes(passwords))
+
+
+def count(length: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """The bound itself, sum_{l=1..L} C^l, as float64 products and sums in the order meter.js
+    adds them (exact while below 2^53; 1 for the empty string; inf past float range)."""
+    total, power = np.zeros(length.size), np.ones(length.size)
+    with np.errstate(over="ignore"):
+        for n in range(1, int(length.max(initial=0)) + 1):
+            on = length >= n
+            power = np.where(on, power * size, power)
+            total = np.where(on, total + power, total)
+    return np.where(length > 0, total, 1.0)

@@ -20,7 +20,10 @@ _KINDS |= {"regex": "date", "date": "date", "bruteforce": "other"}
 
 def matches(password: str, user_inputs=()) -> dict:
     """zxcvbn's most guessable match sequence (its `guesses`, `guesses_log10`, `sequence`),
-    with `user_inputs` (lowercased, as zxcvbn does) ranked in order as a dictionary."""
+    with `user_inputs` (lowercased, as zxcvbn does) ranked in order as a dictionary. The
+    empty password is one guess and no match (zxcvbn's scoring fails on it)."""
+    if not password:
+        return {"password": "", "guesses": 1, "guesses_log10": 0.0, "sequence": []}
     # first: of equal counts (zxcvbn's floor of 50 for a short word), the user input is read
     dictionaries = {USER_INPUTS: matching.build_ranked_dict([u.lower() for u in user_inputs])}
     dictionaries |= _DICTIONARIES

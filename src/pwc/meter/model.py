@@ -21,7 +21,7 @@ import struct
 
 import numpy as np
 
-from pwc.answer.bound import lengths_and_sizes
+from pwc.answer.bound import count, lengths_and_sizes
 from pwc.meter.features import features, names
 from pwc.meter.tables import UNSEEN, Tables
 from pwc.meter.trees import SCALE, Forest
@@ -229,12 +229,6 @@ class Meter:
 
 
 def brute_force_count(passwords) -> np.ndarray:
-    """Every string of up to the password's length over its classes (pwc.answer.bound), as
-    a float64 sum of products in the order meter.js adds them (1 for the empty string)."""
-    length, size = lengths_and_sizes(as_arrow(passwords))
-    total, power = np.zeros(length.size), np.ones(length.size)
-    for n in range(1, int(length.max(initial=0)) + 1):
-        on = length >= n
-        power = np.where(on, power * size, power)
-        total = np.where(on, total + power, total)
-    return np.where(length > 0, total, 1.0)
+    """Every string of up to the password's length over its classes (pwc.answer.bound), the
+    count meter.js computes."""
+    return count(*lengths_and_sizes(as_arrow(passwords)))
