@@ -59,9 +59,12 @@ def resolution(params) -> dict:
     words = list(dict.fromkeys(test["password"].to_pylist()))[:20_000]
     alone = Scorer.from_params(params, params.paths.model, use_lookup=False)
     answers = alone(words)["guesses_log10"]
+    typed = "correcthorsebattery"
+    prefixes = alone([typed[: n + 1] for n in range(len(typed))])["guesses_log10"]
     return {
         "passwords": len(words),
         "distinct_share": round(len(set(answers.tolist())) / len(words), 5),
+        "typing_correcthorsebattery": [round(v, 3) for v in prefixes.tolist()],
     }
 
 

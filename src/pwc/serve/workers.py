@@ -1,9 +1,9 @@
 """Several server workers, each listening on its own socket bound to the same port.
 
 uvicorn's `--workers` shares one listening socket: whichever idle worker wakes first takes
-every connection waiting, so keep-alive connections opened together land unevenly (64 opened
-at once split 64/0, 58/6 or 49/15 as often as 34/30, measured here) and the busiest worker
-sets the capacity. With SO_REUSEPORT each worker has a socket of its own on the port and the
+every connection waiting, so keep-alive connections opened together land unevenly
+(benchmarks/RESULTS.md, "Figures behind the code's choices") and the busiest worker sets the
+capacity. With SO_REUSEPORT each worker has a socket of its own on the port and the
 kernel assigns every new connection to one of them by a hash of its addresses, so they
 spread like coin flips. A worker binds its socket once its app has started, so a worker that
 is still loading the model gets no connections. uvicorn's supervisor (start, health checks,
