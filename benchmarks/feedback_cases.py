@@ -48,41 +48,79 @@ def build(rng: random.Random) -> list[dict]:
     cases = {
         "word": [(w, ["warning.word"]) for w in rng.sample(words, PER_LABEL)],
         "name_alone": [(n, ["warning.name_alone"]) for n in rng.sample(names, PER_LABEL)],
-        "names": [(f"{n}{rng.randint(10, 99)}", ["warning.names"])
-                  for n in rng.sample(names, PER_LABEL)],
-        "l33t": [(_l33t(w), ["suggestion.l33t"])
-                 for w in rng.sample([w for w in words if _l33t(w) != w], PER_LABEL)],
-        "capitalized": [(w.capitalize(), ["suggestion.capitalization"])
-                        for w in rng.sample(words, PER_LABEL)],
-        "all_uppercase": [(w.upper(), ["suggestion.all_uppercase"])
-                          for w in rng.sample(words, PER_LABEL)],
+        "names": [
+            (f"{n}{rng.randint(10, 99)}", ["warning.names"]) for n in rng.sample(names, PER_LABEL)
+        ],
+        "l33t": [
+            (_l33t(w), ["suggestion.l33t"])
+            for w in rng.sample([w for w in words if _l33t(w) != w], PER_LABEL)
+        ],
+        "capitalized": [
+            (w.capitalize(), ["suggestion.capitalization"]) for w in rng.sample(words, PER_LABEL)
+        ],
+        "all_uppercase": [
+            (w.upper(), ["suggestion.all_uppercase"]) for w in rng.sample(words, PER_LABEL)
+        ],
         "reversed": [(w[::-1], ["suggestion.reversed"]) for w in rng.sample(words, PER_LABEL)],
-        "keyboard_walk": [(_walk(rng), ["warning.straight_row", "warning.keyboard_pattern"])
-                          for _ in range(PER_LABEL)],
-        "repeat": [(rng.choice("abcxyz!9") * rng.randint(6, 10), ["warning.repeat_character"])
-                   for _ in range(PER_LABEL // 2)]
-        + [(rng.choice(words[:500])[:3] * 3, ["warning.repeat_pattern"])
-           for _ in range(PER_LABEL - PER_LABEL // 2)],
-        "sequence": [("abcdefghijklmnopqrstuvwxyz"[s : s + n] if rng.random() < 0.5
-                      else "9876543210"[s % 4 : s % 4 + min(n, 6)], ["warning.sequence"])
-                     for s, n in ((rng.randint(0, 15), rng.randint(6, 9))
-                                  for _ in range(PER_LABEL))],
-        "date": [(f"{rng.randint(1, 28):02d}{sep}{rng.randint(1, 12):02d}{sep}"
-                  f"{rng.randint(1950, 2005)}", ["warning.date"])
-                 for sep in ("/", "-", ".", "") for _ in range(PER_LABEL // 4 + 1)][:PER_LABEL],
-        "recent_year": [(f"{rng.randint(1990, 2019)}{rng.choice('!?') * 2}",
-                         ["warning.recent_year"]) for _ in range(PER_LABEL)],
+        "keyboard_walk": [
+            (_walk(rng), ["warning.straight_row", "warning.keyboard_pattern"])
+            for _ in range(PER_LABEL)
+        ],
+        "repeat": [
+            (rng.choice("abcxyz!9") * rng.randint(6, 10), ["warning.repeat_character"])
+            for _ in range(PER_LABEL // 2)
+        ]
+        + [
+            (rng.choice(words[:500])[:3] * 3, ["warning.repeat_pattern"])
+            for _ in range(PER_LABEL - PER_LABEL // 2)
+        ],
+        "sequence": [
+            (
+                "abcdefghijklmnopqrstuvwxyz"[s : s + n]
+                if rng.random() < 0.5
+                else "9876543210"[s % 4 : s % 4 + min(n, 6)],
+                ["warning.sequence"],
+            )
+            for s, n in ((rng.randint(0, 15), rng.randint(6, 9)) for _ in range(PER_LABEL))
+        ],
+        "date": [
+            (
+                f"{rng.randint(1, 28):02d}{sep}{rng.randint(1, 12):02d}{sep}"
+                f"{rng.randint(1950, 2005)}",
+                ["warning.date"],
+            )
+            for sep in ("/", "-", ".", "")
+            for _ in range(PER_LABEL // 4 + 1)
+        ][:PER_LABEL],
+        "recent_year": [
+            (f"{rng.randint(1990, 2019)}{rng.choice('!?') * 2}", ["warning.recent_year"])
+            for _ in range(PER_LABEL)
+        ],
     }
-    rows = [{"password": p, "label": label, "expected": codes, "user_inputs": []}
-            for label, pairs in cases.items() for p, codes in pairs]
-    variants = [lambda u: f"{u}{rng.randint(1, 9999)}", lambda u: u[::-1],
-                lambda u: _l33t(u), lambda u: u.capitalize() + "!", lambda u: u.upper() + "1"]
+    rows = [
+        {"password": p, "label": label, "expected": codes, "user_inputs": []}
+        for label, pairs in cases.items()
+        for p, codes in pairs
+    ]
+    variants = [
+        lambda u: f"{u}{rng.randint(1, 9999)}",
+        lambda u: u[::-1],
+        lambda u: _l33t(u),
+        lambda u: u.capitalize() + "!",
+        lambda u: u.upper() + "1",
+    ]
     for i in range(PER_LABEL * 2):
         person, site = rng.choice(people), rng.choice(sites)
         inputs = [person, f"{person}@mail.example", site]
         made = f"{site}{rng.randint(1990, 2026)}" if i % 6 == 5 else rng.choice(variants)(person)
-        rows.append({"password": made, "label": "user_input", "expected": ["warning.user_input"],
-                     "user_inputs": inputs})
+        rows.append(
+            {
+                "password": made,
+                "label": "user_input",
+                "expected": ["warning.user_input"],
+                "user_inputs": inputs,
+            }
+        )
     return rows
 
 
