@@ -119,7 +119,7 @@ def test_count_sampled_markov_rows_weigh_their_count_in_the_leak(times):
         "train", markov_samplings=["log_rank", "count"], markov_rows=100, counts_on="part"
     )
     table = _split(times)
-    drawn = model_lib.draw_rows(table, cfg, seed=3).markov
+    drawn = model_lib.draw_rows(table, cfg, seed=3).counts
     assert drawn["log_rank"].weights is None  # the other samplings count each row once
     rows = {p: i for i, p in enumerate(table["password"].to_pylist())}
     index = [rows[p] for p in drawn["count"].passwords.to_pylist()]
@@ -173,7 +173,7 @@ def test_learners_get_disjoint_parts_of_the_split_in_the_shares_proportions():
         shared = with_changes(section("train").shares, **shares)
         cfg = section("train", **big, shares=shared, counts_on=counts_on)
         drawn = model_lib.draw_rows(table, cfg, seed=1)
-        got = [drawn.linear, drawn.markov["log_rank"], drawn.booster]
+        got = [drawn.linear, drawn.counts["log_rank"], drawn.booster]
         return [set(rows.passwords.to_pylist()) for rows in got]
 
     equal = parts(linear=1, counts=1, booster=1)

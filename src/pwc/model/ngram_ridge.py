@@ -113,25 +113,25 @@ def _timed(message: str, start: float, *args) -> None:
     log.info(message + " in %.1f s", *args, time.perf_counter() - start)
 
 
-def _count(model: Pipeline, params: TrainParams, markov_rows) -> list:
+def _count(model: Pipeline, params: TrainParams, count_rows) -> list:
     """Count the count models on their rows; returns them (for leave-one-out)."""
-    if markov_rows is None:
+    if count_rows is None:
         raise ValueError("markov_order, pcfg_bits or neighbour_bits > 0 needs rows to count on")
     start = time.perf_counter()
     counted = dict(dense_step(model).named_steps["extract"].transformer_list)
-    first = markov_rows[params.markov_samplings[0]]
+    first = count_rows[params.markov_samplings[0]]
     models = []
     if params.neighbour_bits:  # first: its build's keys (the largest) before the other tables
         models.append(counted["neighbours"])
         models[-1].fit_counts(first.passwords, first.target)
     for sampling in params.markov_samplings if params.markov_order else ():
-        drawn = markov_rows[sampling]
+        drawn = count_rows[sampling]
         models.append(counted[f"markov_{sampling}"])
         models[-1].fit_counts(drawn.passwords, drawn.weights)
     if params.pcfg_bits:  # the first sampling's rows, like the beyond-leak Markov model
         models.append(counted["pcfg"])
         models[-1].fit_counts(first.passwords)
-    _timed("counts on %s x %s rows", start, len(markov_rows), f"{len(first.passwords):,}")
+    _timed("counts on %s x %s rows", start, len(count_rows), f"{len(first.passwords):,}")
     return models
 
 
@@ -139,7 +139,7 @@ def fit(model: Pipeline, params: TrainParams, rows, seed: int) -> None:
     """Count the count models; fit the features and the linear model on the linear rows, the
     trees on the booster rows (each disjoint from the linear rows); calibrate on the last
     rows fitted when they carry weights."""
-    count_models = _count(model, params, rows.markov) if counts_needed(params) else []
+    count_models = _count(model, params, rows.counts) if counts_needed(params) else []
 
     def held_out():
         """The learners' rows were counted too (counts_on: all): score them left out."""

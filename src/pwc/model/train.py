@@ -37,15 +37,15 @@ def fit(
     params: TrainParams,
     rows: Rows,
     seed: int,
-    markov_rows=None,
+    count_rows=None,
     booster_rows: Rows | None = None,
 ) -> Pipeline:
     """Build the learner `params.model` names (pwc.model.learners) and fit it on `rows` (the
-    linear learner's), the count models' `markov_rows` ({sampling: Rows}) and the trees'
-    `booster_rows` where it uses them; the file format stamped."""
+    linear learner's), the count models' `count_rows` ({sampling: Rows}: Markov, PCFG,
+    neighbours) and the trees' `booster_rows` where it uses them; the file format stamped."""
     learner = learners.of(params)
     model = learner.build(params, seed)
-    learner.fit(model, params, LearnerRows(rows, markov_rows, booster_rows), seed)
+    learner.fit(model, params, LearnerRows(rows, count_rows, booster_rows), seed)
     model.pwc_format_ = MODEL_FORMAT
     return model
 
@@ -81,7 +81,7 @@ class LearnerRows:
     """The rows each learner of the model fits on, from disjoint shares of the train split."""
 
     linear: Rows
-    markov: dict[str, Rows] | None = None  # {sampling: rows} for the Markov counts
+    counts: dict[str, Rows] | None = None  # {sampling: rows} the count models count
     booster: Rows | None = None
 
 
@@ -107,11 +107,11 @@ def draw_rows(table: pa.Table, params: TrainParams, seed: int) -> LearnerRows:
     drawn = LearnerRows(_draw(part["linear"], params.rows, params.sampling, seed, params.calibrate))
     if "counts" in needs and not own_part:  # each row once, unweighted: leave-one-out's terms
         everything = Rows(table["password"], table["target"].to_numpy())
-        drawn.markov = {sampling: everything for sampling in params.markov_samplings}
+        drawn.counts = {sampling: everything for sampling in params.markov_samplings}
     if "markov" in part:
         blocks = BlockCounts.from_table(table) if "count" in params.markov_samplings else None
         size = params.markov_rows
-        drawn.markov = {
+        drawn.counts = {
             sampling: _draw_markov(part["markov"], size, sampling, seed + 1 + i, blocks)
             for i, sampling in enumerate(params.markov_samplings)
         }
@@ -130,4 +130,4 @@ def train(table: pa.Table, params: TrainParams, seed: int) -> Pipeline:
         f"{rows.linear.target.size:,}",
         params.sampling,
     )
-    return fit(params, rows.linear, seed, rows.markov, rows.booster)
+    return fit(params, rows.linear, seed, rows.counts, rows.booster)
