@@ -232,3 +232,15 @@ def test_the_empty_password_is_one_guess_and_no_span(weak):
     )
     shaped, _ = full.response(weak, [""], fmt="zxcvbn")
     assert json.loads(shaped)["results"][0]["sequence"] == []
+
+
+def test_a_strong_answer_capped_by_brute_force_gets_no_warning(monkeypatch):
+    """16 random characters: the beyond-leak answer past the count, capped at 10^31 (score
+    4): not a short password, so no warning (found by benchmarks/answer.py)."""
+    monkeypatch.setattr(
+        "pwc.scorer.model_lib.predict_with_markov", lambda m, p: (np.full(len(p), 40.0), None)
+    )
+    body, _ = full.response(Scorer(None, "v" * 64, T), ["xK9#mQ2$vL7!pR4@"], detail=True)
+    (result,) = json.loads(body)["results"]
+    assert (result["source"], result["score"]) == ("brute_force", 4)
+    assert result["feedback"] == {"warning": None, "suggestions": []}

@@ -16,12 +16,12 @@ _WORD_WARNINGS = {"word": "warning.word", "l33t": "warning.word"}
 
 def codes(found: dict, source: str, score: int) -> tuple[str | None, list[str]]:
     """(warning code or None, suggestion codes) for one password's answer."""
+    if score > 2:  # strong, whatever capped it (16 random characters: brute force, 10^31)
+        return None, []
     if source == "leak":
         return "warning.leaked", ["suggestion.not_leaked", "suggestion.more_words"]
     if source == "brute_force":
         return "warning.short", ["suggestion.longer"]
-    if score > 2:
-        return None, []
     sequence = found["sequence"]
     if any(kind(m) == "user_input" for m in sequence):
         return "warning.user_input", ["suggestion.avoid_user_inputs", "suggestion.more_words"]
