@@ -43,7 +43,8 @@ def test_repro_runs_every_stage_and_leaves_status_clean(first_run):
     predictions = pq.read_table(repo / "data/predictions/test.parquet")
     assert predictions.num_rows == pq.read_metadata(repo / "data/split/test.parquet").num_rows
     assert (repo / "models/model.skops").stat().st_size > 0
-    assert set(predictions["source"].to_pylist()) == {"leak"}  # every test password leaked
+    # every test password leaked: the leak answers, or brute force where it takes fewer guesses
+    assert "leak" in set(predictions["source"].to_pylist()) <= {"leak", "brute_force"}
     metrics = json.loads((repo / "metrics/evaluate/metrics.json").read_text())
     for name in EVAL_SETS:
         assert {"served", "meter", "model", "constant", "slices"} <= set(metrics[name]), name

@@ -167,13 +167,20 @@ def test_streamed_oversized_request_is_413(client):
 
 def test_passwords_never_in_urls():
     """No route takes text in its URL but the range API's prefix (5 hex characters of a
-    digest: what k-anonymity sends) and its mode."""
+    digest: what k-anonymity sends) and its mode; /v1/score's options are a flag and two
+    fixed lists, never free text."""
     paths = create_app(Settings(params=ROOT / "params.yaml")).openapi()["paths"]
     for path, ops in paths.items():
         for op in ops.values():
-            in_url = {p["name"] for p in op.get("parameters", []) if p["in"] in ("query", "path")}
+            params = [p for p in op.get("parameters", []) if p["in"] in ("query", "path")]
+            in_url = {p["name"] for p in params}
             if path == "/range/{prefix}":
                 assert in_url == {"prefix", "mode"}
+            elif path == "/v1/score":
+                assert in_url == {"detail", "format", "lang"}
+                for p in params:
+                    schema = p["schema"]
+                    assert schema.get("type") == "boolean" or "enum" in schema or "const" in schema
             else:
                 assert "{" not in path and not in_url
 
