@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 from pwc import lookup as lookup_lib
 from pwc import model as model_lib
 from pwc import numerics
-from pwc.answer.bound import bound_log10, count, lengths_and_sizes
+from pwc.answer.bound import bound_log10, count, lengths_and_sizes, one_bound
 from pwc.answer.records import Detail, ZxcvbnResult
 from pwc.config import Params
 from pwc.features.paths import few_path
@@ -236,8 +236,7 @@ class Scorer:
                     prob = float(log10_prob[j])
                     predicted[i] = beyond_leak(predicted[i], prob, *self.beyond_leak)
         columns: dict[str, list] = {"guesses_log10": [], "guesses": [], "score": [], "source": []}
-        length, size = lengths_and_sizes(arr.to_pylist())
-        bounds, counts = bound_log10(length, size).tolist(), count(length, size).tolist()
+        bounds, counts = zip(*(one_bound(p) for p in arr.to_pylist()), strict=True)
         for i, rank in enumerate(ranks):
             log10 = predicted[i] if rank is None else numerics.log10_floats([rank])[0]
             log10 = min(max(log10, 0.0), MAX_GUESSES_LOG10)  # np.clip's answers, NaN included

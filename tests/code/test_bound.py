@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from pwc.answer.bound import CLASSES, lengths_and_sizes, passwords_bound_log10
+from pwc.answer.bound import CLASSES, count, lengths_and_sizes, one_bound, passwords_bound_log10
 from pwc.scorer import Scorer
 
 PRINTABLE = [chr(c) for c in range(0x20, 0x7F)]
@@ -58,3 +58,15 @@ def test_no_answer_exceeds_the_bound_on_the_9120_shortest_strings(monkeypatch):
     assert (got["source"] == "brute_force").all()
     assert got["guesses_log10"][PRINTABLE.index("7")] == 1.0  # ten digits: ten guesses
     assert (got["score"][: len(PRINTABLE)] == 0).all()
+
+
+def test_one_password_in_python_floats_is_the_array_answer():
+    """The scorer's one-password path (`one_bound`) gives the batch's bits, count included."""
+    rng = random.Random(9)
+    alphabet = PRINTABLE + ["é", "€", "\t", "\U0001f600", "ı"]
+    words = ["".join(rng.choices(alphabet, k=rng.randint(0, 128))) for _ in range(5000)]
+    words += ["", "7", "a" * 128, "é" * 128]
+    bounds = passwords_bound_log10(words)
+    counts = count(*lengths_and_sizes(words))
+    for word, b, c in zip(words, bounds.tolist(), counts.tolist(), strict=True):
+        assert one_bound(word) == (b, c), word
