@@ -220,11 +220,11 @@ def in_process(params, words: list[str]) -> dict[str, tuple[float, float]]:
     scorer = Scorer.from_params(params)
     for w in words[:200]:
         scorer([w])
-    times: dict[str, list[float]] = {"leak": [], "model": []}
+    times: dict[str, list[float]] = {"leak": [], "model": []}  # and brute_force, if any
     for w in words[:6000]:
         start = time.perf_counter()
         source = scorer([w])["source"][0]
-        times[str(source)].append(time.perf_counter() - start)
+        times.setdefault(str(source), []).append(time.perf_counter() - start)
     out = {}
     for path, values in times.items():
         t = np.array(values) * 1e6
