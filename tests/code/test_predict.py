@@ -297,3 +297,13 @@ def test_result_columns_become_records_and_arrow_types():
         "source": pa.string(),
         "model_version": pa.string(),
     }
+
+
+def test_batch_user_inputs_skip_nulls_inside_a_row_list(model, tmp_path, monkeypatch):
+    """A null inside a row's `user_inputs` list is no input (it crashed the matcher)."""
+    _fake_predictions(monkeypatch)
+    src, dst = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    rows = {"password": ["alice1987", "alice1987"], "user_inputs": [["alice", None], None]}
+    pq.write_table(pa.table(rows), src)
+    predict_file(model, src, dst, batch_size=10)
+    assert pq.read_table(dst)["source"].to_pylist() == ["user_input", "model"]

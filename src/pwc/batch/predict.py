@@ -151,8 +151,8 @@ def _apply_user_inputs(columns, passwords, user_inputs, too_long, thresholds) ->
     for i, inputs in enumerate(user_inputs.to_pylist()):
         if too_long[i] or not inputs:
             continue
-        try:
-            full.check_user_inputs([u for u in inputs if u is not None])
+        try:  # a null in the list is no input
+            inputs = full.check_user_inputs([u for u in inputs if u is not None])
         except ValueError as exc:
             raise DataError(f"row {i + 1} of its batch: {exc}") from None
         record = {name: columns[name][i] for name in columns}
