@@ -16,14 +16,12 @@ import math
 import re
 import time
 
-import numpy as np
 import pydantic_core
 
 from pwc import numerics
 from pwc.answer import crack_times, explain, feedback
 from pwc.answer.messages import DEFAULT, text
-
-DETAIL_FIELDS = ("feedback", "crack_times_seconds", "crack_times_display", "sequence")
+from pwc.scorer import result_rows
 
 
 def check_user_inputs(user_inputs) -> list[str]:
@@ -40,7 +38,7 @@ def check_user_inputs(user_inputs) -> list[str]:
     return inputs
 
 
-def answers(scorer, passwords: list[str], user_inputs=(), detail: bool = True, language=DEFAULT):
+def answers(scorer, passwords: list[str], user_inputs=(), detail: bool = True):
     """(the scorer's columns, user inputs applied; each password's zxcvbn reading, or None
     when neither detail nor user inputs ask for it)."""
     columns = dict(scorer(passwords))
@@ -149,13 +147,6 @@ def _masked(value):
 _KEEP = {"pattern", "dictionary_name", "graph", "regex_name", "sequence_name"}
 
 
-def rows(columns: dict) -> list[dict]:
-    """The columns as one plain-Python record per password."""
-    names = ("guesses_log10", "guesses", "score", "source")
-    values = [np.asarray(columns[n]).tolist() for n in names]
-    return [dict(zip(names, v, strict=True)) for v in zip(*values, strict=True)]
-
-
 def response(
     scorer, passwords, user_inputs=(), detail=False, fmt="record", lang=DEFAULT, indent=None
 ):
@@ -163,8 +154,8 @@ def response(
     applied), with detail, or in zxcvbn's shape; the API answers it, `score --json` prints
     it."""
     wanted = detail or fmt == "zxcvbn"
-    columns, found = answers(scorer, passwords, user_inputs, wanted, lang)
-    results = rows(columns)
+    columns, found = answers(scorer, passwords, user_inputs, wanted)
+    results = result_rows(columns)
     each = zip(passwords, results, found or [None] * len(results), strict=True)
     if fmt == "zxcvbn":
         results = [zxcvbn_shaped(p, r, f, lang) for p, r, f in each]

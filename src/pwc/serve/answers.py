@@ -3,6 +3,7 @@ query string, and the answer with each source counted."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Literal
 
 from pwc.answer import full
@@ -12,7 +13,6 @@ from pwc.serve.metrics import SCORED
 
 Format = Literal["record", "zxcvbn"]
 Language = Literal[tuple(languages())]  # type: ignore[valid-type]
-SOURCES = ("leak", "model", "brute_force", "user_input")
 
 
 def respond(scorer: Scorer, passwords, user_inputs, detail: bool, fmt: str, lang: str) -> bytes:
@@ -23,7 +23,6 @@ def respond(scorer: Scorer, passwords, user_inputs, detail: bool, fmt: str, lang
     else:
         columns = scorer(passwords)
         content = response_json(scorer.version, columns)
-    for source in SOURCES:
-        if n := int((columns["source"] == source).sum()):
-            SCORED.labels(source).inc(n)
+    for source, n in Counter(columns["source"].tolist()).items():  # Result's fixed sources
+        SCORED.labels(source).inc(n)
     return content
