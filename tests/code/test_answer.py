@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 
 import numpy as np
 import pytest
@@ -244,3 +245,17 @@ def test_a_strong_answer_capped_by_brute_force_gets_no_warning(monkeypatch):
     (result,) = json.loads(body)["results"]
     assert (result["source"], result["score"]) == ("brute_force", 4)
     assert result["feedback"] == {"warning": None, "suggestions": []}
+
+
+def test_the_zxcvbn_shape_times_the_matching_as_zxcvbn_does(weak, monkeypatch):
+    """calc_time is the reading's milliseconds (zxcvbn times its matching), not the
+    formatting's: a matcher made to take 20 ms shows."""
+    real = explain.matching.omnimatch
+
+    def slow(password, dictionaries):
+        time.sleep(0.02)
+        return real(password, dictionaries)
+
+    monkeypatch.setattr(explain.matching, "omnimatch", slow)
+    body, _ = full.response(weak, ["monkey42"], fmt="zxcvbn")
+    assert json.loads(body)["results"][0]["calc_time"] >= 20.0
