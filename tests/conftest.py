@@ -73,7 +73,8 @@ def _small_run_key() -> str:
     """What the sample model's bytes depend on: the package's code, params.yaml, the pinned
     requirements and this file (the sample's size and the model's settings above)."""
     digest = hashlib.sha256()
-    sources = sorted((ROOT / "src").rglob("*.py")) + sorted((ROOT / "src/pwc/meter/js").iterdir())
+    sources = sorted((ROOT / "src").rglob("*.py")) + sorted((ROOT / "src").rglob("*.json"))
+    sources += sorted((ROOT / "src/pwc/meter/js").iterdir())
     for path in [*sources, ROOT / "params.yaml", ROOT / "requirements.txt", Path(__file__)]:
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]

@@ -39,8 +39,6 @@ def _score(args: argparse.Namespace) -> int:
         raise PwcError(f"input line {long[0]}: over {limit} characters")  # as the meter's CLI
     user_inputs = _user_inputs(args.user_inputs)
     fuller = args.detail or args.zxcvbn or user_inputs
-    if args.meter and fuller:
-        raise PwcError("--detail, --zxcvbn and --user-inputs are the model's: not with --meter")
     if args.meter:
         folder = args.meter if args.meter != "-" else params.paths.meter
         scorer = _meter(folder, passwords, "extended" if args.extended else "core")
@@ -112,20 +110,13 @@ def _meter(folder, passwords: list[str], kind: str):
     from pwc.meter import bundle
 
     try:
-        meter = bundle.read(folder, kind)
+        scorer = bundle.scorer(folder, kind)
     except FileNotFoundError:
         raise PwcError(f"{folder}: no meter bundle (run `make repro`)") from None
     for i, p in enumerate(passwords, 1):
-        if len(p) > meter.max_length:
-            raise PwcError(f"input line {i}: over {meter.max_length} characters")
-
-    class Scorer:
-        version = meter.version
-
-        def __call__(self, pw):
-            return meter.score(pw)
-
-    return Scorer()
+        if len(p) > scorer.meter.max_length:
+            raise PwcError(f"input line {i}: over {scorer.meter.max_length} characters")
+    return scorer
 
 
 def _serve(args: argparse.Namespace) -> int:

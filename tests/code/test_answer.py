@@ -259,3 +259,18 @@ def test_the_zxcvbn_shape_times_the_matching_as_zxcvbn_does(weak, monkeypatch):
     monkeypatch.setattr(explain.matching, "omnimatch", slow)
     body, _ = full.response(weak, ["monkey42"], fmt="zxcvbn")
     assert json.loads(body)["results"][0]["calc_time"] >= 20.0
+
+
+def test_a_repeat_is_read_over_the_same_lists_whatever_zxcvbn_did_before():
+    """zxcvbn reads a repeat's base over its global lists, which hold the leaked passwords
+    and the user inputs of its last zxcvbn() call: explain reads it over its own."""
+    before = explain.matches("kumquatkumquat")
+    zxcvbn("x", user_inputs=["kumquat"])  # leaves "kumquat" in zxcvbn's global table
+    after = explain.matches("kumquatkumquat")
+    (repeat,) = [m for m in after["sequence"] if m["pattern"] == "repeat"]
+    assert after["guesses"] == before["guesses"]
+    assert all(m.get("dictionary_name") != explain.USER_INPUTS for m in repeat["base_matches"])
+    # with the user input passed, the base is the user input, read over the same table
+    (given,) = explain.matches("kumquatkumquat", ["kumquat"])["sequence"]
+    assert given["base_matches"][0]["dictionary_name"] == explain.USER_INPUTS
+    assert "passwords" not in explain.WORD_LISTS and "user_inputs" not in explain.WORD_LISTS

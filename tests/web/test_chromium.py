@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from pwc.answer import full
 from pwc.meter import bundle
 from tests.web.conftest import EDGES, REFUSED, chromium, records_equal
 
@@ -49,7 +50,7 @@ def test_the_demo_page_follows_every_keystroke(meter_dir, static_server):
     url, folder = static_server
     _serve_bundle(meter_dir, folder)
     typed = "correcthorse7!"
-    steps = [{"wait": "document.body.dataset.ready === '1'"}]
+    steps = [{"wait": "document.body.dataset.advice === '1'"}]
     for ch in typed:
         steps += [{"type": ch, "into": "#password"}, {"text": "#score"}, {"class": "#out"}]
     steps.append({"text": "#time"})
@@ -64,6 +65,32 @@ def test_the_demo_page_follows_every_keystroke(meter_dir, static_server):
     assert out["results"][-1]  # a crack time in words
     page = (meter_dir / "demo.html").read_text()
     assert "http://" not in page and "https://" not in page  # no CDN, nothing remote
+
+
+def test_the_demo_page_gives_the_advice_of_the_reference(meter_dir, static_server):
+    """Feedback, crack time and spans in the page, with the user's inputs, as the Python
+    reference answers (pwc.answer over the bundle's model)."""
+    url, folder = static_server
+    _serve_bundle(meter_dir, folder)
+    steps = [
+        {"wait": "document.body.dataset.advice === '1'"},
+        {"type": "Alice, examplebank", "into": "#inputs"},
+        {"type": "alice1990", "into": "#password"},
+        {"text": "#warning"},
+        {"text": "#suggestions"},
+        {"text": "#time"},
+        {"eval": "[...document.querySelectorAll('#spans mark')].map((m) => m.textContent)"},
+    ]
+    out = chromium(f"{url}/demo.html?extended=0", steps, folder)
+    assert out["errors"] == []
+    body, _ = full.response(bundle.scorer(meter_dir), ["alice1990"], ["Alice", "examplebank"], True)
+    (py,) = json.loads(body)["results"]
+    warning, suggestions, time, marks = out["results"][3:]
+    assert py["source"] == "user_input"
+    assert warning == py["feedback"]["warning"]["text"]
+    assert suggestions == "".join(s["text"] for s in py["feedback"]["suggestions"])
+    assert time == py["crack_times_display"]["offline_slow_hashing_1e4_per_second"]
+    assert marks == ["alice1990"[s["start"] : s["end"]] for s in py["sequence"]]
 
 
 def test_the_demo_page_switches_to_the_extended_model_once_loaded(meter_dir, static_server):

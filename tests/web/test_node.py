@@ -130,6 +130,12 @@ def test_npm_installs_the_bundle_and_its_types_check(meter_dir, tmp_path):
         'console.log(JSON.stringify({ r: score("hunter2"), version }));\n'
     )
     out = json.loads(node("use.mjs", cwd=app).stdout)
+    (app / "advise.mjs").write_text(
+        'import { advise } from "password-complexity-meter/advice";\n'
+        'console.log(JSON.stringify(advise("alice1990", { userInputs: ["Alice"] })));\n'
+    )
+    advised = json.loads(node("advise.mjs", cwd=app).stdout)
+    assert advised["feedback"]["warning"]["code"] == "warning.user_input"
     assert out["version"] == bundle.read(meter_dir).version
     assert (
         out["r"]["guesses_log10"] == bundle.read(meter_dir).score(["hunter2"])["guesses_log10"][0]
@@ -146,11 +152,20 @@ def test_npm_installs_the_bundle_and_its_types_check(meter_dir, tmp_path):
     # the declarations: a strict TypeScript program using the API compiles, a misuse does not
     good = (
         'import { score } from "password-complexity-meter";\nconst s: number = score("x").score;\n'
+        'import { advise } from "password-complexity-meter/advice";\n'
+        'const a = advise("x", { userInputs: ["alice"], lang: "en" });\n'
+        "const w: string | undefined = a.feedback.warning?.code;\n"
+        "const k: string = a.crack_times_display.online_no_throttling_10_per_second;\n"
     )
     bad = 'import { score } from "password-complexity-meter";\nscore(42);\n'
+    bad_advice = (
+        'import { advise } from "password-complexity-meter/advice";\n'
+        'advise("x", { userInputs: "alice" });\n'
+    )
     tsc = WEB / "node_modules/typescript/bin/tsc"
     options = ["--strict", "--noEmit", "--module", "nodenext", "--moduleResolution", "nodenext"]
-    for name, text, ok in (("good.ts", good, True), ("bad.ts", bad, False)):
+    cases = (("good.ts", good, True), ("bad.ts", bad, False), ("bad2.ts", bad_advice, False))
+    for name, text, ok in cases:
         (app / name).write_text(text)
         proc = subprocess.run(
             [NODE_BIN / "node", tsc, *options, name], cwd=app, capture_output=True

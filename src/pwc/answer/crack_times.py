@@ -17,8 +17,8 @@ _HOUR = 60 * _MINUTE
 _DAY = 24 * _HOUR
 _MONTH = 31 * _DAY
 _YEAR = 12 * _MONTH
-_UNITS = ((_YEAR, "year"), (_MONTH, "month"), (_DAY, "day"), (_HOUR, "hour"))
-_UNITS += ((_MINUTE, "minute"), (1, "second"))
+UNITS = ((_YEAR, "year"), (_MONTH, "month"), (_DAY, "day"), (_HOUR, "hour"))
+UNITS += ((_MINUTE, "minute"), (1, "second"))
 
 
 def seconds(guesses: float) -> dict[str, float]:
@@ -32,7 +32,7 @@ def display(secs: float, language: str = DEFAULT) -> str:
         return text("time.instant", language)
     if secs >= 100 * _YEAR:
         return text("time.centuries", language)
-    unit, name = next((u, n) for u, n in _UNITS if secs >= u)
+    unit, name = next((u, n) for u, n in UNITS if secs >= u)
     n = round(secs / unit)
     return text(f"time.{name}" if n == 1 else f"time.{name}s", language, n=n)
 

@@ -8,16 +8,20 @@ from __future__ import annotations
 import time
 
 from zxcvbn import matching, scoring
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 USER_INPUTS = "user_inputs"
 # Bounds of a request's user inputs (the API documents and checks them)
 MAX_USER_INPUTS = 20
 MAX_USER_INPUT_LENGTH = 100
-_DICTIONARIES = {n: d for n, d in matching.RANKED_DICTIONARIES.items() if n != "passwords"}
-_NAMES = {"surnames", "male_names", "female_names"}
+# zxcvbn's word lists but its leaked passwords, in its order (by name: its global table also
+# holds the user inputs of its last zxcvbn() call); the browser meter ships the same lists
+WORD_LISTS = {n: words for n, words in FREQUENCY_LISTS.items() if n != "passwords"}
+_DICTIONARIES = {n: matching.RANKED_DICTIONARIES[n] for n in WORD_LISTS}
+NAMES = ("surnames", "male_names", "female_names")
 # A span's kind by zxcvbn's pattern (dictionary matches are read by `kind`)
-_KINDS = {"spatial": "keyboard_walk", "repeat": "repeat", "sequence": "sequence"}
-_KINDS |= {"regex": "date", "date": "date", "bruteforce": "other"}
+KINDS = {"spatial": "keyboard_walk", "repeat": "repeat", "sequence": "sequence"}
+KINDS |= {"regex": "date", "date": "date", "bruteforce": "other"}
 
 
 def matches(password: str, user_inputs=()) -> dict:
@@ -32,9 +36,21 @@ def matches(password: str, user_inputs=()) -> dict:
         # first: of equal counts (zxcvbn's floor of 50 for a short word), the user input is read
         dictionaries = {USER_INPUTS: matching.build_ranked_dict([u.lower() for u in user_inputs])}
         dictionaries |= _DICTIONARIES
-        matches = matching.omnimatch(password, dictionaries)
-        found = scoring.most_guessable_match_sequence(password, matches)
+        found = scoring.most_guessable_match_sequence(password, omnimatch(password, dictionaries))
     found["calc_time"] = (time.perf_counter() - started) * 1000.0  # ms, as zxcvbn's result
+    return found
+
+
+def omnimatch(password: str, dictionaries: dict) -> list[dict]:
+    """zxcvbn's matches over `dictionaries`, a repeat's base read over them too: zxcvbn reads
+    it over its own global lists (with the leak's, and the user inputs of its last call), so
+    its answer would hang on process state. As the browser meter's advice.js reads it."""
+    found = matching.omnimatch(password, dictionaries)
+    for match in found:
+        if match["pattern"] == "repeat":
+            base = match["base_token"]
+            reading = scoring.most_guessable_match_sequence(base, omnimatch(base, dictionaries))
+            match["base_guesses"], match["base_matches"] = reading["guesses"], reading["sequence"]
     return found
 
 
@@ -42,12 +58,12 @@ def kind(match: dict) -> str:
     """A match's kind: word, name, l33t, user_input, keyboard_walk, repeat, sequence, date
     or other."""
     if match["pattern"] != "dictionary":
-        return _KINDS.get(match["pattern"], "other")
+        return KINDS.get(match["pattern"], "other")
     if match["dictionary_name"] == USER_INPUTS:
         return "user_input"
     if match.get("l33t"):
         return "l33t"
-    return "name" if match["dictionary_name"] in _NAMES else "word"
+    return "name" if match["dictionary_name"] in NAMES else "word"
 
 
 def spans(found: dict, source: str, guesses_log10: float, length: int) -> list[dict]:

@@ -39,11 +39,14 @@ def check_user_inputs(user_inputs) -> list[str]:
 
 def answers(scorer, passwords: list[str], user_inputs=(), detail: bool = True):
     """(the scorer's columns, user inputs applied; each password's zxcvbn reading, or None
-    when neither detail nor user inputs ask for it)."""
-    columns = dict(scorer(passwords))
+    when neither detail nor user inputs ask for it). A scorer with `caps_user_inputs` (the
+    browser meter's reference) takes the user-input counts itself: it answers in steps."""
     if not (detail or user_inputs):
-        return columns, None
+        return dict(scorer(passwords)), None
     found = [explain.matches(p, user_inputs) for p in passwords]
+    if user_inputs and getattr(scorer, "caps_user_inputs", False):
+        return dict(scorer(passwords, [user_input_guesses(r) for r in found])), found
+    columns = dict(scorer(passwords))
     if user_inputs:
         _apply_user_inputs(columns, found, scorer.thresholds)
     return columns, found
@@ -62,11 +65,18 @@ def with_user_inputs(record: dict, password: str, user_inputs, thresholds) -> di
     return _with_reading(record, explain.matches(password, user_inputs), thresholds)
 
 
+def user_input_guesses(reading: dict) -> float:
+    """zxcvbn's count for a reading built on a user input (at least 1), else infinity."""
+    if not explain.uses_user_input(reading):
+        return math.inf
+    return max(float(reading["guesses"]), 1.0)
+
+
 def _with_reading(record: dict, reading: dict, thresholds) -> dict:
     """The record, or zxcvbn's count for a reading built on a user input when lower."""
-    if not explain.uses_user_input(reading):
+    guesses = user_input_guesses(reading)
+    if guesses == math.inf:
         return record
-    guesses = max(float(reading["guesses"]), 1.0)
     log10 = numerics.log10_floats([guesses])[0]
     if log10 >= record["guesses_log10"]:
         return record

@@ -204,22 +204,33 @@ class Meter:
         """10^(q / SCALE) from the tables, as meter.js computes it."""
         return self._steps[q % SCALE] * self._powers[q // SCALE]
 
-    def score(self, passwords) -> dict[str, np.ndarray]:
-        """The record: guesses_log10, guesses, score, source ("model", or "brute_force" when
-        trying every string of its length and classes takes fewer guesses)."""
-        q = self.quantised(passwords)
-        limit = brute_force_count(passwords)
-        forced = self.guesses(q) > limit
-        if forced.any():  # the largest step at or below the count (binary search, as in JS)
+    def capped(self, q: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(q lowered to the largest step at or below `limit` where its guesses exceed it,
+        which rows were lowered): a binary search, as meter.js's."""
+        over = self.guesses(q) > limit
+        if over.any():
             low, high = np.zeros_like(q), q.copy()
             for _ in range(int(MAX_LOG10 * SCALE).bit_length()):
                 mid = (low + high + 1) // 2
                 fits = self.guesses(mid) <= limit
                 low, high = np.where(fits, mid, low), np.where(fits, high, mid - 1)
-            q = np.where(forced, low, q)
+            q = np.where(over, low, q)
+        return q, over
+
+    def score(self, passwords, user_input_guesses=None) -> dict[str, np.ndarray]:
+        """The record: guesses_log10, guesses, score, source ("model"; "brute_force" when
+        trying every string of its length and classes takes fewer guesses; "user_input" when
+        `user_input_guesses`, zxcvbn's count of a reading built on the user inputs (inf for
+        none), is fewer still)."""
+        q = self.quantised(passwords)
+        source = np.full(len(q), "model", dtype=object)
+        caps = {"brute_force": brute_force_count(passwords), "user_input": user_input_guesses}
+        for name, limit in caps.items():
+            if limit is not None:
+                q, lowered = self.capped(q, np.asarray(limit, dtype=np.float64))
+                source[lowered] = name
         log10 = q / SCALE
         score = np.searchsorted(np.array(self.thresholds), log10, side="right").astype(np.int8)
-        source = np.where(forced, "brute_force", "model").astype(object)
         return {
             "guesses_log10": log10,
             "guesses": self.guesses(q),

@@ -6,9 +6,10 @@ export interface Result {
   guesses: number;
   /** 0 (weakest) to 4, zxcvbn's scale. */
   score: 0 | 1 | 2 | 3 | 4;
-  /** "model" (the browser meter has no leak lookup), or "brute_force" when trying every
-   * string of its length and character classes takes fewer guesses (that count). */
-  source: "model" | "brute_force";
+  /** "model" (the browser meter has no leak lookup); "brute_force" when trying every string
+   * of its length and character classes takes fewer guesses (the largest step at or below
+   * that count); "user_input" (advice.js) when a reading built on the user inputs does. */
+  source: "model" | "brute_force" | "user_input";
 }
 
 /**
@@ -16,7 +17,10 @@ export interface Result {
  * with lone surrogates or over `maxLength` characters (Unicode code points), as the API
  * refuses them.
  */
-export function score(password: string): Result;
+export function score(password: string, userInputGuesses?: number): Result;
+
+/** Throws as `score` does, without scoring. */
+export function check(password: string): void;
 
 /** The model's version, "meter-" and 12 hex digits of its file's SHA-256 (the extended
  * model's once loadExtended() has resolved). */
@@ -39,7 +43,8 @@ export const maxLength: number;
 export function formatFloat(x: number): string;
 
 export interface Meter {
-  score(password: string): Result;
+  score(password: string, userInputGuesses?: number): Result;
+  check(password: string): void;
   version: string | null;
   maxLength: number;
   thresholds: number[];

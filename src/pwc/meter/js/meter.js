@@ -227,14 +227,17 @@ export function createMeter(data, version = null) {
 
   const guessesOf = (q) => steps[q % scale] * powers[Math.floor(q / scale)];
 
-  /** { guesses_log10, guesses, score, source } for one password, as the API answers. */
-  function score(password) {
+  /** { guesses_log10, guesses, score, source } for one password, as the API answers; with
+   * `userInputGuesses` (advice.js: zxcvbn's count of a reading built on the user inputs) no
+   * more than that either. */
+  function score(password, userInputGuesses = Infinity) {
     check(password);
     let q = quantised(password);
     let source = "model";
-    const limit = bruteForceCount(password);
-    if (guessesOf(q) > limit) {
-      // the largest step at or below what brute force needs (binary search, as in Python)
+    const caps = [["brute_force", bruteForceCount(password)], ["user_input", userInputGuesses]];
+    for (const [name, limit] of caps) {
+      if (!(guessesOf(q) > limit)) continue;
+      // the largest step at or below the count (binary search, as in Python)
       let low = 0;
       let high = q;
       while (low < high) {
@@ -243,7 +246,7 @@ export function createMeter(data, version = null) {
         else high = mid - 1;
       }
       q = low;
-      source = "brute_force";
+      source = name;
     }
     const log10 = q / scale;
     let s = 0;
@@ -251,15 +254,19 @@ export function createMeter(data, version = null) {
     return { guesses_log10: log10, guesses: guessesOf(q), score: s, source };
   }
 
-  return { score, version, maxLength: head.max_length, thresholds: head.thresholds };
+  return { score, check, version, maxLength: head.max_length, thresholds: head.thresholds };
 }
 
 // The core model scores from the first keystroke; loadExtended() swaps in the larger one
 // (model-extended.js, a separate download) once it has arrived.
 let meter = createMeter(MODEL, VERSION);
 /** Score one password (a string of at most `maxLength` characters). */
-export function score(password) {
-  return meter.score(password);
+export function score(password, userInputGuesses = Infinity) {
+  return meter.score(password, userInputGuesses);
+}
+/** Throws as `score` does for what the API refuses (a non-string, lone surrogates, too long). */
+export function check(password) {
+  meter.check(password);
 }
 /** The model's version, as `password-complexity score --json --meter` prints it. */
 export let version = meter.version;
