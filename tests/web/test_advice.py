@@ -187,3 +187,18 @@ def test_the_python_cli_answers_with_the_meter_what_advice_answers(meter_dir, tm
     )
     assert _differences(js, py) == []
     assert [r["source"] for r in py][:2] == ["user_input", "user_input"]
+
+
+def test_the_meter_report_counts_what_advice_loads(meter_dir):
+    sizes = bundle.sizes(meter_dir)
+    files = [meter_dir / n for n in ("advice.js", "zxcvbn.js", "advice-data.js")]
+    assert sizes["advice_bytes"] == sum(f.stat().st_size for f in files)
+    assert 0 < sizes["advice_gzip_bytes"] < sizes["advice_bytes"]
+    # advice.js imports nothing else (the core's meter.js aside)
+    imports = {
+        line.split('"')[1]
+        for f in files
+        for line in f.read_text().splitlines()
+        if line.startswith("import ")
+    }
+    assert imports == {"./meter.js", "./zxcvbn.js", "./advice-data.js"}

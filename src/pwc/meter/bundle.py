@@ -26,6 +26,8 @@ EXTENDED_JS = "model-extended.js"
 MODELS = {"core": MODEL_JS, "extended": EXTENDED_JS}
 # what a page loads before its first score: the scorer and its model
 CORE = ("meter.js", MODEL_JS)
+# what advice.js loads beyond the core
+ADVICE = ("advice.js", "zxcvbn.js", ADVICE_DATA_JS)
 PACKAGE = "password-complexity-meter"
 _MODEL_LINE = re.compile(r'^export default "([A-Za-z0-9+/=]*)";$', re.M)
 
@@ -135,10 +137,13 @@ def _gzip(path: Path) -> int:
 
 
 def sizes(folder: str | Path) -> dict[str, int]:
-    """Bytes of the core (what a page loads to score) and of the extended model, as written
+    """Bytes of the core (what a page loads to score), of the extended model and of the
+    advice (feedback, user inputs: advice.js and what it imports beyond the core), as written
     and gzip -9."""
     folder = Path(folder)
     return {
+        "advice_bytes": sum((folder / n).stat().st_size for n in ADVICE),
+        "advice_gzip_bytes": sum(_gzip(folder / n) for n in ADVICE),
         "core_bytes": sum((folder / n).stat().st_size for n in CORE),
         "core_gzip_bytes": sum(_gzip(folder / n) for n in CORE),
         "extended_bytes": (folder / EXTENDED_JS).stat().st_size,

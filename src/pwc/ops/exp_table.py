@@ -32,6 +32,7 @@ DIRECTIONS = {
     "min": {"rmse", "rmse_uncapped", "rmsle_times", "rows_quarantined", "bytes_per_hash"},
 }
 DIRECTIONS["min"] |= {"core_bytes", "core_gzip_bytes", "extended_bytes", "extended_gzip_bytes"}
+DIRECTIONS["min"] |= {"advice_bytes", "advice_gzip_bytes"}
 
 
 def direction(name: str) -> str | None:
