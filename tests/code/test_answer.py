@@ -274,3 +274,14 @@ def test_a_repeat_is_read_over_the_same_lists_whatever_zxcvbn_did_before():
     (given,) = explain.matches("kumquatkumquat", ["kumquat"])["sequence"]
     assert given["base_matches"][0]["dictionary_name"] == explain.USER_INPUTS
     assert "passwords" not in explain.WORD_LISTS and "user_inputs" not in explain.WORD_LISTS
+
+
+@pytest.mark.parametrize("password", ["smith", "$m1th", "htims", "Smith1990"])
+def test_a_user_input_is_read_as_the_user_input_where_a_listed_word_matches_too(password):
+    """`smith` is the commonest surname: zxcvbn would read it as that, the warning would
+    name a surname and the user-input rule would not apply."""
+    alone = explain.matches(password)
+    given = explain.matches(password, ["Alice Smith", "smith"])
+    assert not explain.uses_user_input(alone)
+    assert explain.uses_user_input(given)
+    assert [explain.kind(m) for m in given["sequence"]].count("user_input") == 1

@@ -78,6 +78,7 @@ def _requests(heldout: list[str]) -> list[dict]:
     people = ["alice", "alice.smith@example.com", "examplebank"]
     built = [{"password": p, "userInputs": people} for p in heldout[1500:2000]]
     built += [{"password": p, "userInputs": ODD_INPUTS} for p in [*ODD, "constructor1", "muller99"]]
+    built += [{"password": p, "userInputs": ["smith"]} for p in ["$m1th", "htims", "smithsmith"]]
     return labelled + plain + built
 
 

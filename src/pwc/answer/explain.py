@@ -42,16 +42,28 @@ def matches(password: str, user_inputs=()) -> dict:
 
 
 def omnimatch(password: str, dictionaries: dict) -> list[dict]:
-    """zxcvbn's matches over `dictionaries`, a repeat's base read over them too: zxcvbn reads
-    it over its own global lists (with the leak's, and the user inputs of its last call), so
-    its answer would hang on process state. As the browser meter's advice.js reads it."""
+    """zxcvbn's matches over `dictionaries`, but where a user input and a listed word match
+    the same span only the user input's (`smith` as the user's name, not as the commonest
+    surname: the reading then says what weakens the password), and a repeat's base read
+    over them too (zxcvbn reads it over its own global lists, with the leak's and the user
+    inputs of its last call: the answer would hang on process state). As advice.js reads."""
     found = matching.omnimatch(password, dictionaries)
+    theirs = {(m["i"], m["j"]) for m in found if _from_user_inputs(m)}
+    found = [
+        m
+        for m in found
+        if m["pattern"] != "dictionary" or _from_user_inputs(m) or (m["i"], m["j"]) not in theirs
+    ]
     for match in found:
         if match["pattern"] == "repeat":
             base = match["base_token"]
             reading = scoring.most_guessable_match_sequence(base, omnimatch(base, dictionaries))
             match["base_guesses"], match["base_matches"] = reading["guesses"], reading["sequence"]
     return found
+
+
+def _from_user_inputs(match: dict) -> bool:
+    return match.get("dictionary_name") == USER_INPUTS
 
 
 def kind(match: dict) -> str:

@@ -31,6 +31,19 @@ const TABLE = matching.RANKED_DICTIONARIES;
 TABLE.user_inputs = ranked([]);
 for (const [name, words] of Object.entries(DATA.lists)) TABLE[name] = ranked(words.split(","));
 
+// Where a user input and a listed word match the same span, only the user input's ("smith"
+// as the user's name, not as the commonest surname), as pwc.answer.explain.omnimatch; a
+// repeat's base is read through this too (zxcvbn calls this.omnimatch)
+const fromUserInputs = (m) => m.dictionary_name === "user_inputs";
+const zxcvbnOmnimatch = matching.omnimatch;
+matching.omnimatch = function omnimatch(password) {
+  const found = zxcvbnOmnimatch.call(this, password);
+  const theirs = new Set(found.filter(fromUserInputs).map((m) => `${m.i},${m.j}`));
+  return found.filter(
+    (m) => m.pattern !== "dictionary" || fromUserInputs(m) || !theirs.has(`${m.i},${m.j}`),
+  );
+};
+
 const codePoints = (s) => [...s].length;
 
 function checkUserInputs(userInputs) {
@@ -57,7 +70,7 @@ function matches(password, userInputs) {
 
 function kind(match) {
   if (match.pattern !== "dictionary") return DATA.kinds[match.pattern] ?? "other";
-  if (match.dictionary_name === "user_inputs") return "user_input";
+  if (fromUserInputs(match)) return "user_input";
   if (match.l33t) return "l33t";
   return DATA.names.includes(match.dictionary_name) ? "name" : "word";
 }
