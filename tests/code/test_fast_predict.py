@@ -134,35 +134,45 @@ def test_boosted_is_the_boosters_predict(stacked):
     assert np.array_equal(fast_predict.boosted(stack.booster_, stacked_input), want)
 
 
-def test_isotonic_is_the_calibrators_predict(stacked):
+def test_the_calibration_is_np_interp_over_the_steps_midpoints(stacked):
     *_, regress = _parts(stacked)
-    iso = regress.calibrator_
+    iso, points = regress.calibrator_, regress.midpoints_
     raw = np.linspace(iso.X_min_ - 1, iso.X_max_ + 1, 2001)  # inside and outside the range
-    assert np.array_equal(fast_predict.isotonic(iso, raw), iso.predict(raw))
-    # one value at a time (the Python-float path), on the knots themselves too, and NaN
-    knots = iso.f_.x
-    between = (knots[:-1] + knots[1:]) / 2
-    ones = np.concatenate([raw[::7], knots, between])
-    got = np.concatenate([fast_predict.isotonic(iso, ones[i : i + 1]) for i in range(ones.size)])
-    assert np.array_equal(got, iso.predict(ones))
-    # sklearn refuses NaN and infinities; the one-value path answers them as the array path
-    odd = np.array([np.nan, np.inf, -np.inf])
-    one_by_one = [fast_predict.isotonic(iso, odd[i : i + 1])[0] for i in range(3)]
-    assert np.array_equal(one_by_one, fast_predict.isotonic(iso, odd), equal_nan=True)
+    assert np.array_equal(fast_predict.joined(regress, points, raw), np.interp(raw, *points))
+    # one value at a time (the Python-float path), on the knots themselves too, NaN, inf
+    between = (points[0][:-1] + points[0][1:]) / 2
+    ones = np.concatenate([raw[::7], points[0], between, [np.nan, np.inf, -np.inf]])
+    got = [fast_predict.joined(regress, points, ones[i : i + 1])[0] for i in range(ones.size)]
+    assert np.array_equal(got, fast_predict.joined(regress, points, ones), equal_nan=True)
 
 
-def test_isotonic_one_value_takes_scipys_interval_at_the_knots():
-    """At a knot scipy interpolates from the interval on its left: y[k-1] + slope * dx,
-    which need not round to y[k]: visible with strictly increasing knots far apart in
-    magnitude (close ones subtract exactly)."""
+def test_the_midpoints_keep_the_steps_and_drop_their_flats():
     from sklearn.isotonic import IsotonicRegression
 
-    rng = np.random.default_rng(5)
-    x, y = np.sort(rng.uniform(0, 7, 60)), np.sort(np.exp(rng.uniform(-20, 20, 60)))
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 7, 5000)
+    y = np.round(x + rng.normal(0, 1.5, x.size))  # noisy: wide flat steps
     iso = IsotonicRegression(out_of_bounds="clip").fit(x, y)
-    knots = iso.f_.x
-    got = np.concatenate([fast_predict.isotonic(iso, knots[i : i + 1]) for i in range(knots.size)])
-    assert np.array_equal(got, iso.predict(knots))
+    points = fast_predict.midpoints(iso)
+    steps = np.unique(iso.y_thresholds_)
+    assert points.shape == (2, steps.size) and np.array_equal(points[1], steps)
+    assert (np.diff(points[0]) > 0).all() and (np.diff(points[1]) > 0).all()
+    assert np.array_equal(iso.predict(points[0]), points[1])  # each step's value at its middle
+    inside = np.linspace(points[0][0], points[0][-1], 10_001)
+    assert (np.diff(np.interp(inside, *points)) > 0).all()  # no flat anywhere between
+    assert (np.diff(iso.predict(inside)) == 0).mean() > 0.9  # where the steps were flat
+
+
+def test_one_value_at_the_knots_is_np_interps_bits():
+    """At a knot np.interp answers its own value; between knots far apart in magnitude the
+    Python-float path must round as numpy's loop does."""
+    rng = np.random.default_rng(5)
+    xs, ys = np.sort(rng.uniform(0, 7, 60)), np.sort(np.exp(rng.uniform(-20, 20, 60)))
+    points = np.stack([xs, ys])
+    probe = np.concatenate([xs, (xs[:-1] + xs[1:]) / 2, rng.uniform(-1, 8, 500)])
+    owner = type("Owner", (), {})()
+    got = [fast_predict.joined(owner, points, probe[i : i + 1])[0] for i in range(probe.size)]
+    assert np.array_equal(got, np.interp(probe, xs, ys))
 
 
 def test_transform_is_the_pipelines_transform(stacked):

@@ -12,11 +12,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.isotonic import IsotonicRegression
 
-from pwc.model.fast_predict import boosted, forget_thread_count, isotonic
+from pwc.model.fast_predict import boosted, forget_thread_count, joined, midpoints
 
 log = logging.getLogger("pwc.model.train")  # the train stage's log lines, as before
 
-# Isotonic maps have flat steps; a tiny share of the raw score keeps the order strict.
+# Past the first and last steps' midpoints the map is flat: a tiny share of the raw score
+# keeps the order strict there too.
 _TIE_BREAK = 1e-6
 
 
@@ -27,6 +28,8 @@ class Calibrated(RegressorMixin, BaseEstimator):
     shifts raw predictions low. An isotonic map, fitted on the training rows weighted by the
     inverse of their chance of being drawn, restores the natural scale (RMSE) without changing
     the order (Spearman, AUC); the head keeps its own points, so `123456` stays near rank 1.
+    The map answers with the isotonic steps' midpoints joined by straight lines
+    (`midpoints_`): the same quality on validation, and no flat steps.
     """
 
     def __init__(self, estimator=None):
@@ -34,13 +37,14 @@ class Calibrated(RegressorMixin, BaseEstimator):
 
     def fit(self, X, y):  # noqa: N803 - sklearn's signature
         self.estimator_ = clone(self.estimator).fit(X, y)
-        self.calibrator_ = None
+        self.calibrator_ = self.midpoints_ = None
         return self
 
     def calibrate(self, raw: np.ndarray, y, sample_weight=None):
         """The isotonic map from the estimator's predictions `raw` on rows to their `y`."""
         iso = IsotonicRegression(out_of_bounds="clip")
         self.calibrator_ = iso.fit(raw, y, sample_weight=sample_weight)
+        self.midpoints_ = midpoints(iso)
         return self
 
     def predict(self, X):  # noqa: N803
@@ -50,7 +54,7 @@ class Calibrated(RegressorMixin, BaseEstimator):
         """The calibrated answer for raw predictions: what `predict` returns."""
         if self.calibrator_ is None:
             return raw
-        return isotonic(self.calibrator_, raw) + _TIE_BREAK * raw
+        return joined(self, self.midpoints_, raw) + _TIE_BREAK * raw
 
 
 class Stacked(RegressorMixin, BaseEstimator):

@@ -16,7 +16,6 @@ import weakref
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.interpolate import interp1d
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.isotonic import IsotonicRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -129,25 +128,6 @@ def forget_thread_count(booster: HistGradientBoostingRegressor) -> None:
     booster._bin_mapper.n_threads = None
 
 
-_KNOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _knots(iso: IsotonicRegression) -> tuple[list[float], list[float]] | None:
-    """The knots of the calibrator's interpolation as Python floats, when scipy's interp1d
-    hands it to np.interp (float64 knots) and values are clipped into range; else None."""
-    knots = _KNOTS.get(iso)
-    if knots is None:
-        f = iso.f_
-        linear_clip = (
-            isinstance(f, interp1d)
-            and f._call is type(f)._call_linear_np
-            and iso.out_of_bounds == "clip"
-            and iso.X_thresholds_.dtype == np.float64
-        )
-        knots = _KNOTS[iso] = (f.x.tolist(), f.y.tolist()) if linear_clip else ()
-    return knots or None
-
-
 def _interp_one(t: float, xs: list[float], ys: list[float]) -> float:
     """np.interp for one value, step by step as numpy's C loop (compiled_base.c): the
     interval with xs[j] <= t < xs[j + 1], a knot's own value, NaN retried from the right."""
@@ -169,16 +149,31 @@ def _interp_one(t: float, xs: list[float], ys: list[float]) -> float:
     return value
 
 
-def isotonic(iso: IsotonicRegression, raw: np.ndarray) -> np.ndarray:
-    """`iso.predict(raw)` for a float64 `raw`."""
-    T = np.asarray(raw, dtype=iso.X_thresholds_.dtype).reshape(-1)  # noqa: N806
-    knots = _knots(iso) if T.size == 1 else None
-    if knots is not None:  # one value (the API's usual request), in Python floats
-        t = min(max(float(T[0]), float(iso.X_min_)), float(iso.X_max_))  # np.clip, NaN too
-        return np.array([_interp_one(t, *knots)])
-    if iso.out_of_bounds == "clip":
-        T = np.clip(T, iso.X_min_, iso.X_max_)  # noqa: N806
-    return iso.f_(T).astype(T.dtype)
+def midpoints(iso: IsotonicRegression) -> np.ndarray:
+    """The isotonic map's steps as points (2 x k, float64): each run of knots at one value
+    becomes its middle. Joined by straight lines (`joined`) they make a strictly increasing
+    map between the first and the last: no flat step where a typed character would leave
+    a strength bar where it was (benchmarks/calibration_map.py measured it on validation)."""
+    xs = np.asarray(iso.X_thresholds_, dtype=np.float64)
+    ys = np.asarray(iso.y_thresholds_, dtype=np.float64)
+    starts = np.flatnonzero(np.r_[True, ys[1:] != ys[:-1]])
+    ends = np.r_[starts[1:], ys.size] - 1
+    return np.stack([(xs[starts] + xs[ends]) / 2.0, ys[starts]])
+
+
+_MIDPOINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def joined(owner, points: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """np.interp of float64 `raw` over `points` (held by `owner`, which caches them as Python
+    floats for the one-value path: the same bits, step by step as numpy's loop)."""
+    T = np.asarray(raw, dtype=np.float64).reshape(-1)  # noqa: N806
+    if T.size == 1:  # one value (the API's usual request), in Python floats
+        knots = _MIDPOINTS.get(owner)
+        if knots is None:
+            knots = _MIDPOINTS[owner] = (points[0].tolist(), points[1].tolist())
+        return np.array([_interp_one(float(T[0]), *knots)])
+    return np.interp(T, points[0], points[1])
 
 
 def transform(step, X):  # noqa: N803 - sklearn's naming

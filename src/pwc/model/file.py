@@ -20,7 +20,7 @@ from pwc.model.learners import trusted_types
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # Bumped whenever a model file's layout or meaning changes. A file of another format could
 # load and still compute garbage, so `load` refuses it.
-MODEL_FORMAT = 8
+MODEL_FORMAT = 9
 
 
 def _canonical_schema(schema: dict) -> tuple[dict, dict[str, str]]:
