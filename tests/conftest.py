@@ -32,6 +32,7 @@ from pwc.data.sources import ingest
 from pwc.data.split import split
 from pwc.data.validate import validate
 from pwc.io import atomic_dir
+from pwc.meter import advice as meter_advice
 from pwc.meter import bundle as meter_bundle
 from pwc.meter.fit import fit as meter_fit
 from tests.no_skips import pytest_sessionfinish  # noqa: F401 - the hook, registered here
@@ -122,7 +123,7 @@ def meter_dir(small_run_dir, params) -> Path:
             thresholds = params.strength.score_thresholds
             meters = meter_fit(train, cfg, params.seed, thresholds, params.validate_.max_length)
             with atomic_dir(folder) as out:
-                meter_bundle.write(meters, out)
+                meter_bundle.write(meters, out, meter_advice.data_js())
     return folder
 
 

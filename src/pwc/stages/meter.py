@@ -4,7 +4,7 @@ import pyarrow.parquet as pq
 
 from pwc.config import Params
 from pwc.io import atomic_dir, write_json
-from pwc.meter import bundle, fit
+from pwc.meter import advice, bundle, fit
 from pwc.stages import log, run
 
 
@@ -14,7 +14,7 @@ def main(params: Params) -> None:
     thresholds = params.strength.score_thresholds
     meters = fit.fit(train, cfg, params.seed, thresholds, params.validate_.max_length)
     with atomic_dir(paths.meter) as out:
-        bundle.write(meters, out)
+        bundle.write(meters, out, advice.data_js())
     report = {**bundle.sizes(paths.meter)}
     for kind, meter in meters.items():
         report[kind] = {
